@@ -1,0 +1,81 @@
+"""The policy both teams agreed on: `funnel.toml` at the data root, with the contract's defaults."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, fields
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+ATTRIBUTION_MODELS = ("first_touch", "last_touch", "linear", "u_shaped", "w_shaped", "time_decay")
+
+
+class PolicyError(Exception):
+    """funnel.toml is unreadable or holds a value outside what the contract allows."""
+
+
+@dataclass(frozen=True)
+class Policy:
+    timezone: str = "UTC"
+    currency: str = "USD"
+    first_response_hours: float = 24
+    decision_days: float = 5
+    min_acceptance_rate: float = 0.6
+    window_days: float = 90
+    model: str = "w_shaped"
+    lookback_days: float = 365
+    half_life_days: float = 7
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+# funnel.toml section.key -> Policy field
+_KEYS = {
+    ("reporting", "timezone"): "timezone",
+    ("reporting", "currency"): "currency",
+    ("sla", "first_response_hours"): "first_response_hours",
+    ("sla", "decision_days"): "decision_days",
+    ("sla", "min_acceptance_rate"): "min_acceptance_rate",
+    ("conversion", "window_days"): "window_days",
+    ("attribution", "model"): "model",
+    ("attribution", "lookback_days"): "lookback_days",
+    ("attribution", "half_life_days"): "half_life_days",
+}
+
+
+def load_policy(data_root: Path) -> Policy:
+    """Read `<data_root>/funnel.toml`; absent file or keys take the defaults."""
+    path = Path(data_root) / "funnel.toml"
+    if not path.exists():
+        return Policy()
+    try:
+        doc = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise PolicyError(f"{path}: not valid TOML ({exc})") from None
+    values: dict[str, object] = {}
+    types = {f.name: f.type for f in fields(Policy)}
+    for (section, key), name in _KEYS.items():
+        if key not in doc.get(section, {}):
+            continue
+        value = doc[section][key]
+        if types[name] in ("float", float):
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+                raise PolicyError(f"{path}: [{section}] {key} must be a number >= 0, not {value!r}")
+            value = float(value)
+        elif not isinstance(value, str):
+            raise PolicyError(f"{path}: [{section}] {key} must be a string, not {value!r}")
+        values[name] = value
+    policy = Policy(**values)
+    try:
+        policy.zone
+    except (ZoneInfoNotFoundError, ValueError):
+        raise PolicyError(f"{path}: [reporting] timezone {policy.timezone!r} is not an IANA time zone") from None
+    if policy.model not in ATTRIBUTION_MODELS:
+        raise PolicyError(f"{path}: [attribution] model {policy.model!r} is not one of {', '.join(ATTRIBUTION_MODELS)}")
+    if policy.half_life_days <= 0:
+        raise PolicyError(f"{path}: [attribution] half_life_days must be > 0")
+    if policy.min_acceptance_rate > 1:
+        raise PolicyError(f"{path}: [sla] min_acceptance_rate is a fraction in 0..1")
+    return policy

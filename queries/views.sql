@@ -1,0 +1,154 @@
+-- views: the snapshot's tables as the metrics read them, created once when a snapshot is opened.
+-- Grain: leads, opportunities, campaigns, touches, targets keep their contract grain (one row per
+--   lead / deal / campaign / touch / target row); lead_facts is one row per lead, opportunity_facts
+--   one row per opportunity.
+-- Inputs: raw_<table> (the Parquet files, registered by store.py). Parameters: none.
+-- Why casts: a snapshot written by another tool may store ids as integers or timestamps with a zone
+--   or in nanoseconds; the session time zone is UTC, so casting a zoned timestamp gives UTC and a
+--   zone-less one is taken as UTC, as the contract says. Times become epoch microseconds (`*_us`)
+--   so every comparison and duration below is exact integer arithmetic.
+
+create or replace view leads as
+select
+    cast(lead_id as varchar) as lead_id,
+    cast(created_at as timestamp) as created_at,
+    cast(origin as varchar) as origin,
+    cast(channel as varchar) as channel,
+    cast(segment as varchar) as segment,
+    cast(region as varchar) as region,
+    cast(owner_id as varchar) as owner_id,
+    cast(score as double) as score,
+    cast(mql_at as timestamp) as mql_at,
+    cast(first_response_at as timestamp) as first_response_at,
+    cast(accepted_at as timestamp) as accepted_at,
+    cast(sql_at as timestamp) as sql_at,
+    cast(rejected_at as timestamp) as rejected_at,
+    cast(rejection_reason as varchar) as rejection_reason
+from raw_leads;
+
+create or replace view opportunities as
+select
+    cast(opportunity_id as varchar) as opportunity_id,
+    cast(lead_id as varchar) as lead_id,
+    cast(created_at as timestamp) as created_at,
+    cast(origin as varchar) as origin,
+    cast(segment as varchar) as segment,
+    cast(region as varchar) as region,
+    cast(owner_id as varchar) as owner_id,
+    cast(stage as varchar) as stage,
+    cast(amount as double) as amount,
+    cast(is_closed as boolean) as is_closed,
+    cast(is_won as boolean) as is_won,
+    cast(closed_at as timestamp) as closed_at
+from raw_opportunities;
+
+create or replace view campaigns as
+select
+    cast(campaign_id as varchar) as campaign_id,
+    cast(name as varchar) as name,
+    cast(channel as varchar) as channel,
+    cast(segment as varchar) as segment,
+    cast(start_date as date) as start_date,
+    -- a null end_date is a one-day campaign; an end before the start is read as one day too
+    greatest(cast(start_date as date), coalesce(cast(end_date as date), cast(start_date as date))) as end_date,
+    cast(cost as double) as cost
+from raw_campaigns;
+
+create or replace view touches as
+select
+    cast(touch_id as varchar) as touch_id,
+    cast(lead_id as varchar) as lead_id,
+    cast(campaign_id as varchar) as campaign_id,
+    epoch_us(cast(touched_at as timestamp)) as touched_us
+from raw_touches;
+
+create or replace view targets as
+select
+    cast(month as date) as month,
+    cast(metric as varchar) as metric,
+    cast(segment as varchar) as segment,
+    cast(target as double) as target
+from raw_targets;
+
+-- One row per opportunity, with the lead facts the filters and the sourcing rules need.
+create or replace view opportunity_facts as
+select
+    o.opportunity_id,
+    o.lead_id,
+    o.segment,
+    o.region,
+    o.owner_id,
+    o.stage,
+    o.amount,
+    o.is_closed,
+    o.is_won,
+    epoch_us(o.created_at) as created_us,
+    epoch_us(o.closed_at) as closed_us,
+    -- effective origin: its own origin; else its lead's; else sales (a deal with no lead)
+    coalesce(o.origin, l.origin, 'sales') as effective_origin,
+    l.channel as lead_channel,
+    epoch_us(l.created_at) as lead_created_us
+from opportunities as o
+left join leads as l on l.lead_id = o.lead_id;
+
+-- One row per lead: its stage timestamps and reached(x, S) for every stage, whatever the filters.
+create or replace view lead_facts as
+with lead_opportunities as (
+    -- a lead's opportunities are all of them: filters choose leads, not which deals exist
+    select
+        lead_id,
+        min(created_us) as opportunity_us,
+        min(case when is_won then closed_us end) as won_us
+    from opportunity_facts
+    where lead_id is not null
+    group by lead_id
+),
+
+first_touches as (
+    -- the campaign of a lead's first touch ever (earliest touched_at, then touch_id)
+    select lead_id, campaign_id as first_campaign_id
+    from (
+        select
+            lead_id,
+            campaign_id,
+            row_number() over (partition by lead_id order by touched_us, touch_id) as touch_rank
+        from touches
+    ) as ranked
+    where touch_rank = 1
+),
+
+stage_times as (
+    select
+        l.lead_id,
+        l.origin,
+        l.channel,
+        l.segment,
+        l.region,
+        l.owner_id,
+        l.score,
+        l.rejection_reason,
+        ft.first_campaign_id,
+        epoch_us(l.created_at) as created_us,
+        epoch_us(l.mql_at) as mql_us,
+        epoch_us(l.first_response_at) as first_response_us,
+        epoch_us(l.accepted_at) as accepted_us,
+        epoch_us(l.sql_at) as sql_us,
+        epoch_us(l.rejected_at) as rejected_us,
+        lo.opportunity_us,
+        lo.won_us
+    from leads as l
+    left join lead_opportunities as lo on lo.lead_id = l.lead_id
+    left join first_touches as ft on ft.lead_id = l.lead_id
+)
+
+-- reached(x, S) = the earliest timestamp among stage S and every later stage (least() skips nulls),
+-- so a lead that skipped a stage reached it when it reached a later one.
+select
+    *,
+    won_us as reached_won_us,
+    least(opportunity_us, won_us) as reached_opportunity_us,
+    least(sql_us, opportunity_us, won_us) as reached_sql_us,
+    least(accepted_us, sql_us, opportunity_us, won_us) as reached_sal_us,
+    least(mql_us, accepted_us, sql_us, opportunity_us, won_us) as reached_mql_us,
+    least(created_us, mql_us, accepted_us, sql_us, opportunity_us, won_us) as reached_lead_us
+from stage_times;
