@@ -1,0 +1,244 @@
+"""The Python API for analysts' notebooks, and the layer the CLI, the pages and the deck call.
+
+    from dashboard import Funnel
+    f = Funnel.open("data/sample")
+    f.kpis("2026-09-01", "2026-09-30", segment="Enterprise")["kpis"]["mql_to_sql_rate"]
+
+`kpis`, `campaigns`, `scoring` and `plan` return exactly what `funnel ... --json` prints. The
+`*_table` methods return Polars frames for pages and charts. No number is computed here: each comes
+from one query under queries/; this module chooses periods, binds parameters and shapes results.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from pathlib import Path
+
+import polars as pl
+
+from dashboard.filters import (
+    FILTER_KEYS,
+    GROUP_BY,
+    ArgumentError,
+    Filters,
+    Period,
+    last_full_month,
+    months_between,
+    period_params,
+    policy_params,
+)
+from dashboard.metrics import KPI_KEYS
+from dashboard.policy import ATTRIBUTION_MODELS
+from dashboard.store import Store
+
+CAMPAIGN_KEYS = (
+    "attributed_opportunities", "attributed_pipeline", "attributed_won_deals", "attributed_bookings",
+    "leads_acquired", "cost", "cost_per_lead", "roi",
+)
+# filter -> the query listing its allowed values
+_FILTER_VALUES_QUERY = "filter_values"
+
+
+def clean(value):
+    """A JSON-safe plain value: NaN/inf become None, dates become ISO strings."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    return value
+
+
+class Funnel:
+    """One snapshot, opened read-only, and the metrics over it."""
+
+    def __init__(self, store: Store):
+        self.store = store
+        self._filter_values: dict[str, list[str]] | None = None
+
+    @classmethod
+    def open(cls, path: Path | str, snapshot: str | None = None) -> Funnel:
+        return cls(Store.open(path, snapshot))
+
+    # -- context ---------------------------------------------------------------------------------
+    @property
+    def as_of(self) -> dt.datetime:
+        return self.store.snapshot.as_of
+
+    @property
+    def policy(self):
+        return self.store.policy
+
+    def default_period(self) -> Period:
+        """The last full calendar month before as_of, in the reporting time zone."""
+        return last_full_month(self.as_of, self.policy.zone)
+
+    def period(self, start=None, end=None) -> Period:
+        if start is None and end is None:
+            return self.default_period()
+        if start is None or end is None:
+            raise ArgumentError("give both --from and --to, or neither (the last full month)")
+        return Period.of(start, end)
+
+    def filter_values(self) -> dict[str, list[str]]:
+        """The values each filter can take in this snapshot (for validation and the sidebar)."""
+        if self._filter_values is None:
+            frame = self.store.run(_FILTER_VALUES_QUERY)
+            self._filter_values = {
+                key: sorted(frame.filter(pl.col("filter") == key)["value"].to_list()) for key in FILTER_KEYS
+            }
+        return self._filter_values
+
+    def filters(self, **values) -> Filters:
+        """Filters checked against the snapshot: an unknown segment is an error, not an empty page."""
+        filters = Filters.of(**values)
+        known = self.filter_values()
+        for key, value in filters.active().items():
+            if value not in known[key]:
+                options = ", ".join(known[key][:12]) + (" ..." if len(known[key]) > 12 else "")
+                raise ArgumentError(f"unknown {key} {value!r} in snapshot {self.store.snapshot.name} (known: {options})")
+        return filters
+
+    def params(self, periods: list[Period], filters: Filters, group_by: str = "all", **extra) -> dict:
+        if group_by not in GROUP_BY:
+            raise ArgumentError(f"unknown breakdown {group_by!r} (one of {', '.join(GROUP_BY)})")
+        return {
+            **period_params(periods, self.policy),
+            **policy_params(self.policy, self.as_of),
+            **filters.as_dict(),
+            "group_by": group_by,
+            **extra,
+        }
+
+    # -- frames for pages ------------------------------------------------------------------------
+    def kpi_table(self, periods: list[Period], filters: Filters, group_by: str = "all") -> pl.DataFrame:
+        """Every KPI column (queries/kpis.sql), one row per (period_key, group_key)."""
+        return self.store.run("kpis", self.params(periods, filters, group_by))
+
+    def monthly_periods(self, months: int = 24) -> list[Period]:
+        """The last `months` calendar months up to the one holding as_of (the last may be partial)."""
+        last = self.as_of.astimezone(self.policy.zone).date()
+        first = last.replace(day=1)
+        for _ in range(months - 1):
+            first = (first - dt.timedelta(days=1)).replace(day=1)
+        periods = months_between(first, last)
+        # the current month runs only to as_of's local date
+        periods[-1] = Period(periods[-1].start, min(periods[-1].end, last))
+        return periods
+
+    def attribution_table(self, period: Period, filters: Filters, model: str | None = None) -> pl.DataFrame:
+        if model is not None and model not in ATTRIBUTION_MODELS:
+            raise ArgumentError(f"unknown model {model!r} (one of {', '.join(ATTRIBUTION_MODELS)})")
+        return self.store.run("attribution", self.params([period], filters, model=model))
+
+    def scoring_table(self, period: Period, filters: Filters) -> pl.DataFrame:
+        return self.store.run("scoring", self.params([period], filters))
+
+    def threshold(self, period: Period, filters: Filters, threshold: float) -> dict:
+        row = self.store.run("score_threshold", self.params([period], filters, threshold=float(threshold))).row(
+            0, named=True
+        )
+        return {k: clean(v) for k, v in row.items() if k != "period_key"}
+
+    def records(self, name: str, period: Period, filters: Filters, **extra) -> pl.DataFrame:
+        """The records behind a number (queries/records_<name>.sql)."""
+        return self.store.run(f"records_{name}", self.params([period], filters, **extra))
+
+    # -- the CLI's JSON ---------------------------------------------------------------------------
+    def kpis(self, start=None, end=None, **filters) -> dict:
+        period = self.period(start, end)
+        checked = self.filters(**filters)
+        row = self.kpi_table([period], checked).row(0, named=True)
+        return {
+            "as_of": self.store.snapshot.as_of_iso,
+            "period": period.as_dict(),
+            "filters": checked.as_dict(),
+            "kpis": {key: clean(row[key]) for key in KPI_KEYS},
+            "cohort_mature": bool(row["cohort_mature"]),
+        }
+
+    def campaigns(self, start=None, end=None, model: str | None = None, **filters) -> dict:
+        period = self.period(start, end)
+        model = model or self.policy.model
+        table = self.attribution_table(period, self.filters(**filters), model)
+        listed = table.filter(pl.col("campaign_id").is_not_null())
+        totals = table.filter(pl.col("campaign_id").is_null()).row(0, named=True)
+        return {
+            "model": model,
+            "period": period.as_dict(),
+            "campaigns": [
+                {"campaign_id": r["campaign_id"], "name": r["name"], "channel": r["channel"],
+                 **{k: clean(r[k]) for k in CAMPAIGN_KEYS}}
+                for r in listed.iter_rows(named=True)
+            ],
+            "unattributed_pipeline": clean(totals["unattributed_pipeline"]),
+            "unattributed_bookings": clean(totals["unattributed_bookings"]),
+        }
+
+    def scoring(self, start=None, end=None, **filters) -> dict:
+        period = self.period(start, end)
+        table = self.scoring_table(period, self.filters(**filters))
+        return {
+            "bands": [
+                {"band": r["band"], "leads": r["leads"], "converted": r["converted"], "rate": clean(r["rate"])}
+                for r in table.iter_rows(named=True)
+            ],
+            "score_auc": clean(table["score_auc"][0]) if table.height else None,
+        }
+
+    def default_trailing(self) -> Period:
+        """Six calendar months ending with the newest month whose cohort is mature at as_of."""
+        month = self.default_period()
+        window = dt.timedelta(days=self.policy.window_days)
+        as_of = self.as_of
+        zone = self.policy.zone
+        while dt.datetime.combine(month.end, dt.time(23, 59, 59), tzinfo=zone) + window > as_of:
+            month = month.previous()
+        first = month
+        for _ in range(5):
+            first = first.previous()
+        return Period(first.start, month.end)
+
+    def plan(self, target: float, start=None, end=None, trailing_start=None, trailing_end=None, **filters) -> dict:
+        if target is None or not math.isfinite(float(target)) or float(target) < 0:
+            raise ArgumentError(f"--target must be a bookings amount >= 0, not {target!r}")
+        period = self.period(start, end)
+        if trailing_start is None and trailing_end is None:
+            trailing = self.default_trailing()
+        elif trailing_start is None or trailing_end is None:
+            raise ArgumentError("give both --trailing-from and --trailing-to, or neither")
+        else:
+            trailing = Period.of(trailing_start, trailing_end)
+        checked = self.filters(**filters)
+        rates_row = self.kpi_table([trailing], checked).row(0, named=True)
+        rate_keys = ("avg_deal_size", "win_rate", "sql_to_opp_rate", "mql_to_sql_rate", "lead_to_mql_rate",
+                     "cost_per_mql")
+        rates = {k: clean(rates_row[k]) for k in rate_keys}
+        needed = self.store.run("plan", {"target": float(target), **rates}).row(0, named=True)
+        # by when each stage must happen for deals to close from the period's first day on:
+        # work back by the steps' median durations
+        lags = {
+            "opportunities": rates_row["sales_cycle_days"],
+            "sqls": rates_row["median_days_sql_to_opp"],
+            "mqls": rates_row["median_days_mql_to_sql"],
+            "leads": rates_row["median_days_lead_to_mql"],
+        }
+        by_when, day = {}, period.start
+        for stage, lag in lags.items():
+            if lag is None or day is None:
+                by_when[stage], day = None, None
+                continue
+            day = day - dt.timedelta(days=math.ceil(lag))
+            by_when[stage] = day.isoformat()
+        return {
+            "as_of": self.store.snapshot.as_of_iso,
+            "target": float(target),
+            "period": period.as_dict(),
+            "trailing": trailing.as_dict(),
+            "trailing_cohort_mature": bool(rates_row["cohort_mature"]),
+            "filters": checked.as_dict(),
+            "rates": rates,
+            "needed": {k: clean(v) for k, v in needed.items()},
+            "lag_days": {k: clean(v) for k, v in lags.items()},
+            "by_when": by_when,
+        }

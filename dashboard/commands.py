@@ -1,0 +1,145 @@
+"""`funnel kpis | campaigns | scoring | plan`: a thin layer over dashboard.api.Funnel.
+
+`--json` prints exactly what the API returns; without it, a readable table with the registry's labels.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from dashboard.cli import UsageError
+from dashboard.filters import FILTER_KEYS, ArgumentError
+from dashboard.metrics import BY_KEY, KPI_KEYS, format_value
+from dashboard.policy import ATTRIBUTION_MODELS, PolicyError
+from dashboard.snapshots import SnapshotError
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--data", default="data/sample", help="a data root (newest snapshot) or one snapshot folder")
+    p.add_argument("--snapshot", help="the snapshot to use (its folder name, e.g. 2026-09-30)")
+    p.add_argument("--from", dest="start", metavar="DATE", help="first day of the period (default: last full month)")
+    p.add_argument("--to", dest="end", metavar="DATE", help="last day of the period, inclusive")
+    for key in FILTER_KEYS:
+        p.add_argument(f"--{key}", help=f"only this {key}")
+    p.add_argument("--json", action="store_true", help="print JSON (the format of metrics.md)")
+
+
+def add_kpis_arguments(p):
+    _common(p)
+
+
+def add_campaigns_arguments(p):
+    _common(p)
+    p.add_argument("--model", help=f"attribution model: {', '.join(ATTRIBUTION_MODELS)} (default: funnel.toml's)")
+
+
+def add_scoring_arguments(p):
+    _common(p)
+
+
+def add_plan_arguments(p):
+    _common(p)
+    p.add_argument("--target", required=True, type=float, help="bookings wanted in the period")
+    p.add_argument("--trailing-from", metavar="DATE", help="first day of the period whose rates are used")
+    p.add_argument("--trailing-to", metavar="DATE", help="its last day (default: six mature months)")
+
+
+def _open(args):
+    from dashboard.api import Funnel
+
+    return Funnel.open(args.data, args.snapshot)
+
+
+def _filters(args) -> dict:
+    return {k: getattr(args, k) for k in FILTER_KEYS}
+
+
+def _run(args, produce, render) -> int:
+    try:
+        funnel = _open(args)
+        result = produce(funnel)
+    except (ArgumentError, SnapshotError, PolicyError) as exc:
+        raise UsageError(str(exc)) from None
+    if args.json:
+        json.dump(result, sys.stdout, indent=2, allow_nan=False)
+        sys.stdout.write("\n")
+    else:
+        render(result, funnel)
+    return 0
+
+
+def _print_table(title: str, columns: list[str], rows: list[list[str]]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=title, title_justify="left")
+    for i, col in enumerate(columns):
+        table.add_column(col, justify="left" if i == 0 else "right")
+    for row in rows:
+        table.add_row(*row)
+    Console().print(table)
+
+
+def _context(result, funnel) -> str:
+    active = {k: v for k, v in result.get("filters", {}).items() if v}
+    scope = ", ".join(f"{k}={v}" for k, v in active.items()) or "all records"
+    period = result["period"]
+    return f"{period['from']} .. {period['to']} · {scope} · snapshot as of {funnel.store.snapshot.as_of_iso}"
+
+
+def run_kpis(args) -> int:
+    def render(result, funnel):
+        currency = funnel.policy.currency
+        rows = [[BY_KEY[k].label, format_value(v, BY_KEY[k].unit, currency)] for k, v in result["kpis"].items()]
+        rows.append(["Cohort mature", "yes" if result["cohort_mature"] else "no (rates still maturing)"])
+        _print_table(f"KPIs · {_context(result, funnel)}", ["metric", "value"], rows)
+
+    return _run(args, lambda f: f.kpis(args.start, args.end, **_filters(args)), render)
+
+
+def run_campaigns(args) -> int:
+    keys = ["attributed_opportunities", "attributed_pipeline", "attributed_bookings", "leads_acquired", "cost", "roi"]
+    units = {"leads_acquired": "count", "attributed_opportunities": "credit", "roi": "ratio"}
+
+    def render(result, funnel):
+        currency = funnel.policy.currency
+        rows = [
+            [f"{c['name']} ({c['campaign_id']})"]
+            + [format_value(c[k], units.get(k, "currency"), currency) for k in keys]
+            for c in result["campaigns"]
+        ]
+        rows.append(["Unattributed", "", format_value(result["unattributed_pipeline"], "currency", currency),
+                     format_value(result["unattributed_bookings"], "currency", currency), "", "", ""])
+        labels = [BY_KEY[k].label for k in keys]
+        _print_table(f"Campaigns · {result['model']} · {result['period']['from']} .. {result['period']['to']}",
+                     ["campaign", *labels], rows)
+
+    return _run(args, lambda f: f.campaigns(args.start, args.end, model=args.model, **_filters(args)), render)
+
+
+def run_scoring(args) -> int:
+    def render(result, funnel):
+        rows = [[b["band"], format_value(b["leads"], "count"), format_value(b["converted"], "count"),
+                 format_value(b["rate"], "rate")] for b in result["bands"]]
+        auc = result["score_auc"]
+        rows.append(["AUC", "", "", "–" if auc is None else f"{auc:.3f}"])
+        _print_table("Lead score bands (converted = SQL within W days)", ["band", "leads", "converted", "rate"], rows)
+
+    return _run(args, lambda f: f.scoring(args.start, args.end, **_filters(args)), render)
+
+
+def run_plan(args) -> int:
+    def render(result, funnel):
+        currency = funnel.policy.currency
+        rows = [[k, format_value(v, "currency" if k == "marketing_budget" else "count", currency),
+                 result["by_when"].get(k) or ""] for k, v in result["needed"].items()]
+        t = result["trailing"]
+        note = "" if result["trailing_cohort_mature"] else " (trailing cohorts not yet mature!)"
+        _print_table(f"Plan for {format_value(result['target'], 'currency', currency)} bookings, "
+                     f"{result['period']['from']} .. {result['period']['to']}; rates of {t['from']} .. {t['to']}{note}",
+                     ["needed", "count", "by when"], rows)
+
+    return _run(args, lambda f: f.plan(args.target, args.start, args.end, args.trailing_from, args.trailing_to,
+                                       **_filters(args)), render)
