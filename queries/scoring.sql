@@ -85,12 +85,13 @@ select
     r.leads,
     r.converted,
     r.rate,
-    (r.rate + r.z * r.z / (2 * r.leads)
+    -- clamped: at a rate of 0 or 1 float rounding would put the bound a hair outside 0..1
+    greatest(0.0, (r.rate + r.z * r.z / (2 * r.leads)
         - r.z * sqrt(r.rate * (1 - r.rate) / r.leads + r.z * r.z / (4.0 * r.leads * r.leads)))
-        / (1 + r.z * r.z / r.leads) as rate_low,
-    (r.rate + r.z * r.z / (2 * r.leads)
+        / (1 + r.z * r.z / r.leads)) as rate_low,
+    least(1.0, (r.rate + r.z * r.z / (2 * r.leads)
         + r.z * sqrt(r.rate * (1 - r.rate) / r.leads + r.z * r.z / (4.0 * r.leads * r.leads)))
-        / (1 + r.z * r.z / r.leads) as rate_high,
+        / (1 + r.z * r.z / r.leads)) as rate_high,
     a.score_auc
 from rates as r
 left join auc as a on a.period_key = r.period_key
