@@ -239,10 +239,20 @@ def metric(key: str) -> Metric:
     return BY_KEY[key]
 
 
-def render_docs() -> str:
-    """docs/metrics.md, generated: every metric with its label, unit, definition and query."""
+def query_summary(name: str) -> str:
+    """What a query answers: its header up to the "Grain:" line, on one line."""
     from dashboard.store import query_header
 
+    summary = []
+    for line in query_header(name).splitlines():
+        if line.startswith("Grain:"):
+            break
+        summary.append(line)
+    return " ".join(summary).split(":", 1)[-1].strip()
+
+
+def render_docs() -> str:
+    """docs/metrics.md, generated: every metric with its label, unit, definition and query."""
     lines = [
         "# Metrics glossary",
         "",
@@ -257,8 +267,7 @@ def render_docs() -> str:
         lines.append(f"| `{m.key}` | {m.label} | {m.unit} | {m.side} | {m.definition} | `queries/{m.query}.sql` |")
     lines += ["", "## Queries", ""]
     for name in sorted({m.query for m in METRICS} | {"kpis", "attribution", "scoring", "score_threshold", "plan"}):
-        header = query_header(name).splitlines()
-        lines.append(f"- `queries/{name}.sql`: {header[0].split(':', 1)[-1].strip() if header else ''}")
+        lines.append(f"- `queries/{name}.sql`: {query_summary(name)}")
     return "\n".join(lines) + "\n"
 
 

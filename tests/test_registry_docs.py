@@ -1,0 +1,42 @@
+"""The registry, the generated glossary and the query files stay in step."""
+
+from pathlib import Path
+
+import pytest
+
+from dashboard.metrics import KPI_KEYS, METRICS, render_docs
+from dashboard.store import QUERIES_DIR, query_header, query_parameters
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_docs_metrics_md_is_generated_from_the_registry():
+    assert (ROOT / "docs" / "metrics.md").read_text(encoding="utf-8") == render_docs(), (
+        "docs/metrics.md is stale: run `python -m dashboard.metrics > docs/metrics.md`"
+    )
+
+
+def test_every_metric_names_an_existing_query():
+    for m in METRICS:
+        assert (QUERIES_DIR / f"{m.query}.sql").is_file(), m.key
+
+
+def test_kpi_keys_are_the_spec_tables_from_volumes_to_cost():
+    # metrics.md: Volumes 9, Conversion 5, Velocity 4, Deals 7, SLA sales 4, SLA marketing 3, Cost 5
+    assert len(KPI_KEYS) == 37
+    assert len(set(m.key for m in METRICS)) == len(METRICS)
+
+
+@pytest.mark.parametrize("path", sorted(QUERIES_DIR.glob("*.sql")), ids=lambda p: p.name)
+def test_every_query_file_has_a_header_with_its_grain(path):
+    header = query_header(path.stem)
+    assert "Grain:" in header, f"{path.name}: header must state its grain"
+    assert "Parameters:" in header or "parameters" in header.lower(), f"{path.name}: header must list parameters"
+
+
+def test_queries_take_user_values_only_as_parameters():
+    # the filters reach SQL as $names, never as text pasted in
+    assert {"segment", "region", "channel", "origin", "campaign"} <= query_parameters("kpis")
+    for path in QUERIES_DIR.glob("*.sql"):
+        text = path.read_text(encoding="utf-8")
+        assert "{" not in text.replace("{}", ""), f"{path.name}: looks like a format template"
