@@ -56,6 +56,9 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as exc:
         print(f"funnel {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # `funnel kpis --json | head`: the reader left, nothing to report
+        sys.stderr.close()
+        return 0
 
 
 if __name__ == "__main__":
