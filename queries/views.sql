@@ -54,7 +54,9 @@ select
     cast(cost as double) as cost
 from raw_campaigns;
 
-create or replace view touches as
+-- materialised (with the two facts tables below): a snapshot never changes, so the casts and the
+-- per-lead work are done once when it is opened, not on every query
+create or replace table touches as
 select
     cast(touch_id as varchar) as touch_id,
     cast(lead_id as varchar) as lead_id,
@@ -71,7 +73,7 @@ select
 from raw_targets;
 
 -- One row per opportunity, with the lead facts the filters and the sourcing rules need.
-create or replace view opportunity_facts as
+create or replace table opportunity_facts as
 select
     o.opportunity_id,
     o.lead_id,
@@ -92,7 +94,7 @@ from opportunities as o
 left join leads as l on l.lead_id = o.lead_id;
 
 -- One row per lead: its stage timestamps and reached(x, S) for every stage, whatever the filters.
-create or replace view lead_facts as
+create or replace table lead_facts as
 with lead_opportunities as (
     -- a lead's opportunities are all of them: filters choose leads, not which deals exist
     select
