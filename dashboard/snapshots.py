@@ -152,6 +152,7 @@ def atomic_snapshot_dir(root: Path, as_of: dt.datetime, source: str, replace: bo
             rows[name] = pq.ParquetFile(file).metadata.num_rows
         meta = {"as_of": format_instant(as_of), "source": source, "rows": rows}
         (tmp / "snapshot.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+        tmp.chmod(0o755)  # mkdtemp makes it private; a snapshot is for everyone who may read the root
         if final.exists():
             # Swap: move the old one aside, put the new one in place, then drop the old one.
             old = Path(tempfile.mkdtemp(prefix=f".{final.name}.old-", dir=root))
