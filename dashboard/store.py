@@ -80,7 +80,12 @@ class Store:
                 raise SnapshotError(f"{snapshot.path}: {table}.parquet is missing")
             # The Python relation API takes the path as a value, never as SQL text.
             self._con.read_parquet(source).create_view(f"raw_{table}")
-        self._con.execute(query_text("views"))
+        # The facts depend on the policy (the attribution lookback), fixed per data root.
+        view_params = {"lookback_us": round(policy.lookback_days * 86_400_000_000)}
+        for statement in query_text("views").split(";\n"):
+            if statement.strip() and _COMMENT.sub("", statement).strip():
+                names = set(_PARAM.findall(_COMMENT.sub("", statement)))
+                self._con.execute(statement, {k: view_params[k] for k in names})
 
     @classmethod
     def open(cls, data: Path | str, snapshot: str | None = None) -> Store:

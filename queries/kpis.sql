@@ -2,7 +2,7 @@
 -- Grain: one row per (period, breakdown key). The CLI's `funnel kpis` is one period with
 --   $group_by = 'all'; trends pass one period per month; breakdowns pass a $group_by.
 -- Parameters: $period_* lists, filters ($segment, $region, $channel, $origin, $campaign), $group_by,
---   $as_of_us, $window_us, $response_us, $decision_us, $lookback_us.
+--   $as_of_us, $window_us, $response_us, $decision_us.
 -- Every count is defined once in its fragment; this file only joins them and divides. A ratio whose
 -- denominator is 0 is null (nullif), never 0.
 with
@@ -41,17 +41,18 @@ select
     cast(cv.sql_to_opp_converted as double) / nullif(cv.sql_to_opp_cohort, 0) as sql_to_opp_rate,
     cast(cv.opp_to_won_converted as double) / nullif(cv.opp_to_won_cohort, 0) as opp_to_won_rate,
     cast(cv.lead_to_won_converted as double) / nullif(cv.lead_to_won_cohort, 0) as lead_to_won_rate,
-    cv.cohort_mature,
-    cv.lead_to_mql_cohort,
-    cv.lead_to_mql_converted,
-    cv.mql_to_sql_cohort,
-    cv.mql_to_sql_converted,
-    cv.sql_to_opp_cohort,
-    cv.sql_to_opp_converted,
-    cv.opp_to_won_cohort,
-    cv.opp_to_won_converted,
-    cv.lead_to_won_cohort,
-    cv.lead_to_won_converted,
+    -- a cohort is mature when its last day (23:59:59) + W has passed by as_of
+    p.end_of_day_us + $window_us <= $as_of_us as cohort_mature,
+    coalesce(cv.lead_to_mql_cohort, 0) as lead_to_mql_cohort,
+    coalesce(cv.lead_to_mql_converted, 0) as lead_to_mql_converted,
+    coalesce(cv.mql_to_sql_cohort, 0) as mql_to_sql_cohort,
+    coalesce(cv.mql_to_sql_converted, 0) as mql_to_sql_converted,
+    coalesce(cv.sql_to_opp_cohort, 0) as sql_to_opp_cohort,
+    coalesce(cv.sql_to_opp_converted, 0) as sql_to_opp_converted,
+    coalesce(cv.opp_to_won_cohort, 0) as opp_to_won_cohort,
+    coalesce(cv.opp_to_won_converted, 0) as opp_to_won_converted,
+    coalesce(cv.lead_to_won_cohort, 0) as lead_to_won_cohort,
+    coalesce(cv.lead_to_won_converted, 0) as lead_to_won_converted,
     -- the stage funnel of the period's lead cohort
     coalesce(sf.funnel_leads, 0) as funnel_leads,
     coalesce(sf.funnel_mqls, 0) as funnel_mqls,
@@ -105,6 +106,7 @@ select
     c.marketing_cost / nullif(d.marketing_opportunities, 0) as cost_per_opportunity,
     (coalesce(d.marketing_sourced_bookings, 0) - c.marketing_cost) / nullif(c.marketing_cost, 0) as marketing_roi
 from grid as g
+inner join periods as p on p.period_key = g.period_key
 left join lead_volumes as lv on lv.period_key = g.period_key and lv.group_key = g.group_key
 left join opportunity_volumes as ov on ov.period_key = g.period_key and ov.group_key = g.group_key
 left join conversion as cv on cv.period_key = g.period_key and cv.group_key = g.group_key

@@ -2,7 +2,8 @@
 -- Grain: leads, opportunities, campaigns, touches, targets keep their contract grain (one row per
 --   lead / deal / campaign / touch / target row); lead_facts is one row per lead, opportunity_facts
 --   one row per opportunity.
--- Inputs: raw_<table> (the Parquet files, registered by store.py). Parameters: none.
+-- Inputs: raw_<table> (the Parquet files, registered by store.py).
+-- Parameters: $lookback_us (attribution.lookback_days in microseconds; the policy is fixed per data root).
 -- Why casts: a snapshot written by another tool may store ids as integers or timestamps with a zone
 --   or in nanoseconds; the session time zone is UTC, so casting a zoned timestamp gives UTC and a
 --   zone-less one is taken as UTC, as the contract says. Times become epoch microseconds (`*_us`)
@@ -74,6 +75,16 @@ from raw_targets;
 
 -- One row per opportunity, with the lead facts the filters and the sourcing rules need.
 create or replace table opportunity_facts as
+with influenced as (
+    -- marketing-influenced: the lead has a touch in [created_at - L, created_at]
+    select distinct o.opportunity_id
+    from opportunities as o
+    inner join touches as t
+        on t.lead_id = o.lead_id
+        and t.touched_us >= epoch_us(o.created_at) - $lookback_us
+        and t.touched_us <= epoch_us(o.created_at)
+)
+
 select
     o.opportunity_id,
     o.lead_id,
@@ -89,9 +100,11 @@ select
     -- effective origin: its own origin; else its lead's; else sales (a deal with no lead)
     coalesce(o.origin, l.origin, 'sales') as effective_origin,
     l.channel as lead_channel,
-    epoch_us(l.created_at) as lead_created_us
+    epoch_us(l.created_at) as lead_created_us,
+    i.opportunity_id is not null as is_marketing_influenced
 from opportunities as o
-left join leads as l on l.lead_id = o.lead_id;
+left join leads as l on l.lead_id = o.lead_id
+left join influenced as i on i.opportunity_id = o.opportunity_id;
 
 -- One row per lead: its stage timestamps and reached(x, S) for every stage, whatever the filters.
 create or replace table lead_facts as

@@ -1,22 +1,55 @@
 -- volumes (fragment): flow counts, events that happened in each period (metrics.md "Volumes").
--- Grain: lead_volumes, opportunity_volumes = one row per (period, breakdown key) with any record.
+-- Grain: lead_periods = one row per (period, lead) with an event or a reached() time in the period;
+--   opportunity_periods = one row per (period, opportunity); lead_volumes, opportunity_volumes = one
+--   row per (period, breakdown key) with any record.
 -- Needs: scope.sql. Parameters: those of scope.sql.
 -- leads / mqls / sals / sqls count leads by their own created_at / mql_at / accepted_at / sql_at
 -- (not by reached(): a volume counts the event recorded in the period).
-lead_volumes as (
+lead_periods as (
+    -- one row per (period, scoped lead) with anything in the period: which of its events and
+    -- reached() times fall in the period, and whether each cohort step converted within W
     select
         p.period_key,
         l.group_key,
-        count(*) filter (where l.created_us >= p.start_us and l.created_us < p.end_us) as leads,
-        count(*) filter (
-            where l.created_us >= p.start_us and l.created_us < p.end_us and l.origin = 'marketing'
-        ) as marketing_leads,
-        count(*) filter (where l.mql_us >= p.start_us and l.mql_us < p.end_us) as mqls,
-        count(*) filter (where l.accepted_us >= p.start_us and l.accepted_us < p.end_us) as sals,
-        count(*) filter (where l.sql_us >= p.start_us and l.sql_us < p.end_us) as sqls
+        l.origin,
+        l.reached_lead_us,
+        l.reached_mql_us,
+        l.reached_sal_us,
+        l.reached_sql_us,
+        l.reached_opportunity_us,
+        l.reached_won_us,
+        l.created_us >= p.start_us and l.created_us < p.end_us as is_created_in_period,
+        coalesce(l.mql_us >= p.start_us and l.mql_us < p.end_us, false) as is_mql_in_period,
+        coalesce(l.accepted_us >= p.start_us and l.accepted_us < p.end_us, false) as is_accepted_in_period,
+        coalesce(l.sql_us >= p.start_us and l.sql_us < p.end_us, false) as is_sql_in_period,
+        l.reached_lead_us >= p.start_us and l.reached_lead_us < p.end_us as is_lead_cohort,
+        coalesce(l.reached_mql_us >= p.start_us and l.reached_mql_us < p.end_us, false) as is_mql_cohort,
+        coalesce(l.reached_sql_us >= p.start_us and l.reached_sql_us < p.end_us, false) as is_sql_cohort,
+        coalesce(l.reached_opportunity_us >= p.start_us and l.reached_opportunity_us < p.end_us, false)
+            as is_opportunity_cohort
     from periods as p
     cross join scoped_leads as l
-    group by p.period_key, l.group_key
+    where (l.created_us >= p.start_us and l.created_us < p.end_us)
+        or (l.mql_us >= p.start_us and l.mql_us < p.end_us)
+        or (l.accepted_us >= p.start_us and l.accepted_us < p.end_us)
+        or (l.sql_us >= p.start_us and l.sql_us < p.end_us)
+        or (l.reached_lead_us >= p.start_us and l.reached_lead_us < p.end_us)
+        or (l.reached_mql_us >= p.start_us and l.reached_mql_us < p.end_us)
+        or (l.reached_sql_us >= p.start_us and l.reached_sql_us < p.end_us)
+        or (l.reached_opportunity_us >= p.start_us and l.reached_opportunity_us < p.end_us)
+),
+
+lead_volumes as (
+    select
+        period_key,
+        group_key,
+        count(*) filter (where is_created_in_period) as leads,
+        count(*) filter (where is_created_in_period and origin = 'marketing') as marketing_leads,
+        count(*) filter (where is_mql_in_period) as mqls,
+        count(*) filter (where is_accepted_in_period) as sals,
+        count(*) filter (where is_sql_in_period) as sqls
+    from lead_periods
+    group by period_key, group_key
 ),
 
 opportunity_periods as (
@@ -28,6 +61,7 @@ opportunity_periods as (
         o.lead_id,
         o.amount,
         o.effective_origin,
+        o.is_marketing_influenced,
         o.created_us,
         o.closed_us,
         o.created_us >= p.start_us and o.created_us < p.end_us as is_created_in_period,
