@@ -81,7 +81,10 @@ class Store:
             # The Python relation API takes the path as a value, never as SQL text.
             self._con.read_parquet(source).create_view(f"raw_{table}")
         # The facts depend on the policy (the attribution lookback), fixed per data root.
-        view_params = {"lookback_us": round(policy.lookback_days * 86_400_000_000)}
+        view_params = {
+            "lookback_us": round(policy.lookback_days * 86_400_000_000),
+            "half_life_days": float(policy.half_life_days),
+        }
         for statement in query_text("views").split(";\n"):
             if statement.strip() and _COMMENT.sub("", statement).strip():
                 names = set(_PARAM.findall(_COMMENT.sub("", statement)))

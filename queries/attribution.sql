@@ -3,13 +3,11 @@
 -- Grain: one row per (period, model, campaign) for every campaign in scope plus any campaign that
 --   received credit; plus one row per (period, model) with campaign_id null holding the
 --   unattributed pipeline and bookings.
--- Parameters: those of scope.sql ($group_by is ignored: pass 'all'), $lookback_us (L),
---   $half_life_days, $model (one of the six, or null for all six side by side).
--- An opportunity's touch path is its lead's touches in [created_at - L, created_at], ordered by
--- (touched_at, touch_id), over the whole path whatever the filters. Milestones: FT = first, LC = last
--- at or before the lead's created_at (FT if none), OC = last. A touch holding several milestones
--- gets each share; "other" touches hold none of the model's milestones and share the rest; when
--- there are none their share is dropped and the credits are scaled to sum to 1.
+-- Parameters: those of scope.sql ($group_by is ignored: pass 'all'), $model (one of the six, or
+--   null for all six side by side).
+-- The credits themselves (touch paths, milestones, the six models) are computed once per snapshot
+-- in views.sql (attribution_credits), over the whole path whatever the filters; this query sums
+-- them over the opportunities in scope that were created or won in the period.
 with
 -- @include scope.sql
 ,
@@ -32,83 +30,19 @@ period_opportunities as (
         or (o.is_won and o.closed_us >= p.start_us and o.closed_us < p.end_us)
 ),
 
-path_opportunities as (
-    select distinct opportunity_id, lead_id, created_us, lead_created_us
-    from period_opportunities
-    where lead_id is not null
-),
-
-paths as (
-    select
-        o.opportunity_id,
-        t.campaign_id,
-        t.touched_us,
-        o.lead_created_us,
-        row_number() over (partition by o.opportunity_id order by t.touched_us, t.touch_id) as position,
-        count(*) over (partition by o.opportunity_id) as path_length,
-        (o.created_us - t.touched_us) / 86400000000.0 as age_days
-    from path_opportunities as o
-    inner join touches as t
-        on t.lead_id = o.lead_id
-        and t.touched_us >= o.created_us - $lookback_us
-        and t.touched_us <= o.created_us
-),
-
-milestones as (
-    select
-        *,
-        coalesce(
-            max(case when touched_us <= lead_created_us then position end) over (partition by opportunity_id), 1
-        ) as lc_position
-    from paths
-),
-
-shares as (
-    select
-        *,
-        -- touches holding none of the model's milestones
-        path_length - (case when lc_position = 1 then 1 else 2 end) as u_others,
-        path_length - (
-            1 + (case when lc_position <> 1 then 1 else 0 end)
-            + (case when path_length <> 1 and path_length <> lc_position then 1 else 0 end)
-        ) as w_others,
-        power(2.0, -age_days / $half_life_days) as decay_weight
-    from milestones
-),
-
-raw_credits as (
-    select
-        opportunity_id,
-        campaign_id,
-        case when position = 1 then 1.0 else 0.0 end as first_touch,
-        case when position = path_length then 1.0 else 0.0 end as last_touch,
-        1.0 / path_length as linear,
-        (case when position = 1 then 0.4 else 0.0 end
-            + case when position = lc_position then 0.4 else 0.0 end
-            + case when position <> 1 and position <> lc_position then 0.2 / u_others else 0.0 end)
-            / (0.8 + case when u_others > 0 then 0.2 else 0.0 end) as u_shaped,
-        (case when position = 1 then 0.3 else 0.0 end
-            + case when position = lc_position then 0.3 else 0.0 end
-            + case when position = path_length then 0.3 else 0.0 end
-            + case when position <> 1 and position <> lc_position and position <> path_length
-                then 0.1 / w_others else 0.0 end)
-            / (0.9 + case when w_others > 0 then 0.1 else 0.0 end) as w_shaped,
-        decay_weight / sum(decay_weight) over (partition by opportunity_id) as time_decay
-    from shares
-),
-
 credits as (
-    select opportunity_id, campaign_id, 'first_touch' as model, first_touch as credit from raw_credits
+    -- attribution_credits (views.sql) holds each opportunity's path credit under every model
+    select opportunity_id, campaign_id, 'first_touch' as model, first_touch as credit from attribution_credits
     union all
-    select opportunity_id, campaign_id, 'last_touch' as model, last_touch from raw_credits
+    select opportunity_id, campaign_id, 'last_touch' as model, last_touch from attribution_credits
     union all
-    select opportunity_id, campaign_id, 'linear' as model, linear from raw_credits
+    select opportunity_id, campaign_id, 'linear' as model, linear from attribution_credits
     union all
-    select opportunity_id, campaign_id, 'u_shaped' as model, u_shaped from raw_credits
+    select opportunity_id, campaign_id, 'u_shaped' as model, u_shaped from attribution_credits
     union all
-    select opportunity_id, campaign_id, 'w_shaped' as model, w_shaped from raw_credits
+    select opportunity_id, campaign_id, 'w_shaped' as model, w_shaped from attribution_credits
     union all
-    select opportunity_id, campaign_id, 'time_decay' as model, time_decay from raw_credits
+    select opportunity_id, campaign_id, 'time_decay' as model, time_decay from attribution_credits
 ),
 
 models as (
@@ -140,7 +74,7 @@ unattributed as (
         coalesce(sum(po.amount) filter (where po.is_created_in_period), 0) as unattributed_pipeline,
         coalesce(sum(po.amount) filter (where po.is_won_in_period), 0) as unattributed_bookings
     from period_opportunities as po
-    where po.opportunity_id not in (select opportunity_id from paths)
+    where po.opportunity_id not in (select opportunity_id from attribution_credits)
     group by po.period_key
 ),
 

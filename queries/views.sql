@@ -3,7 +3,8 @@
 --   lead / deal / campaign / touch / target row); lead_facts is one row per lead, opportunity_facts
 --   one row per opportunity.
 -- Inputs: raw_<table> (the Parquet files, registered by store.py).
--- Parameters: $lookback_us (attribution.lookback_days in microseconds; the policy is fixed per data root).
+-- Parameters: $lookback_us (attribution.lookback_days in microseconds), $half_life_days (the policy
+--   is fixed per data root).
 -- Why casts: a snapshot written by another tool may store ids as integers or timestamps with a zone
 --   or in nanoseconds; the session time zone is UTC, so casting a zoned timestamp gives UTC and a
 --   zone-less one is taken as UTC, as the contract says. Times become epoch microseconds (`*_us`)
@@ -167,3 +168,81 @@ select
     least(mql_us, accepted_us, sql_us, opportunity_us, won_us) as reached_mql_us,
     least(created_us, mql_us, accepted_us, sql_us, opportunity_us, won_us) as reached_lead_us
 from stage_times;
+
+-- One row per (opportunity, touch on its path): the touch's credit under each of the six models
+-- (metrics.md "Attribution"). An opportunity's touch path is its lead's touches in
+-- [created_at - L, created_at], ordered by (touched_at, touch_id), whatever the filters.
+-- Milestones: FT = first, LC = last at or before the lead's created_at (FT if none), OC = last.
+-- A touch holding several milestones gets each share; "other" touches hold none of the model's
+-- milestones (U: FT, LC; W: FT, LC, OC) and share the rest; when there are none their share is
+-- dropped and the credits are scaled to sum to 1. Opportunities with no lead or an empty path have
+-- no row here: they are unattributed.
+create or replace table attribution_credits as
+with
+path_opportunities as (
+    select opportunity_id, lead_id, created_us, lead_created_us
+    from opportunity_facts
+    where lead_id is not null
+),
+
+paths as (
+    select
+        o.opportunity_id,
+        t.campaign_id,
+        t.touched_us,
+        o.lead_created_us,
+        row_number() over (partition by o.opportunity_id order by t.touched_us, t.touch_id) as position,
+        count(*) over (partition by o.opportunity_id) as path_length,
+        (o.created_us - t.touched_us) / 86400000000.0 as age_days
+    from path_opportunities as o
+    inner join touches as t
+        on t.lead_id = o.lead_id
+        and t.touched_us >= o.created_us - $lookback_us
+        and t.touched_us <= o.created_us
+),
+
+milestones as (
+    select
+        *,
+        coalesce(
+            max(case when touched_us <= lead_created_us then position end) over (partition by opportunity_id), 1
+        ) as lc_position
+    from paths
+),
+
+shares as (
+    select
+        *,
+        -- touches holding none of the model's milestones
+        path_length - (case when lc_position = 1 then 1 else 2 end) as u_others,
+        path_length - (
+            1 + (case when lc_position <> 1 then 1 else 0 end)
+            + (case when path_length <> 1 and path_length <> lc_position then 1 else 0 end)
+        ) as w_others,
+        power(2.0, -age_days / $half_life_days) as decay_weight
+    from milestones
+),
+
+raw_credits as (
+    select
+        opportunity_id,
+        campaign_id,
+        case when position = 1 then 1.0 else 0.0 end as first_touch,
+        case when position = path_length then 1.0 else 0.0 end as last_touch,
+        1.0 / path_length as linear,
+        (case when position = 1 then 0.4 else 0.0 end
+            + case when position = lc_position then 0.4 else 0.0 end
+            + case when position <> 1 and position <> lc_position then 0.2 / u_others else 0.0 end)
+            / (0.8 + case when u_others > 0 then 0.2 else 0.0 end) as u_shaped,
+        (case when position = 1 then 0.3 else 0.0 end
+            + case when position = lc_position then 0.3 else 0.0 end
+            + case when position = path_length then 0.3 else 0.0 end
+            + case when position <> 1 and position <> lc_position and position <> path_length
+                then 0.1 / w_others else 0.0 end)
+            / (0.9 + case when w_others > 0 then 0.1 else 0.0 end) as w_shaped,
+        decay_weight / sum(decay_weight) over (partition by opportunity_id) as time_decay
+    from shares
+)
+
+select opportunity_id, campaign_id, first_touch, last_touch, linear, u_shaped, w_shaped, time_decay
+from raw_credits;
