@@ -1,0 +1,631 @@
+"""The data contract's checks, written once: `funnel import` runs them before writing a snapshot,
+`funnel validate` runs them on snapshots already written, and the Data page shows their report.
+
+Errors refuse a snapshot (the rules of ../shared/spec/data-contract.md); warnings are reported and
+accepted. Every check is one vectorised DuckDB expression over the whole table (one aggregate scan per
+table counts all of them; a second small query fetches the first few offenders of a failing check), so a
+10M-row table validates in seconds. Column lists, types, allowed values and limits come from
+`dashboard.contract`; nothing here restates them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow as pa
+
+from dashboard.contract import TABLE_ORDER, TABLES, Table
+
+EXAMPLES = 5  # offending ids / lines shown per finding
+
+# Stage timestamps that should not come before another one of the same lead (later, earlier).
+LEAD_ORDER = (
+    ("mql_at", "created_at"),
+    ("first_response_at", "mql_at"),
+    ("accepted_at", "mql_at"),
+    ("sql_at", "mql_at"),
+    ("rejected_at", "mql_at"),
+    ("sql_at", "accepted_at"),
+)
+
+POS = "__funnel_pos"  # the source line (import) or row number (snapshot) of each row
+
+
+# --------------------------------------------------------------------------------------------------
+# The report: a plain data object (the Data page renders it; the CLI prints to_text()).
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One broken (or suspicious) rule: where, which rule, how many rows, the first few offenders."""
+
+    table: str
+    file: str
+    column: str | None
+    rule: str
+    count: int
+    examples: tuple[str, ...] = ()
+    message: str = ""
+
+    def to_text(self, level: str = "error") -> str:
+        where = f"{self.file} · {self.column}" if self.column else self.file
+        text = f"{level:<7} {where} · {self.rule}: {self.message}"
+        if self.examples:
+            text += " · e.g. " + ", ".join(self.examples)
+        return text
+
+    def to_dict(self) -> dict:
+        return {
+            "table": self.table, "file": self.file, "column": self.column, "rule": self.rule,
+            "count": self.count, "examples": list(self.examples), "message": self.message,
+        }
+
+
+@dataclass
+class Report:
+    """What validation (or an import) found. `ok` means: no errors (warnings are allowed)."""
+
+    errors: list[Finding] = field(default_factory=list)
+    warnings: list[Finding] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # normalisations an import did, tables written empty
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def error(self, *args, **kw) -> None:
+        self.errors.append(Finding(*args, **kw))
+
+    def warn(self, *args, **kw) -> None:
+        self.warnings.append(Finding(*args, **kw))
+
+    def extend(self, other: Report) -> None:
+        self.errors.extend(other.errors)
+        self.warnings.extend(other.warnings)
+        self.notes.extend(other.notes)
+
+    def to_text(self) -> str:
+        lines = [f.to_text("error") for f in self.errors]
+        lines += [f.to_text("warning") for f in self.warnings]
+        lines += [f"note    {n}" for n in self.notes]
+        if not lines:
+            return "ok: every contract check passed"
+        return "\n".join(lines)
+
+    def summary(self) -> str:
+        state = "ok" if self.ok else "INVALID"
+        return f"{state}: {_plural(len(self.errors), 'error')}, {_plural(len(self.warnings), 'warning')}"
+
+    def to_dict(self) -> dict:
+        return {
+            "ok": self.ok,
+            "errors": [f.to_dict() for f in self.errors],
+            "warnings": [f.to_dict() for f in self.warnings],
+            "notes": list(self.notes),
+        }
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n:,} {word}" + ("" if n == 1 else "s")
+
+
+def _rows(n: int) -> str:
+    return _plural(n, "row")
+
+
+_NOUNS = {"rows": "row", "campaigns": "campaign", "touches": "touch", "opportunities": "opportunity",
+          "leads": "lead"}
+
+
+def _counted(template: str, n: int) -> str:
+    """'{campaigns} with zero cost' -> '1 campaign with zero cost' / '3 campaigns with zero cost'."""
+    for plural, singular in _NOUNS.items():
+        template = template.replace("{" + plural + "}", f"{n:,} {singular if n == 1 else plural}")
+    return template
+
+
+# --------------------------------------------------------------------------------------------------
+# Types
+
+
+def compatible(kind: str, t: pa.DataType) -> bool:
+    """Whether a stored Arrow type can be read as the contract's logical type without loss of meaning.
+
+    Other tools may store ids as integers, timestamps with a zone or in nanoseconds, dates as
+    timestamps: all readable (queries/views.sql casts them the same way).
+    """
+    if pa.types.is_null(t):
+        return True
+    if pa.types.is_dictionary(t):
+        t = t.value_type
+    stringy = pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t)
+    if kind == "string":
+        return stringy or pa.types.is_integer(t)
+    if kind in ("timestamp", "date"):
+        return pa.types.is_timestamp(t) or pa.types.is_date(t)
+    if kind == "integer":
+        return pa.types.is_integer(t)
+    if kind in ("number", "decimal"):
+        return pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_decimal(t)
+    if kind == "boolean":
+        return pa.types.is_boolean(t)
+    raise ValueError(kind)
+
+
+def _normalise(column: pa.ChunkedArray, kind: str) -> pa.ChunkedArray:
+    """A compatible stored column as the one Arrow type the checks expect (cheap casts, no SQL casts).
+
+    Timestamps become naive UTC microseconds (Arrow keeps UTC instants, so dropping the zone is free);
+    zone-less timestamps are taken as UTC, as the contract says.
+    """
+    t = column.type
+    if pa.types.is_dictionary(t) or pa.types.is_null(t):
+        column = column.cast(t.value_type if pa.types.is_dictionary(t) else ARROW_NAIVE[kind])
+        t = column.type
+    target = ARROW_NAIVE[kind]
+    if kind == "string" and not pa.types.is_integer(t):
+        return column  # string, large_string or string_view: DuckDB reads each as VARCHAR
+    if kind == "integer":
+        return column
+    if kind == "date" and pa.types.is_timestamp(t) and t.tz is not None:
+        column = column.cast(pa.timestamp(t.unit), safe=False)
+    if t == target:
+        return column
+    return column.cast(target, safe=False)
+
+
+ARROW_NAIVE = {
+    "string": pa.string(), "timestamp": pa.timestamp("us"), "date": pa.date32(), "integer": pa.int64(),
+    "number": pa.float64(), "decimal": pa.float64(), "boolean": pa.bool_(),
+}
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+# --------------------------------------------------------------------------------------------------
+# Checks
+
+
+@dataclass
+class _Check:
+    severity: str  # "error" | "warning"
+    table: str
+    column: str | None
+    rule: str
+    condition: str  # SQL over the table's view; identifiers from the contract only, values bound
+    describe: str  # "{rows}" is replaced by "3 rows" etc.
+    needs: tuple[str, ...]
+    params: dict = field(default_factory=dict)
+    show_value: bool = False  # show the offending value beside each example
+    value_summary: bool = False  # list the distinct offending values (with counts) in the message
+
+
+def _column_checks(table: Table, as_of: dt.datetime | None) -> list[_Check]:
+    checks: list[_Check] = []
+    n = 0
+
+    def param(value) -> str:
+        nonlocal n
+        n += 1
+        return f"p{n}"
+
+    for c in table.columns:
+        col = _q(c.name)
+        finite = f"isfinite({col}) and " if c.type in ("number", "decimal") else ""
+        if not c.nullable:
+            checks.append(_Check("error", table.name, c.name, "not_null", f"{col} is null",
+                                 f"{{rows}} with no {c.name} (it may not be blank)", (c.name,)))
+        if c.type in ("number", "decimal"):
+            checks.append(_Check("error", table.name, c.name, "type", f"(isnan({col}) or isinf({col}))",
+                                 f"{{rows}} with a {c.name} that is not a finite number", (c.name,),
+                                 show_value=True))
+        if c.min is not None and c.max is not None:
+            lo, hi = param(c.min), param(c.max)
+            checks.append(_Check("error", table.name, c.name, "range", f"{finite}({col} < ${lo} or {col} > ${hi})",
+                                 f"{{rows}} with {c.name} outside {c.min:g}..{c.max:g}", (c.name,),
+                                 {lo: c.min, hi: c.max}, show_value=True))
+        elif c.min is not None:
+            lo = param(c.min)
+            rule, words = ("negative", f"a negative {c.name}") if c.min == 0 else ("min", f"{c.name} below {c.min:g}")
+            checks.append(_Check("error", table.name, c.name, rule, f"{finite}{col} < ${lo}",
+                                 f"{{rows}} with {words}", (c.name,), {lo: c.min}, show_value=True))
+        elif c.max is not None:
+            hi = param(c.max)
+            checks.append(_Check("error", table.name, c.name, "max", f"{finite}{col} > ${hi}",
+                                 f"{{rows}} with {c.name} above {c.max:g}", (c.name,), {hi: c.max},
+                                 show_value=True))
+        for kind, values, severity in (("allowed", c.allowed, "error"), ("known", c.known, "warning")):
+            if values:
+                p = param(values)
+                words = "outside the contract's list" if kind == "allowed" else "not in the known list"
+                checks.append(_Check(severity, table.name, c.name, kind,
+                                     f"({col} is not null and not list_contains(${p}, {col}))",
+                                     f"{{rows}} with a {c.name} {words} ({', '.join(values)})", (c.name,),
+                                     {p: list(values)}, show_value=True, value_summary=True))
+        if c.type == "timestamp" and as_of is not None:
+            p = param(as_of)
+            checks.append(_Check("warning", table.name, c.name, "after_as_of", f"{col} > ${p}",
+                                 f"{{rows}} with {c.name} after the snapshot's as_of", (c.name,),
+                                 {p: as_of.astimezone(dt.timezone.utc).replace(tzinfo=None)}, show_value=True))
+
+    def order(later: str, earlier: str, severity: str = "warning") -> None:
+        checks.append(_Check(severity, table.name, later, "order", f"{_q(later)} < {_q(earlier)}",
+                             f"{{rows}} with {later} before {earlier}", (later, earlier)))
+
+    if table.name == "leads":
+        for later, earlier in LEAD_ORDER:
+            order(later, earlier)
+    elif table.name == "opportunities":
+        checks.append(_Check("error", table.name, "is_won", "won_implies_closed", "is_won and not is_closed",
+                             "{opportunities} won but not closed (is_won implies is_closed)", ("is_won", "is_closed")))
+        checks.append(_Check("error", table.name, "closed_at", "closed_needs_closed_at",
+                             "is_closed and closed_at is null",
+                             "{opportunities} closed without a closed_at", ("is_closed", "closed_at")))
+        order("closed_at", "created_at")
+    elif table.name == "campaigns":
+        checks.append(_Check("warning", table.name, "cost", "zero_cost", "cost = 0",
+                             "{campaigns} with zero cost", ("cost",)))
+        checks.append(_Check("warning", table.name, "end_date", "end_before_start", "end_date < start_date",
+                             "{campaigns} with end_date before start_date (read as a one-day campaign)",
+                             ("end_date", "start_date")))
+    elif table.name == "targets":
+        checks.append(_Check("warning", table.name, "month", "month_start",
+                             "month <> cast(date_trunc('month', month) as date)",
+                             "{rows} with a month that is not the first day of a month (read as its month)",
+                             ("month",), show_value=True))
+    return checks
+
+
+# Every row rule contract.py states in words has its check above (tests/test_validate.py holds us to it).
+IMPLEMENTED_TABLE_CHECKS = {
+    "is_won implies is_closed": "won_implies_closed",
+    "a closed opportunity has closed_at": "closed_needs_closed_at",
+    "month is the first day of a month": "month_start",
+    "one row per month, metric and segment": "unique",
+}
+
+
+# --------------------------------------------------------------------------------------------------
+# Validation
+
+
+class _Context:
+    """The tables registered in one DuckDB connection, with the columns each check may use."""
+
+    def __init__(self, tables: dict, files: dict[str, str], lines: dict | None):
+        import duckdb
+        import numpy as np
+
+        self.con = duckdb.connect()
+        self.con.execute("set TimeZone = 'UTC'")
+        self.files = files
+        self.lines = lines or {}
+        self.usable: dict[str, set[str]] = {}
+        self.counts: dict[str, int] = {}
+        self.report = Report()
+        for name in TABLE_ORDER:
+            data = tables.get(name)
+            if data is None:
+                continue
+            if not isinstance(data, pa.Table) and hasattr(data, "to_arrow"):
+                data = data.to_arrow()
+            contract = TABLES[name]
+            usable: set[str] = set()
+            columns: dict[str, pa.ChunkedArray] = {}
+            for c in contract.columns:
+                if c.name not in data.column_names:
+                    self.report.error(name, self.file(name), c.name, "required", data.num_rows,
+                                      message=f"required column {c.name} is missing")
+                    continue
+                t = data.schema.field(c.name).type
+                if not compatible(c.type, t):
+                    self.report.error(name, self.file(name), c.name, "type", data.num_rows,
+                                      message=f"column {c.name} is stored as {t}, not {c.type}")
+                    continue
+                try:
+                    columns[c.name] = _normalise(data.column(c.name), c.type)
+                except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+                    self.report.error(name, self.file(name), c.name, "type", data.num_rows,
+                                      message=f"column {c.name} ({t}) cannot be read as {c.type} ({exc})")
+                    continue
+                usable.add(c.name)
+            pos = self.lines.get(name)
+            if pos is None:
+                pos = np.arange(1, data.num_rows + 1, dtype=np.int64)
+            columns[POS] = pa.chunked_array([pa.array(pos, type=pa.int64())])
+            self.con.register(f"v_{name}", pa.table(columns))
+            self.usable[name] = usable
+            self.counts[name] = data.num_rows
+
+    def file(self, table: str) -> str:
+        return self.files.get(table, f"{table}.parquet")
+
+    def where(self, table: str) -> str:
+        return "line" if table in self.lines else "row"
+
+    def has(self, table: str, *columns: str) -> bool:
+        return table in self.usable and all(c in self.usable[table] for c in columns)
+
+    def label(self, table: str, key, pos, value=None, show_key_pos: bool = False, column: str | None = None) -> str:
+        if key is None:
+            text = f"{self.where(table)} {pos}"
+        elif table in self.lines or show_key_pos:
+            text = f"{key} ({self.where(table)} {pos})"
+        else:
+            text = str(key)
+        if value is not None:
+            text += f": {column}={_show(value)}" if column else f": {_show(value)}"
+        return text
+
+
+def _show(value) -> str:
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, str):
+        return repr(value)
+    return str(value)
+
+
+def _key_expr(ctx: _Context, table: str, alias: str = "") -> str:
+    key = TABLES[table].key
+    if key and ctx.has(table, key):
+        return f"{alias}{_q(key)}"
+    return "null"
+
+
+def _run_column_checks(ctx: _Context, name: str, as_of: dt.datetime | None) -> None:
+    checks = [c for c in _column_checks(TABLES[name], as_of) if ctx.has(name, *c.needs)]
+    if not checks:
+        return
+    params: dict = {}
+    for c in checks:
+        params.update(c.params)
+    counts = ctx.con.execute(
+        "select " + ", ".join(f"count(*) filter (where {c.condition})" for c in checks) + f" from v_{name}",
+        params,
+    ).fetchone()
+    for check, count in zip(checks, counts):
+        if not count:
+            continue
+        p = {k: v for k, v in check.params.items()}
+        value = _q(check.column) if check.show_value else "null"
+        rows = ctx.con.execute(
+            f"select {_key_expr(ctx, name)}, {_q(POS)}, {value} from v_{name} where {check.condition} "
+            f"order by {_q(POS)} limit {EXAMPLES}", p).fetchall()
+        examples = tuple(ctx.label(name, k, pos, v if check.show_value else None) for k, pos, v in rows)
+        message = _counted(check.describe, int(count))
+        if check.value_summary:
+            values = ctx.con.execute(
+                f"select {_q(check.column)}, count(*) as n from v_{name} where {check.condition} "
+                f"group by all order by n desc, 1 limit {EXAMPLES}", p).fetchall()
+            message += "; values: " + ", ".join(f"{_show(v)} ({n:,})" for v, n in values)
+        report = ctx.report.errors if check.severity == "error" else ctx.report.warnings
+        report.append(Finding(name, ctx.file(name), check.column, check.rule, int(count), examples, message))
+
+
+def _run_unique(ctx: _Context, name: str) -> None:
+    table = TABLES[name]
+    keys: list[tuple[str, list[str]]] = [(c.name, [c.name]) for c in table.columns if c.unique]
+    if name == "targets":
+        keys.append(("month, metric, segment", ["month", "metric", "segment"]))
+    for label, columns in keys:
+        if not ctx.has(name, *columns):
+            continue
+        if name == "targets" and len(columns) > 1:
+            group = "cast(date_trunc('month', month) as date), metric, segment"
+            shown = ("strftime(cast(date_trunc('month', month) as date), '%Y-%m') || ' ' || metric || ' ' "
+                     "|| coalesce(segment, '(all)')")
+        else:
+            group = _q(columns[0])
+            shown = _q(columns[0])
+        not_null = " and ".join(f"{_q(c)} is not null" for c in columns if c != "segment")
+        dup = (f"select {shown} as k, count(*) as n, min({_q(POS)}) as first from v_{name} "
+               f"where {not_null} group by {group} having count(*) > 1")
+        total, ids = ctx.con.execute(f"select coalesce(sum(n), 0), count(*) from ({dup})").fetchone()
+        if not total:
+            continue
+        first = [k for (k,) in ctx.con.execute(f"select k from ({dup}) order by first limit {EXAMPLES}").fetchall()]
+        positions = dict(ctx.con.execute(
+            f"select k, list(p order by p) from (select {shown} as k, {_q(POS)} as p from v_{name} "
+            f"where {not_null}) where list_contains($keys, k) group by k", {"keys": first}).fetchall())
+        examples = tuple(
+            f"{k} ({ctx.where(name)}s {', '.join(str(p) for p in positions[k][:3])}"
+            f"{', ...' if len(positions[k]) > 3 else ''})" for k in first)
+        if len(columns) == 1:
+            message = f"{_rows(int(total))} share an id with another row ({_plural(int(ids), 'duplicated id')})"
+        else:
+            message = (f"{_rows(int(total))} repeat a ({label}) already given "
+                       f"({_plural(int(ids), 'duplicated key')}; one row per month, metric and segment)")
+        ctx.report.error(name, ctx.file(name), label, "unique", int(total), examples, message)
+
+
+def _run_references(ctx: _Context, name: str) -> None:
+    for c in TABLES[name].columns:
+        if not c.references:
+            continue
+        ref_table, ref_col = c.references.split(".")
+        if not ctx.has(name, c.name) or not ctx.has(ref_table, ref_col):
+            continue
+        broken = (f"from v_{name} t anti join v_{ref_table} r on r.{_q(ref_col)} = t.{_q(c.name)} "
+                  f"where t.{_q(c.name)} is not null")
+        (count,) = ctx.con.execute(f"select count(*) {broken}").fetchone()
+        if not count:
+            continue
+        rows = ctx.con.execute(
+            f"select {_key_expr(ctx, name, 't.')}, t.{_q(POS)}, t.{_q(c.name)} {broken} "
+            f"order by t.{_q(POS)} limit {EXAMPLES}").fetchall()
+        examples = tuple(ctx.label(name, k, pos, v, column=c.name) for k, pos, v in rows)
+        ctx.report.error(name, ctx.file(name), c.name, "references", int(count), examples,
+                         f"{_rows(int(count))} with a {c.name} that is not in {ref_table} ({c.references})")
+
+
+def _run_cross_table(ctx: _Context) -> None:
+    # Opportunities created before their lead entered the funnel.
+    if ctx.has("opportunities", "lead_id", "created_at") and ctx.has("leads", "lead_id", "created_at"):
+        cond = "o.created_at < l.created_at"
+        base = "from v_opportunities o join v_leads l on l.lead_id = o.lead_id"
+        (count,) = ctx.con.execute(f"select count(*) {base} where {cond}").fetchone()
+        if count:
+            rows = ctx.con.execute(
+                f"select {_key_expr(ctx, 'opportunities', 'o.')}, o.{_q(POS)}, o.lead_id {base} where {cond} "
+                f"order by o.{_q(POS)} limit {EXAMPLES}").fetchall()
+            ctx.report.warn("opportunities", ctx.file("opportunities"), "created_at", "order", int(count),
+                            tuple(ctx.label("opportunities", k, p, v, column="lead_id") for k, p, v in rows),
+                            f"{_counted('{opportunities}', int(count))} created before their lead (leads.created_at)")
+    # Touches after the lead's latest opportunity closed.
+    if ctx.has("touches", "lead_id", "touched_at") and ctx.has(
+            "opportunities", "opportunity_id", "lead_id", "created_at", "is_closed", "closed_at"):
+        base = """
+            from v_touches t
+            join (
+                select lead_id, is_closed, closed_at,
+                    row_number() over (partition by lead_id order by created_at desc, opportunity_id desc) as rn
+                from v_opportunities where lead_id is not null
+            ) o on o.lead_id = t.lead_id and o.rn = 1
+            where o.is_closed and t.touched_at > o.closed_at"""
+        (count,) = ctx.con.execute(f"select count(*) {base}").fetchone()
+        if count:
+            rows = ctx.con.execute(
+                f"select {_key_expr(ctx, 'touches', 't.')}, t.{_q(POS)}, t.lead_id {base} "
+                f"order by t.{_q(POS)} limit {EXAMPLES}").fetchall()
+            ctx.report.warn("touches", ctx.file("touches"), "touched_at", "touch_after_close", int(count),
+                            tuple(ctx.label("touches", k, p, v, column="lead_id") for k, p, v in rows),
+                            f"{_counted('{touches}', int(count))} after the lead's latest opportunity closed")
+
+
+def validate_tables(
+    tables: dict[str, pa.Table],
+    as_of: dt.datetime | None,
+    *,
+    files: dict[str, str] | None = None,
+    lines: dict | None = None,
+) -> Report:
+    """Check the five tables against the contract.
+
+    `as_of` (aware) is the snapshot's moment (None: skip the "after as_of" warnings). `files` names the
+    file each table came from (default `<table>.parquet`), `lines` gives each row's source line number
+    (an int array per table; default: row numbers), both used in the findings.
+    """
+    ctx = _Context(tables, files or {}, lines)
+    try:
+        for name in TABLE_ORDER:
+            if name not in tables:
+                ctx.report.error(name, ctx.file(name), None, "missing", 0,
+                                 message=f"the {name} table is missing")
+                continue
+            _run_column_checks(ctx, name, as_of)
+            _run_unique(ctx, name)
+            _run_references(ctx, name)
+        _run_cross_table(ctx)
+        for name in TABLE_ORDER:
+            if ctx.counts.get(name) == 0:
+                ctx.report.warn(name, ctx.file(name), None, "empty", 0, message=f"{name} has no rows")
+    finally:
+        ctx.con.close()
+    return ctx.report
+
+
+def read_parquet(path: Path) -> pa.Table:
+    """A snapshot table: one Parquet file, or a folder of Parquet parts (as the store reads it)."""
+    import pyarrow.parquet as pq
+
+    if path.is_dir():
+        import pyarrow.dataset as ds
+
+        return ds.dataset(path, format="parquet").to_table()
+    return pq.read_table(path)
+
+
+def validate_snapshot(path: Path | str) -> Report:
+    """Check one snapshot folder: snapshot.json's as_of, then the five Parquet files.
+
+    A missing or unreadable file is an error finding, never an exception.
+    """
+    from dashboard.snapshots import SnapshotError, read_info
+
+    folder = Path(path)
+    report = Report()
+    as_of = None
+    info = None
+    try:
+        info = read_info(folder)
+        as_of = info.as_of
+    except SnapshotError as exc:
+        report.error("snapshot", "snapshot.json", "as_of", "as_of", 1,
+                     message=str(exc).replace(str(folder / "snapshot.json") + ": ", ""))
+    tables: dict[str, pa.Table] = {}
+    for name in TABLE_ORDER:
+        file = folder / f"{name}.parquet"
+        if not file.exists():
+            report.error(name, file.name, None, "missing", 0, message=f"{file.name} is missing")
+            continue
+        try:
+            tables[name] = read_parquet(file)
+        except Exception as exc:  # noqa: BLE001 - any unreadable file is a finding, not a crash
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            report.error(name, file.name, None, "unreadable", 0,
+                         message=f"{file.name} is not readable Parquet ({first})")
+    checked = validate_tables(tables, as_of)
+    # tables that could not be read were reported above; do not report them missing twice
+    checked.errors = [f for f in checked.errors if not (f.rule == "missing" and f.table not in tables)]
+    report.extend(checked)
+    if info is not None:
+        for name, data in tables.items():
+            said = info.rows.get(name)
+            if said is not None and said != data.num_rows:
+                report.warn(name, f"{name}.parquet", None, "rows", abs(said - data.num_rows),
+                            message=f"snapshot.json says {said:,} rows, the file has {data.num_rows:,}")
+    return report
+
+
+# --------------------------------------------------------------------------------------------------
+# `funnel validate PATH`
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("path", metavar="PATH", help="a snapshot folder, or a data root (every snapshot in it)")
+    p.add_argument("--json", action="store_true", help="print the reports as JSON")
+
+
+def snapshot_folders(path: Path) -> list[Path]:
+    """PATH as a list of snapshot folders: itself, or the dated folders of a data root."""
+    from dashboard.cli import UsageError
+    from dashboard.snapshots import SNAPSHOT_NAME, is_snapshot_folder
+
+    if not path.exists():
+        raise UsageError(f"{path}: no such file or folder")
+    if not path.is_dir():
+        raise UsageError(f"{path}: not a folder (give a snapshot folder or a data root)")
+    if is_snapshot_folder(path):
+        return [path]
+    found = sorted(p for p in path.iterdir() if p.is_dir() and SNAPSHOT_NAME.match(p.name))
+    if not found:
+        if any((path / f"{t}.parquet").exists() for t in TABLE_ORDER):
+            return [path]  # a snapshot folder without its snapshot.json: validate it (and say so)
+        raise UsageError(f"{path}: no snapshots here (expected a snapshot folder, or folders like 2026-09-30/)")
+    return found
+
+
+def run(args: argparse.Namespace) -> int:
+    folders = snapshot_folders(Path(args.path))
+    reports = [(folder, validate_snapshot(folder)) for folder in folders]
+    if args.json:
+        json.dump([{"snapshot": str(f), **r.to_dict()} for f, r in reports], sys.stdout, indent=2, default=str)
+        sys.stdout.write("\n")
+    else:
+        for i, (folder, report) in enumerate(reports):
+            if i:
+                print()
+            print(f"{folder}: {report.summary()}")
+            if report.errors or report.warnings or report.notes:
+                print(report.to_text())
+    return 0 if all(r.ok for _, r in reports) else 1
