@@ -1,0 +1,93 @@
+"""What every page draws the same way: the header, a metric with its definition, a chart, a records table.
+
+Not a page (st.navigation lists the pages in app.py). No query and no metric here: values come from
+app_state's cached queries, labels and definitions from the metric registry, words from findings.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import charts, findings
+from dashboard.app_state import View
+from dashboard.metrics import BY_KEY, format_value
+
+SIDE_TITLES = {"marketing": "Marketing", "sales": "Sales", "joint": "Joint"}
+
+
+def header(view: View, title: str, question: str) -> None:
+    st.title(title)
+    st.caption(f"{question}  \n**{view.period.label()}** vs {view.previous.label()} · "
+               f"{view.filters.describe()} · snapshot {view.snapshot}, data as of {view.as_of_text()}")
+
+
+def wrap(text: str, width: int = 52) -> str:
+    """A chart title broken into lines for a half-width chart (plotly titles do not wrap by themselves)."""
+    lines, line = [], ""
+    for word in text.split():
+        if line and len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}".strip()
+    return "<br>".join([*lines, line])
+
+
+def side_heading(side: str, text: str | None = None) -> None:
+    color = charts.SIDE_COLORS[side]
+    st.markdown(f"<h3 style='color:{color};border-bottom:4px solid {color};padding-bottom:4px'>"
+                f"{text or SIDE_TITLES[side]}</h3>", unsafe_allow_html=True)
+
+
+def metric(view: View, key: str, row: dict, prev: dict | None = None, label: str | None = None,
+           suffix: str = "") -> None:
+    """A registry metric: formatted value, change against `prev`, the definition as help text."""
+    m = BY_KEY[key]
+    value = row.get(key)
+    delta = findings.delta_text(key, value, prev.get(key), view.currency) if prev is not None else None
+    st.metric(label or m.label, format_value(value, m.unit, view.currency) + suffix, delta=delta,
+              delta_color=findings.delta_color(key), help=m.definition, border=True)
+
+
+def plot(fig, key: str | None = None, select: bool = False):
+    """A charts.py figure at full width; with `select`, a click reruns the page with the clicked point."""
+    config = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
+    if select:
+        return st.plotly_chart(fig, width="stretch", theme=None, key=key, on_select="rerun",
+                               selection_mode="points", config=config)
+    st.plotly_chart(fig, width="stretch", theme=None, key=key, config=config)
+    return None
+
+
+def clicked(event, field: str = "customdata"):
+    """The first clicked point's `field` (e.g. the stage or campaign_id a chart put in customdata)."""
+    if not event:
+        return None
+    points = (event.get("selection") or {}).get("points") or []
+    for point in points:
+        value = point.get(field)
+        if isinstance(value, list):
+            value = value[0] if value else None
+        if value is not None:
+            return value
+    return None
+
+
+def records_table(view: View, name: str, title: str, file_stem: str, **extra) -> None:
+    """The records behind a number, with a CSV download of exactly what the table shows."""
+    frame = view.records(name, **extra)
+    st.subheader(title)
+    if frame.is_empty():
+        st.info("No records behind this number for the current filters.")
+        return
+    st.caption(f"{frame.height:,} records · the raw columns of the snapshot's {name}")
+    st.dataframe(frame, width="stretch", hide_index=True, height=min(420, 38 + 35 * frame.height))
+    st.download_button(f"Download {frame.height:,} records (CSV)", frame.write_csv().encode("utf-8"),
+                       file_name=f"{file_stem}_{view.period.start}_{view.period.end}.csv", mime="text/csv",
+                       key=f"download_{file_stem}")
+
+
+def warn_small(count, what: str = "cohort") -> None:
+    text = findings.small_cohort_warning(count, what=what)
+    if text:
+        st.warning(text, icon="⚠️")

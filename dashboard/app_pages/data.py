@@ -1,0 +1,48 @@
+"""Data: which snapshots exist, can their numbers be trusted, and what does each metric mean?"""
+
+import streamlit as st
+
+from dashboard import app_state
+from dashboard.app_pages import _ui
+from dashboard.contract import TABLE_ORDER
+from dashboard.metrics import METRICS
+
+view = app_state.current()
+_ui.header(view, "Data", "Which snapshots are there, can their numbers be trusted, and what does each number mean?")
+
+st.subheader("Snapshots")
+snaps = app_state.snapshots(view.data)
+st.dataframe({"Snapshot": [s.name for s in snaps], "As of (UTC)": [s.as_of_iso for s in snaps],
+              **{t: [s.rows.get(t) for s in snaps] for t in TABLE_ORDER},
+              "Source": [s.source for s in snaps]}, hide_index=True, width="stretch")
+st.caption(f"Data root: {view.data}. Numbers are computed with the policy in its funnel.toml "
+           f"(window {view.policy.window_days:g} days, response SLA {view.policy.first_response_hours:g} h, "
+           f"decision SLA {view.policy.decision_days:g} d, attribution {view.policy.model}).")
+
+st.subheader(f"Validation of snapshot {view.snapshot}")
+report = app_state.validation(str(view.info.path))
+errors, warnings = report["dict"]["errors"], report["dict"]["warnings"]
+if errors:
+    st.error(f"{len(errors)} errors: the numbers of this snapshot are not to be trusted until they are fixed.")
+elif warnings:
+    st.warning(f"No errors; {len(warnings)} warnings worth knowing about.", icon="⚠️")
+else:
+    st.success("No errors and no warnings: the snapshot meets the data contract.")
+if errors or warnings:
+    st.dataframe({"Level": ["error"] * len(errors) + ["warning"] * len(warnings),
+                  "Table": [f["table"] for f in errors + warnings],
+                  "Column": [f["column"] or "" for f in errors + warnings],
+                  "Finding": [f["message"] for f in errors + warnings],
+                  "Rows": [f["count"] for f in errors + warnings],
+                  "Examples": [", ".join(f["examples"][:3]) for f in errors + warnings]},
+                 hide_index=True, width="stretch")
+with st.expander("The full report (as `funnel validate` prints it)"):
+    st.code(report["text"] or "(empty)", language=None)
+
+st.subheader("Glossary")
+side = st.segmented_control("Whose numbers", ["marketing", "sales", "joint"], key="glossary_side")
+st.table({"Metric": [m.label for m in METRICS if side in (None, m.side)],
+          "Key": [m.key for m in METRICS if side in (None, m.side)],
+          "Side": [m.side for m in METRICS if side in (None, m.side)],
+          "Definition": [m.definition for m in METRICS if side in (None, m.side)],
+          "Query": [f"queries/{m.query}.sql" for m in METRICS if side in (None, m.side)]}, hide_index=True)

@@ -1,0 +1,52 @@
+"""Funnel: where do leads drop out, how fast do they move, and is that changing?"""
+
+import streamlit as st
+
+from dashboard import app_state, charts, findings
+from dashboard.app_pages import _ui
+from dashboard.metrics import BY_KEY, format_value
+
+STEPS = (("Lead → MQL", "lead_to_mql", "flow_mqls_per_lead", "median_days_lead_to_mql"),
+         ("MQL → SQL", "mql_to_sql", "flow_sqls_per_mql", "median_days_mql_to_sql"),
+         ("SQL → Opportunity", "sql_to_opp", "flow_opportunities_per_sql", "median_days_sql_to_opp"),
+         ("Opportunity → Won", "opp_to_won", "flow_won_per_opportunity", "median_days_opp_to_won"))
+TREND_KEYS = ("mql_to_sql_rate", "lead_to_mql_rate", "sql_to_opp_rate", "opp_to_won_rate", "median_days_mql_to_sql",
+              "mqls", "sqls", "pipeline")
+STAGE_OF = {"funnel_leads": "lead", "funnel_mqls": "mql", "funnel_sals": "sal", "funnel_sqls": "sql",
+            "funnel_opportunities": "opportunity", "funnel_won": "won"}
+
+view = app_state.current()
+_ui.header(view, "Funnel", "Where do this period's leads drop out, and how fast do they move?")
+row = view.row()
+_ui.warn_small(row["funnel_leads"], "lead cohort")
+if not row["cohort_mature"]:
+    st.info(f"Still maturing: leads of {view.period.label()} have {view.policy.window_days:g} days to convert, so "
+            "the later stages will still fill up. Mature months are solid in the trend below.")
+
+title = findings.funnel_finding(row, view.policy.window_days, view.scope)
+event = _ui.plot(charts.funnel_chart(row, title), key="funnel_click", select=True)
+st.caption("The period's lead cohort (reached(lead) in the period) and how many reached each stage within "
+           f"{view.policy.window_days:g} days. Click a bar to see its records.")
+stage = _ui.clicked(event)
+if stage in STAGE_OF:
+    _ui.records_table(view, "leads", f"{BY_KEY[stage].label}: the records", f"funnel_{STAGE_OF[stage]}",
+                      stage=STAGE_OF[stage], owner=None, score_from=None, score_to=None)
+
+st.subheader("Cohort conversion vs flow ratio, and velocity")
+st.table({
+    "Step": [s[0] for s in STEPS],
+    "Cohort conversion (same people)": [format_value(row[f"{s[1]}_rate"], "rate") for s in STEPS],
+    "Cohort size": [format_value(row[f"{s[1]}_cohort"], "count") for s in STEPS],
+    "Flow ratio (events of the period, not a conversion rate)": [format_value(row[s[2]], "rate") for s in STEPS],
+    "Median days (converters)": [format_value(row[s[3]], "days") for s in STEPS],
+}, hide_index=True)
+for label, step, _, _ in STEPS:
+    if 0 < row[f"{step}_cohort"] < 30:
+        st.caption(f"⚠️ {label}: only {row[f'{step}_cohort']} leads in the cohort; its rate swings by chance.")
+
+key = st.selectbox("Trend of", TREND_KEYS, format_func=lambda k: BY_KEY[k].label, key="trend", bind="query-params")
+monthly = view.monthly()
+_ui.plot(charts.trend_chart(monthly, key, findings.trend_finding(monthly.to_dicts(), key, view.scope),
+                            target_key="mql_target" if key == "mqls" else None), key="trend_chart")
+st.caption(f"{BY_KEY[key].definition} Dashed grey: cohorts younger than {view.policy.window_days:g} days "
+           "(still maturing), never compared with mature ones.")

@@ -1,0 +1,466 @@
+"""Charts: pure functions from query results (Polars frames or dicts) to plotly Figures.
+
+No Streamlit, no SQL, no metric computed here: a chart draws numbers the queries returned, formatted by
+the metric registry. The pages and the meeting deck (export.py) draw the same figures, in the same
+colours: marketing's numbers in MARKETING_COLOR, sales' in SALES_COLOR, shared ones in JOINT_COLOR.
+Sizes are for a projector: large fonts, few gridlines, values written on the marks.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+
+import plotly.graph_objects as go
+import polars as pl
+
+from dashboard.metrics import BY_KEY, format_value
+
+# One colour per side of the meeting, on every page and slide (colour-blind safe pair: blue / orange).
+MARKETING_COLOR = "#1F6FB4"
+SALES_COLOR = "#E07B12"
+JOINT_COLOR = "#5B4B9A"
+MUTED_COLOR = "#9AA5B1"  # immature cohorts, previous periods, targets
+TARGET_COLOR = "#3C4650"  # target and floor lines
+SIDE_COLORS = {"marketing": MARKETING_COLOR, "sales": SALES_COLOR, "joint": JOINT_COLOR}
+# the attribution models, the policy's model drawn in the marketing colour by attribution_compare_chart
+MODEL_COLORS = ("#1F6FB4", "#6BAED6", "#2CA58D", "#8E6BBF", "#C7A34B", "#7F8C8D")
+
+FONT = dict(family="Inter, Segoe UI, Helvetica, Arial, sans-serif", size=17, color="#1F2933")
+TITLE_SIZE = 22
+GRID_COLOR = "#E4E7EB"
+# A small house template instead of "plotly_white": applying plotly's own templates deep-copies their
+# colour scales, ~70 ms per figure, which a page of five charts redrawn on every filter change can't afford.
+TEMPLATE = go.layout.Template(layout=dict(
+    paper_bgcolor="white", plot_bgcolor="white", font=FONT, hovermode="closest",
+    colorway=[MARKETING_COLOR, SALES_COLOR, JOINT_COLOR, "#2CA58D", "#C7A34B", "#7F8C8D"],
+    xaxis=dict(gridcolor=GRID_COLOR, linecolor="#CBD2D9", zerolinecolor=GRID_COLOR, ticks="", title=dict(standoff=12)),
+    yaxis=dict(gridcolor=GRID_COLOR, linecolor="#CBD2D9", zerolinecolor=GRID_COLOR, ticks="", title=dict(standoff=12)),
+))
+
+# the stage funnel of a kpi_table row: column, label, side
+FUNNEL_STAGES = (
+    ("funnel_leads", "Leads", "marketing"),
+    ("funnel_mqls", "MQL", "marketing"),
+    ("funnel_sals", "SAL", "sales"),
+    ("funnel_sqls", "SQL", "sales"),
+    ("funnel_opportunities", "Opportunity", "sales"),
+    ("funnel_won", "Won", "sales"),
+)
+# the reverse-funnel plan: key of Funnel.plan()["needed"], label, side
+PLAN_STAGES = (
+    ("leads", "Leads", "marketing"),
+    ("mqls", "MQLs", "marketing"),
+    ("sqls", "SQLs", "sales"),
+    ("opportunities", "Opportunities", "sales"),
+    ("won_deals", "Won deals", "sales"),
+)
+
+
+def side_color(metric_key: str) -> str:
+    m = BY_KEY.get(metric_key)
+    return SIDE_COLORS.get(m.side if m else "joint", JOINT_COLOR)
+
+
+def lighter(color: str, amount: float = 0.55) -> str:
+    """The colour mixed with white (0 = unchanged, 1 = white)."""
+    r, g, b = (int(color.lstrip("#")[i:i + 2], 16) for i in (0, 2, 4))
+    mix = [round(c + (255 - c) * amount) for c in (r, g, b)]
+    return "#" + "".join(f"{c:02X}" for c in mix)
+
+
+def _merge(base: dict, extra: dict) -> dict:
+    """base updated by extra, nested dicts merged (extra wins)."""
+    out = dict(base)
+    for key, value in extra.items():
+        out[key] = _merge(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+    return out
+
+
+def figure(traces: list[dict], layout: dict | None = None, title: str | None = None, height: int = 460) -> go.Figure:
+    """A Figure in the house style, built in one step from plain dicts.
+
+    White, large type, a title that states the finding, legend on top. One construction validates once;
+    plotly's incremental update_layout / update_xaxes / add_hline calls cost ~20-80 ms each, which adds up
+    on a page redrawn at every filter change.
+    """
+    base = dict(
+        template=TEMPLATE,
+        font=FONT,
+        height=height,
+        margin=dict(l=10, r=30, t=80 + 28 * title.count("<br>") if title else 40, b=10),
+        legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0, font=dict(size=16)),
+        hoverlabel=dict(font=dict(size=16)),
+        separators=".,",
+        xaxis=dict(showgrid=False, automargin=True, tickfont=dict(size=16)),
+        yaxis=dict(gridcolor=GRID_COLOR, automargin=True, tickfont=dict(size=16), zeroline=False, ticksuffix=" "),
+    )
+    if title:
+        # anchored to the top of the figure, so a title of several lines pushes the legend down, not over it
+        base["title"] = dict(text=title, font=dict(size=TITLE_SIZE), x=0, xanchor="left", yref="container", y=1,
+                             yanchor="top", pad=dict(t=12))
+    return go.Figure(data=traces, layout=_merge(base, layout or {}))
+
+
+def style(fig: go.Figure, title: str | None = None, height: int = 460) -> go.Figure:
+    """The house style applied to a Figure built elsewhere (slower than figure(); for callers outside)."""
+    return figure(list(fig.to_dict().get("data", [])), fig.to_dict().get("layout", {}), title, height)
+
+
+def empty(message: str, title: str | None = None, height: int = 300) -> go.Figure:
+    """A figure that says why there is nothing to draw, instead of empty axes."""
+    return figure([], dict(
+        annotations=[dict(text=message, showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper",
+                          font=dict(size=20, color=TARGET_COLOR))],
+        xaxis=dict(visible=False), yaxis=dict(visible=False)), title, height)
+
+
+def _rows(frame) -> list[dict]:
+    if frame is None:
+        return []
+    if isinstance(frame, pl.DataFrame):
+        return frame.to_dicts()
+    return [dict(r) for r in frame]
+
+
+def _num(value) -> float | None:
+    return None if value is None or (isinstance(value, float) and value != value) else float(value)
+
+
+def _tick_format(unit: str) -> dict:
+    if unit == "rate":
+        return dict(tickformat=".0%")
+    if unit == "currency":
+        return dict(tickprefix="$", tickformat="~s")
+    return dict(tickformat=",~r")
+
+
+def month_of(period_key: str) -> dt.date:
+    return dt.date.fromisoformat(period_key.split("..")[0])
+
+
+# -- the stage funnel ----------------------------------------------------------------------------------
+def funnel_chart(row: Mapping, title: str | None = None) -> go.Figure:
+    """The period's lead cohort stage by stage (a kpi_table row): counts, % of previous, % of first.
+
+    Each bar carries its stage column in customdata so a click can ask for the records behind it.
+    """
+    counts = [int(row.get(key) or 0) for key, _, _ in FUNNEL_STAGES]
+    if not counts[0]:
+        return empty("No leads in this cohort", title)
+    texts = [f"{counts[0]:,}"]
+    for i in range(1, len(counts)):
+        of_prev = counts[i] / counts[i - 1] if counts[i - 1] else None
+        texts.append(f"{counts[i]:,}  ·  {format_value(of_prev, 'rate')} of previous  ·  "
+                     f"{format_value(counts[i] / counts[0], 'rate')} of leads")
+    bar = dict(type="bar", x=counts, y=[label for _, label, _ in FUNNEL_STAGES], orientation="h", text=texts,
+               textposition="outside", cliponaxis=False, textfont=dict(size=17), name="cohort",
+               marker=dict(color=[SIDE_COLORS[side] for _, _, side in FUNNEL_STAGES]),
+               customdata=[key for key, _, _ in FUNNEL_STAGES], hoverinfo="text",
+               hovertext=[f"{BY_KEY[key].label}: {n:,}" for (key, _, _), n in zip(FUNNEL_STAGES, counts)])
+    return figure([bar], dict(
+        showlegend=False, bargap=0.25, margin=dict(r=40),
+        yaxis=dict(autorange="reversed", showgrid=False, tickfont=dict(size=18)),
+        xaxis=dict(visible=False, range=[0, counts[0] * 1.1]),
+    ), title, height=440)
+
+
+# -- a metric month by month -------------------------------------------------------------------------
+def trend_chart(frame: pl.DataFrame, metric_key: str, title: str | None = None,
+                target_key: str | None = None, values: bool = True) -> go.Figure:
+    """kpi_table over monthly periods: mature cohorts solid, immature ones dashed and grey.
+
+    A cohort metric's immature months are never drawn as if they were comparable: they continue the line
+    from the last mature month as a separate, dashed, grey series labelled "still maturing". `target_key`
+    adds a target line (e.g. mqls with mql_target); `values` writes each month's value on its point.
+    """
+    rows = _rows(frame)
+    m = BY_KEY[metric_key]
+    if not rows:
+        return empty("No months to show", title)
+    x = [month_of(r["period_key"]) for r in rows]
+    y = [_num(r.get(metric_key)) for r in rows]
+    keys = [r["period_key"] for r in rows]
+    mature = [bool(r.get("cohort_mature", True)) for r in rows]
+    color = side_color(metric_key)
+    cohort_metric = m.query in ("conversion", "velocity") or metric_key.startswith("funnel_")
+    text = [format_value(v, m.unit) if (v is not None and values) else "" for v in y]
+    mode = "lines+markers+text" if values else "lines+markers"
+    line = dict(type="scatter", x=x, mode=mode, textposition="top center", customdata=keys)
+    if cohort_metric and not all(mature):
+        last = max((i for i, ok in enumerate(mature) if ok), default=None)
+        traces = [
+            dict(line, y=[v if ok else None for v, ok in zip(y, mature)], name=f"{m.label} (mature cohorts)",
+                 line=dict(color=color, width=4), marker=dict(size=10), textfont=dict(size=14),
+                 text=[t if ok else "" for t, ok in zip(text, mature)]),
+            dict(line, y=[v if (not ok or i == last) else None for i, (v, ok) in enumerate(zip(y, mature))],
+                 name=f"{m.label} (still maturing: will rise)", line=dict(color=MUTED_COLOR, width=3, dash="dash"),
+                 marker=dict(size=10, symbol="circle-open", color=MUTED_COLOR),
+                 text=[t if not ok else "" for t, ok in zip(text, mature)], textfont=dict(size=14, color="#616E7C")),
+        ]
+    else:
+        traces = [dict(line, y=y, name=m.label, line=dict(color=color, width=4), marker=dict(size=10), text=text,
+                       textfont=dict(size=14))]
+    if target_key:
+        traces.append(dict(type="scatter", x=x, y=[_num(r.get(target_key)) for r in rows], mode="lines",
+                           name=BY_KEY[target_key].label if target_key in BY_KEY else target_key,
+                           line=dict(color=TARGET_COLOR, width=2, dash="dot", shape="hv")))
+    return figure(traces, dict(
+        # every month when there is room for its label, else every third; never rotated
+        xaxis=dict(tickformat="%b %y", dtick="M1" if (values and len(rows) <= 13) else "M3", tickangle=0),
+        yaxis=dict(rangemode="tozero", **_tick_format(m.unit)),
+    ), title)
+
+
+def sourced_chart(row: Mapping, title: str | None = None, currency: str = "USD") -> go.Figure:
+    """A kpi_table row's pipeline by effective origin (adds up to the pipeline), and the influenced figure apart.
+
+    Influenced overlaps the sourced bars, so it is drawn as its own bar below a gap, never stacked on them.
+    """
+    parts = (("marketing_sourced_pipeline", "Marketing-sourced", MARKETING_COLOR),
+             ("sales_sourced_pipeline", "Sales-sourced", SALES_COLOR),
+             ("other_sourced_pipeline", "Partner/other-sourced", JOINT_COLOR))
+    total = _num(row.get("pipeline")) or 0.0
+    if not total:
+        return empty("No pipeline created in this period", title, height=260)
+    traces = []
+    for key, label, color in parts:
+        v = _num(row.get(key)) or 0.0
+        traces.append(dict(type="bar", y=["Pipeline by source"], x=[v], orientation="h", name=label,
+                           marker=dict(color=color), textposition="inside", insidetextanchor="middle",
+                           text=[f"{label}<br>{format_value(v, 'currency', currency)} · {v / total:.0%}"],
+                           textfont=dict(size=15, color="white"),
+                           hovertemplate=f"{label}: %{{x:$,.0f}}<extra></extra>"))
+    influenced = _num(row.get("marketing_influenced_pipeline")) or 0.0
+    traces.append(dict(type="bar", y=["Marketing-influenced<br>(overlaps, not added)"], x=[influenced], orientation="h",
+                       name="Marketing-influenced", cliponaxis=False, textposition="outside",
+                       marker=dict(color=lighter(MARKETING_COLOR, 0.5),
+                                   pattern=dict(shape="/", fgcolor=MARKETING_COLOR)),
+                       text=[f"{format_value(influenced, 'currency', currency)} · "
+                             f"{influenced / total:.0%} of pipeline"],
+                       textfont=dict(size=15, color="#102A43"),
+                       hovertemplate="Marketing-influenced: %{x:$,.0f}<extra></extra>"))
+    return figure(traces, dict(
+        barmode="stack", showlegend=False, bargap=0.35,
+        yaxis=dict(autorange="reversed", showgrid=False, tickfont=dict(size=16)), xaxis=dict(visible=False),
+    ), title, height=270)
+
+
+# -- campaigns ---------------------------------------------------------------------------------------
+def campaign_roi_chart(frame: pl.DataFrame, title: str | None = None, top: int = 12,
+                       currency: str = "USD") -> go.Figure:
+    """attribution_table for one model: cost vs attributed bookings per campaign, ROI in the label.
+
+    Campaigns that spent money in the period first (their ROI is defined), then those credited with bookings
+    from earlier spend; within each, the most cost plus attributed bookings on top; customdata = campaign_id.
+    """
+    rows = [r for r in _rows(frame) if r.get("campaign_id") is not None]
+    rows = [r for r in rows if (r.get("cost") or 0) + (r.get("attributed_bookings") or 0) > 0]
+    rows.sort(key=lambda r: (not (r.get("cost") or 0) > 0,
+                             -((r.get("cost") or 0) + (r.get("attributed_bookings") or 0)), r["campaign_id"]))
+    rows = rows[:top]
+    if not rows:
+        return empty("No campaign had cost or attributed bookings in this period", title)
+    names = [_short(r["name"], 38) + ("  ·  ROI " + format_value(r["roi"], "ratio") if r.get("roi") is not None
+                                      else "  ·  no cost in period") for r in rows]
+    ids = [r["campaign_id"] for r in rows]
+    bars = [dict(type="bar", y=names, x=[r.get(key) or 0 for r in rows], orientation="h", name=label,
+                 marker=dict(color=color), customdata=ids, textposition="outside", cliponaxis=False,
+                 text=[format_value(r.get(key), "currency", currency) for r in rows], textfont=dict(size=14))
+            for key, label, color in (("cost", "Campaign cost", lighter(MARKETING_COLOR, 0.55)),
+                                      ("attributed_bookings", "Attributed bookings", MARKETING_COLOR))]
+    return figure(bars, dict(
+        barmode="group", bargap=0.25, margin=dict(r=80),
+        yaxis=dict(autorange="reversed", showgrid=False, tickfont=dict(size=15)),
+        xaxis=dict(showgrid=True, gridcolor=GRID_COLOR, **_tick_format("currency")),
+    ), title, height=max(420, 48 * len(rows) + 140))
+
+
+def _short(text: str, n: int) -> str:
+    text = str(text)
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def attribution_shares(frame: pl.DataFrame) -> dict[tuple[str, str], float | None]:
+    """(model, channel) -> share of the model's attributed pipeline (a display share, not a metric)."""
+    rows = [r for r in _rows(frame) if r.get("campaign_id") is not None]
+    totals: dict[str, float] = {}
+    sums: dict[tuple[str, str], float] = {}
+    for r in rows:
+        v = r.get("attributed_pipeline") or 0.0
+        totals[r["model"]] = totals.get(r["model"], 0.0) + v
+        key = (r["model"], r.get("channel") or "(none)")
+        sums[key] = sums.get(key, 0.0) + v
+    return {k: (v / totals[k[0]] if totals[k[0]] else None) for k, v in sums.items()}
+
+
+def attribution_compare_chart(frame: pl.DataFrame, title: str | None = None, policy_model: str | None = None,
+                              top: int = 8) -> go.Figure:
+    """attribution_table for all models: each channel's share of attributed pipeline under each model.
+
+    Channels are ordered by how much the models disagree on them (largest spread first), so where the
+    choice of model matters is on the left.
+    """
+    shares = attribution_shares(frame)
+    if not shares or all(v is None for v in shares.values()):
+        return empty("No attributed pipeline in this period", title)
+    models = list(dict.fromkeys(r["model"] for r in _rows(frame)))
+    if policy_model in models:
+        models = [policy_model] + [m for m in models if m != policy_model]
+    channels = sorted({c for _, c in shares})
+    spread = {c: max(shares.get((m, c)) or 0 for m in models) - min(shares.get((m, c)) or 0 for m in models)
+              for c in channels}
+    weight = {c: max(shares.get((m, c)) or 0 for m in models) for c in channels}
+    channels = sorted(channels, key=lambda c: (-spread[c], -weight[c], c))[:top]
+    traces = []
+    for i, model in enumerate(models):
+        label = model.replace("_", " ") + (" (policy)" if model == policy_model else "")
+        traces.append(dict(type="bar", x=[c.replace("_", " ") for c in channels], name=label,
+                           y=[shares.get((model, c)) for c in channels],
+                           marker=dict(color=MODEL_COLORS[i % len(MODEL_COLORS)]),
+                           hovertemplate="%{x}: %{y:.1%} of pipeline credit<extra>" + label + "</extra>"))
+    return figure(traces, dict(
+        barmode="group", bargap=0.2, bargroupgap=0.05,
+        yaxis=dict(**_tick_format("rate"), title=dict(text="share of attributed pipeline", font=dict(size=15))),
+    ), title, height=480)
+
+
+# -- SLA -----------------------------------------------------------------------------------------------
+def sla_chart(frame: pl.DataFrame, title: str | None = None, min_acceptance_rate: float | None = None,
+              hours: float | None = None, days: float | None = None) -> go.Figure:
+    """Monthly kpi_table: sales' response and decision rates next to marketing's acceptance rate and its floor."""
+    rows = _rows(frame)
+    if not rows:
+        return empty("No months to show", title)
+    x = [month_of(r["period_key"]) for r in rows]
+    series = (
+        ("sla_response_rate", f"Response within {hours:g} h (sales)" if hours else "Response within SLA (sales)",
+         SALES_COLOR, "solid"),
+        ("sla_decision_rate", f"Decision within {days:g} d (sales)" if days else "Decision within SLA (sales)",
+         lighter(SALES_COLOR, 0.35), "dot"),
+        ("acceptance_rate", "MQLs accepted (marketing)", MARKETING_COLOR, "solid"),
+    )
+    traces = [dict(type="scatter", x=x, y=[_num(r.get(key)) for r in rows], mode="lines+markers", name=label,
+                   line=dict(color=color, width=4, dash=dash), marker=dict(size=9),
+                   hovertemplate="%{x|%b %Y}: %{y:.1%}<extra>" + label + "</extra>")
+              for key, label, color, dash in series]
+    layout = dict(xaxis=dict(tickformat="%b %y", dtick="M1" if len(rows) <= 13 else "M2", tickangle=0),
+                  yaxis=dict(range=[0, 1.05], **_tick_format("rate")))
+    if min_acceptance_rate is not None:
+        layout["shapes"] = [dict(type="line", xref="paper", x0=0, x1=1, yref="y", y0=min_acceptance_rate,
+                                 y1=min_acceptance_rate, line=dict(color=TARGET_COLOR, width=2, dash="dash"))]
+        layout["annotations"] = [dict(text=f"agreed acceptance floor {min_acceptance_rate:.0%}", xref="paper", x=1,
+                                      xanchor="right", yref="y", y=min_acceptance_rate, yanchor="top",
+                                      showarrow=False, font=dict(size=15, color=TARGET_COLOR))]
+    return figure(traces, layout, title)
+
+
+def target_bars_chart(frame: pl.DataFrame, value_key: str, target_key: str, title: str | None = None,
+                      category: str = "group_key") -> go.Figure:
+    """Actual vs target per category (e.g. MQLs vs MQL target by segment), attainment under each category."""
+    # breakdown keys without records of their own ('(none)', campaigns' '(all segments)') are left out
+    rows = [r for r in _rows(frame) if r.get(category) is not None and not str(r[category]).startswith("(")]
+    if not rows:
+        return empty("Nothing to compare", title)
+    m = BY_KEY[value_key]
+    values = [_num(r.get(value_key)) for r in rows]
+    targets = [_num(r.get(target_key)) for r in rows]
+    # the attainment under each category: a display ratio of two numbers on screen, as in mql_target_attainment
+    cats = [f"<b>{r[category]}</b><br>" + (f"{v / t:.0%} of target" if (v is not None and t) else "no target")
+            for r, v, t in zip(rows, values, targets)]
+    bars = [dict(type="bar", x=cats, y=targets, name=BY_KEY[target_key].label if target_key in BY_KEY else "Target",
+                 marker=dict(color=lighter(MUTED_COLOR, 0.4)), text=[format_value(t, m.unit) for t in targets]),
+            dict(type="bar", x=cats, y=values, name=m.label, marker=dict(color=side_color(value_key)),
+                 text=[format_value(v, m.unit) for v in values])]
+    for bar in bars:
+        bar.update(textposition="outside", textfont=dict(size=14), cliponaxis=False)
+    return figure(bars, dict(barmode="group", bargap=0.3, xaxis=dict(tickangle=0),
+                             yaxis=dict(rangemode="tozero", **_tick_format(m.unit))), title, height=420)
+
+
+def _hbars(labels: list[str], values: list, color: str, title: str | None, height: int, customdata=None) -> go.Figure:
+    bar = dict(type="bar", x=values, y=labels, orientation="h", marker=dict(color=color),
+               text=[f"{v:,}" for v in values], textposition="outside", cliponaxis=False)
+    if customdata is not None:
+        bar["customdata"] = customdata
+    return figure([bar], dict(showlegend=False, margin=dict(r=60), xaxis=dict(visible=False),
+                              yaxis=dict(autorange="reversed", showgrid=False)), title, height)
+
+
+def owner_chart(frame: pl.DataFrame, metric_key: str = "untouched_mqls", title: str | None = None,
+                top: int = 15) -> go.Figure:
+    """kpi_table by owner: one bar per owner for a count such as untouched MQLs, largest first."""
+    rows = [r for r in _rows(frame) if r.get("group_key") not in (None, "(none)") and (r.get(metric_key) or 0) > 0]
+    rows.sort(key=lambda r: (-(r.get(metric_key) or 0), str(r["group_key"])))
+    rows = rows[:top]
+    if not rows:
+        return empty(f"No {BY_KEY[metric_key].label.lower()} in this period", title, height=260)
+    owners = [r["group_key"] for r in rows]
+    return _hbars(owners, [r[metric_key] for r in rows], side_color(metric_key), title,
+                  max(260, 38 * len(rows) + 100), customdata=owners)
+
+
+def count_bars_chart(frame: pl.DataFrame, category: str, value: str, title: str | None = None,
+                     color: str = MARKETING_COLOR) -> go.Figure:
+    """A plain horizontal count per category (e.g. rejected MQLs per rejection reason), largest first."""
+    rows = sorted(_rows(frame), key=lambda r: (-(r.get(value) or 0), str(r.get(category))))
+    if not rows:
+        return empty("Nothing in this period", title, height=260)
+    return _hbars([str(r[category]) for r in rows], [r[value] for r in rows], color, title,
+                  max(260, 42 * len(rows) + 100))
+
+
+# -- lead scoring ------------------------------------------------------------------------------------
+def scoring_chart(frame: pl.DataFrame, title: str | None = None, threshold: float | None = None) -> go.Figure:
+    """scoring_table: the SQL rate per score band with its 95% Wilson interval; n under each band."""
+    rows = _rows(frame)
+    if not rows or not any(r.get("leads") for r in rows):
+        return empty("No scored leads in this period", title)
+    rate = [_num(r.get("rate")) for r in rows]
+    # the rate and n go under each band: text on the bar would collide with the interval's whisker
+    x = [f"<b>{r['band']}</b><br>{format_value(v, 'rate')}<br><span style='font-size:14px'>n={r['leads']:,}</span>"
+         for r, v in zip(rows, rate)]
+    hi = [(_num(r.get("rate_high")) or 0) - (v or 0) for r, v in zip(rows, rate)]
+    lo = [(v or 0) - (_num(r.get("rate_low")) or 0) for r, v in zip(rows, rate)]
+    colors = [MARKETING_COLOR if threshold is None or (r.get("band_floor") or 0) >= threshold
+              else lighter(MARKETING_COLOR, 0.6) for r in rows]
+    bar = dict(type="bar", x=x, y=rate, marker=dict(color=colors), name="SQL rate in band",
+               error_y=dict(type="data", symmetric=False, array=hi, arrayminus=lo, color=TARGET_COLOR, thickness=2,
+                            width=6),
+               customdata=[r["band"] for r in rows], hovertemplate="%{customdata}: %{y:.1%}<extra></extra>")
+    return figure([bar], dict(
+        showlegend=False,
+        yaxis=dict(rangemode="tozero", **_tick_format("rate"),
+                   title=dict(text="reached SQL within W days", font=dict(size=15))),
+        xaxis=dict(title=dict(text="lead score band: SQL rate, leads (n); whiskers = 95% interval",
+                              font=dict(size=15))),
+    ), title)
+
+
+# -- the plan --------------------------------------------------------------------------------------------
+def plan_chart(plan: Mapping, title: str | None = None) -> go.Figure:
+    """Funnel.plan(): the records each stage needs, with the date they must arrive by."""
+    needed = plan.get("needed") or {}
+    by_when = plan.get("by_when") or {}
+    stages = [(k, label, side) for k, label, side in PLAN_STAGES if k in needed]
+    values = [_num(needed.get(k)) for k, _, _ in stages]
+    if not stages or all(v is None for v in values):
+        return empty("The trailing period's rates are incomplete: no plan", title)
+    period = plan.get("period") or {}
+    text = []
+    for (k, _, _), v in zip(stages, values):
+        when = by_when.get(k)
+        when_text = f"  ·  by {dt.date.fromisoformat(when):%d %b %Y}" if when else ""
+        if k == "won_deals" and period.get("from"):
+            when_text = (f"  ·  closing {dt.date.fromisoformat(period['from']):%d %b} – "
+                         f"{dt.date.fromisoformat(period['to']):%d %b %Y}")
+        text.append((format_value(v, "count") if v is not None else "–") + when_text)
+    top = max(v or 0 for v in values)
+    bar = dict(type="bar", x=[v or 0 for v in values], y=[label for _, label, _ in stages], orientation="h",
+               marker=dict(color=[SIDE_COLORS[side] for _, _, side in stages]), text=text,
+               textposition="outside", cliponaxis=False, textfont=dict(size=17))
+    return figure([bar], dict(
+        showlegend=False, bargap=0.3, margin=dict(r=260),
+        yaxis=dict(autorange="reversed", showgrid=False, tickfont=dict(size=18)),
+        xaxis=dict(visible=False, range=[0, top * 1.02 if top else 1]),
+    ), title, height=400)
