@@ -142,7 +142,7 @@ def months_between(first: dt.date, last: dt.date) -> list[Period]:
 def period_params(periods: list[Period], policy: Policy) -> dict[str, list]:
     """The `periods` fragment's inputs: parallel lists, one entry per period."""
     zone = policy.zone
-    return {
+    params = {
         "period_keys": [p.key for p in periods],
         "period_start_us": [local_midnight_us(p.start, zone) for p in periods],
         "period_end_us": [local_midnight_us(p.end + dt.timedelta(days=1), zone) for p in periods],
@@ -150,6 +150,10 @@ def period_params(periods: list[Period], policy: Policy) -> dict[str, list]:
         "period_first_day": [p.start for p in periods],
         "period_last_day": [p.end for p in periods],
     }
+    # the span of all periods: a lead with no timestamp in it cannot count in any period
+    params["span_start_us"] = min(params["period_start_us"])
+    params["span_end_us"] = max(params["period_end_us"])
+    return params
 
 
 def policy_params(policy: Policy, as_of: dt.datetime) -> dict[str, object]:

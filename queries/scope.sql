@@ -3,20 +3,25 @@
 --   row per lead / opportunity / campaign that passes the filters, with its breakdown key.
 -- Parameters: $period_keys, $period_start_us, $period_end_us, $period_end_of_day_us,
 --   $period_first_day, $period_last_day (parallel lists, one entry per period; a period is the UTC
---   interval [start_us, end_us) of whole local days); $segment, $region, $channel, $origin,
+--   interval [start_us, end_us) of whole local days); $span_start_us, $span_end_us (the earliest
+--   start and the latest end: a lead with no timestamp inside cannot count in any period, so
+--   scoped_leads skips it, and lead_facts is sorted so that DuckDB skips its row groups); $segment, $region, $channel, $origin,
 --   $campaign (null = no filter); $group_by (all | segment | region | channel | origin | campaign | owner).
 -- Filters (metrics.md "Filters"): leads by their own columns; opportunities by their own segment and
 --   region, by their lead's channel (no lead: excluded under --channel), by their effective origin;
 --   --campaign keeps leads with a touch in it and those leads' opportunities; campaigns by their
 --   segment (null segment only without a segment filter), channel and id. Filters combine with AND.
 periods as (
+    -- the i-th entry of every list, for i = 1 .. the number of periods: one generated index rather
+    -- than six parallel unnest()s, which Spark does not allow (one generator per select)
     select
-        unnest($period_keys) as period_key,
-        unnest($period_start_us) as start_us,
-        unnest($period_end_us) as end_us,
-        unnest($period_end_of_day_us) as end_of_day_us,
-        unnest($period_first_day) as first_day,
-        unnest($period_last_day) as last_day
+        $period_keys[i] as period_key,
+        $period_start_us[i] as start_us,
+        $period_end_us[i] as end_us,
+        $period_end_of_day_us[i] as end_of_day_us,
+        $period_first_day[i] as first_day,
+        $period_last_day[i] as last_day
+    from (select unnest(generate_series(1, array_length($period_keys))) as i) as period_index
 ),
 
 campaign_leads as (
@@ -36,7 +41,8 @@ scoped_leads as (
             else 'all'
         end, '(none)') as group_key
     from lead_facts as l
-    where ($segment is null or l.segment = $segment)
+    where l.latest_us >= $span_start_us and l.reached_lead_us < $span_end_us
+        and ($segment is null or l.segment = $segment)
         and ($region is null or l.region = $region)
         and ($channel is null or l.channel = $channel)
         and ($origin is null or l.origin = $origin)

@@ -158,7 +158,8 @@ stage_times as (
 )
 
 -- reached(x, S) = the earliest timestamp among stage S and every later stage (least() skips nulls),
--- so a lead that skipped a stage reached it when it reached a later one.
+-- so a lead that skipped a stage reached it when it reached a later one. latest_us is its last
+-- stage timestamp; sorting by it lets a query on recent periods skip the old leads' row groups.
 select
     *,
     won_us as reached_won_us,
@@ -166,8 +167,10 @@ select
     least(sql_us, opportunity_us, won_us) as reached_sql_us,
     least(accepted_us, sql_us, opportunity_us, won_us) as reached_sal_us,
     least(mql_us, accepted_us, sql_us, opportunity_us, won_us) as reached_mql_us,
-    least(created_us, mql_us, accepted_us, sql_us, opportunity_us, won_us) as reached_lead_us
-from stage_times;
+    least(created_us, mql_us, accepted_us, sql_us, opportunity_us, won_us) as reached_lead_us,
+    greatest(created_us, mql_us, accepted_us, sql_us, opportunity_us, won_us) as latest_us
+from stage_times
+order by latest_us;
 
 -- One row per (opportunity, touch on its path): the touch's credit under each of the six models
 -- (metrics.md "Attribution"). An opportunity's touch path is its lead's touches in

@@ -28,7 +28,8 @@ lead_periods as (
         coalesce(l.reached_opportunity_us >= p.start_us and l.reached_opportunity_us < p.end_us, false)
             as is_opportunity_cohort
     from periods as p
-    cross join scoped_leads as l
+    inner join scoped_leads as l
+        on l.latest_us >= p.start_us and l.reached_lead_us < p.end_us
     where (l.created_us >= p.start_us and l.created_us < p.end_us)
         or (l.mql_us >= p.start_us and l.mql_us < p.end_us)
         or (l.accepted_us >= p.start_us and l.accepted_us < p.end_us)
