@@ -1,5 +1,13 @@
 """The only module that talks to DuckDB: a snapshot's tables as read-only views, and run_query().
 
+A snapshot never changes, so the per-lead and per-opportunity facts that queries/views.sql builds
+(lead_facts, opportunity_facts, attribution_credits, touches) are prepared once and kept in a DuckDB
+file beside the data root, `<root>/.funnel-cache/<snapshot>-<key>.duckdb`: the next process opens it
+read-only in a fraction of the time, and DuckDB pages its compressed columns in as queries need them
+instead of holding every table in memory. The key hashes everything the facts depend on (the
+snapshot's files, views.sql, the policy values it binds, the DuckDB version), so a changed input
+prepares anew. Where no cache folder is writable the facts are built in memory, as before.
+
 Queries are files under queries/. A line `-- @include NAME.sql` pastes a shared fragment (a list of
 CTEs) in its place, so a definition used by several queries is written once. User values reach SQL
 only as bound `$parameters`; each query receives just the parameters it names.
@@ -7,7 +15,10 @@ only as bound `$parameters`; each query receives just the parameters it names.
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
+import tempfile
 import threading
 from functools import lru_cache
 from pathlib import Path
@@ -23,6 +34,7 @@ QUERIES_DIR = Path(__file__).resolve().parent.parent / "queries"
 _INCLUDE = re.compile(r"^[ \t]*--[ \t]*@include[ \t]+([\w.-]+\.sql)[ \t]*$", re.MULTILINE)
 _PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 _COMMENT = re.compile(r"--[^\n]*")
+CACHE_DIR_NAME = ".funnel-cache"
 
 
 @lru_cache(maxsize=None)
@@ -64,31 +76,30 @@ class Store:
     sessions) can share a Store safely.
     """
 
-    def __init__(self, snapshot: SnapshotInfo, policy: Policy):
+    def __init__(self, snapshot: SnapshotInfo, policy: Policy, prepared: bool = True):
         self.snapshot = snapshot
         self.policy = policy
         self._lock = threading.Lock()
-        self._con = duckdb.connect(":memory:", config={"threads": 2})
-        self._con.execute("SET TimeZone = 'UTC'")
-        for table in TABLE_ORDER:
-            path = snapshot.path / f"{table}.parquet"
-            if path.is_dir():  # a partitioned table: a folder of Parquet files
-                source = str(path / "**" / "*.parquet")
-            elif path.is_file():
-                source = str(path)
-            else:
-                raise SnapshotError(f"{snapshot.path}: {table}.parquet is missing")
-            # The Python relation API takes the path as a value, never as SQL text.
-            self._con.read_parquet(source).create_view(f"raw_{table}")
         # The facts depend on the policy (the attribution lookback), fixed per data root.
         view_params = {
             "lookback_us": round(policy.lookback_days * 86_400_000_000),
             "half_life_days": float(policy.half_life_days),
         }
-        for statement in query_text("views").split(";\n"):
-            if statement.strip() and _COMMENT.sub("", statement).strip():
-                names = set(_PARAM.findall(_COMMENT.sub("", statement)))
-                self._con.execute(statement, {k: view_params[k] for k in names})
+        facts = prepare_facts(snapshot, view_params) if prepared else None
+        self.facts_path = facts
+        self._con = _connect(":memory:")
+        _register_snapshot(self._con, snapshot)  # raw_<table>: the record tables show the source rows
+        if facts is None:
+            _run_views(self._con, view_params)
+        else:
+            # the facts file attached read-only, each of its tables seen under its own name (a view,
+            # so every cursor sees it: a search_path setting would hold for this connection only)
+            self._con.execute("ATTACH $path AS facts (READ_ONLY)", {"path": str(facts)})
+            kept = self._con.execute(
+                "select table_name from duckdb_tables() where database_name = 'facts' order by table_name"
+            ).fetchall()
+            for (table,) in kept:
+                self._con.table(f'facts.main."{table}"').create_view(table)
 
     @classmethod
     def open(cls, data: Path | str, snapshot: str | None = None) -> Store:
@@ -113,3 +124,107 @@ class Store:
 
     def close(self) -> None:
         self._con.close()
+
+
+# -- connections and the prepared facts ---------------------------------------------------------------
+
+def _connect(database: str, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect(database, read_only=read_only, config={"threads": 2})
+    con.execute("SET TimeZone = 'UTC'")
+    return con
+
+
+def _table_sources(snapshot: SnapshotInfo) -> dict[str, Path]:
+    sources = {}
+    for table in TABLE_ORDER:
+        path = snapshot.path / f"{table}.parquet"
+        if not (path.is_dir() or path.is_file()):
+            raise SnapshotError(f"{snapshot.path}: {table}.parquet is missing")
+        sources[table] = path
+    return sources
+
+
+def _register_snapshot(con: duckdb.DuckDBPyConnection, snapshot: SnapshotInfo) -> None:
+    """raw_<table>: a temporary view over each of the snapshot's Parquet files (or folders of them)."""
+    for table, path in _table_sources(snapshot).items():
+        source = str(path / "**" / "*.parquet") if path.is_dir() else str(path)
+        # The Python relation API takes the path as a value, never as SQL text.
+        con.read_parquet(source).create_view(f"raw_{table}")
+
+
+def _run_views(con: duckdb.DuckDBPyConnection, view_params: dict[str, object]) -> None:
+    for statement in query_text("views").split(";\n"):
+        if statement.strip() and _COMMENT.sub("", statement).strip():
+            names = set(_PARAM.findall(_COMMENT.sub("", statement)))
+            con.execute(statement, {k: view_params[k] for k in names})
+
+
+def facts_key(snapshot: SnapshotInfo, view_params: dict[str, object]) -> str:
+    """A digest of everything the prepared facts depend on."""
+    digest = hashlib.sha256()
+    digest.update(duckdb.__version__.encode())
+    digest.update(query_text("views").encode())
+    digest.update(repr(sorted(view_params.items())).encode())
+    for table, path in _table_sources(snapshot).items():
+        files = sorted(path.rglob("*.parquet")) if path.is_dir() else [path]
+        for file in files:
+            stat = file.stat()
+            digest.update(f"{table}:{file.relative_to(snapshot.path)}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+    return digest.hexdigest()[:16]
+
+
+def cache_folders(snapshot: SnapshotInfo) -> list[Path]:
+    """Where prepared facts may live, in order: beside the snapshots, else the user's cache folder."""
+    user_cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "shared-funnel"
+    # the user cache serves several data roots: one sub-folder per resolved root
+    root = snapshot.path.resolve().parent
+    return [root / CACHE_DIR_NAME, user_cache / hashlib.sha256(str(root).encode()).hexdigest()[:16]]
+
+
+def prepare_facts(snapshot: SnapshotInfo, view_params: dict[str, object]) -> Path | None:
+    """The prepared-facts file for this snapshot, built now if missing; None where none can be written.
+
+    Built in a temporary file and renamed into place, so a reader never sees a half-written one and
+    two processes preparing at once both end with a whole file. Older files of the same snapshot
+    (a replaced snapshot, another policy) are removed once the new one is in place.
+    """
+    key = facts_key(snapshot, view_params)
+    for folder in cache_folders(snapshot):
+        final = folder / f"{snapshot.name}-{key}.duckdb"
+        if final.is_file():
+            return final
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            handle, temp_name = tempfile.mkstemp(prefix=f".{snapshot.name}-", suffix=".tmp", dir=folder)
+        except OSError:
+            continue  # not writable here: try the next folder
+        os.close(handle)
+        temp = Path(temp_name)
+        temp.unlink()  # DuckDB creates the file itself
+        try:
+            con = _connect(str(temp))
+            try:
+                _register_snapshot(con, snapshot)
+                _run_views(con, view_params)
+            finally:
+                con.close()
+            os.replace(temp, final)
+        except OSError:
+            _remove(temp, Path(f"{temp}.wal"))
+            continue
+        except BaseException:
+            _remove(temp, Path(f"{temp}.wal"))
+            raise
+        for stale in folder.glob(f"{snapshot.name}-*.duckdb"):
+            if stale != final:
+                _remove(stale, Path(f"{stale}.wal"))
+        return final
+    return None
+
+
+def _remove(*paths: Path) -> None:
+    for path in paths:
+        try:
+            path.unlink()
+        except OSError:
+            pass

@@ -20,6 +20,8 @@
 with
 -- @include scope.sql
 ,
+-- @include volumes.sql
+,
 -- @include sla.sql
 ,
 checked_stage as (

@@ -8,6 +8,8 @@
 with
 -- @include scope.sql
 ,
+-- @include volumes.sql
+,
 -- @include sla.sql
 
 select

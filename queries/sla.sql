@@ -1,12 +1,12 @@
 -- sla (fragment): the service level both teams signed (metrics.md "SLA: sales' side" and
 --   "SLA: marketing's side"), over the MQLs with mql_at in the period.
 -- Grain: sla_mqls = one row per (period, MQL); sla = one row per (period, breakdown key).
--- Needs: scope.sql. Parameters: those of scope.sql, $as_of_us, $response_us (H), $decision_us (D).
+-- Needs: scope.sql, volumes.sql (lead_periods: its MQLs of the period). Parameters: those of scope.sql, $as_of_us, $response_us (H), $decision_us (D).
 -- "Due" is judged against as_of, never the clock: an MQL younger than H hours (D days) at as_of is
 -- neither met nor missed yet. A response logged before the MQL counts as 0 hours.
 sla_mqls as (
     select
-        p.period_key,
+        l.period_key,
         l.group_key,
         l.lead_id,
         l.owner_id,
@@ -24,8 +24,8 @@ sla_mqls as (
         l.rejected_us is not null
             and not coalesce(l.reached_sal_us is not null and l.reached_sal_us <= l.rejected_us, false)
             as is_rejected
-    from periods as p
-    inner join scoped_leads as l on l.mql_us >= p.start_us and l.mql_us < p.end_us
+    from lead_periods as l
+    where l.is_mql_in_period
 ),
 
 sla as (
@@ -35,7 +35,7 @@ sla as (
         count(*) filter (where is_due_for_response) as due_for_response,
         count(*) filter (where is_due_for_response and response_us <= $response_us) as responses_in_time,
         count(*) filter (where is_due_for_response and first_response_us is null) as untouched_mqls,
-        quantile_cont(response_us / 3600000000.0, 0.5) as median_response_hours,
+        median(response_us / 3600000000.0) as median_response_hours,
         count(*) filter (where is_due_for_decision) as due_for_decision,
         count(*) filter (where is_due_for_decision and is_decided_in_time) as decisions_in_time,
         count(*) filter (where is_accepted) as accepted_mqls,

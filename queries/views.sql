@@ -3,6 +3,9 @@
 --   lead / deal / campaign / touch / target row); lead_facts is one row per lead, opportunity_facts
 --   one row per opportunity.
 -- Inputs: raw_<table> (the Parquet files, registered by store.py).
+-- Tables vs temporary views: store.py keeps the tables in the prepared-facts file, which holds
+--   everything the metrics read; leads and opportunities are temporary views, inputs to the facts
+--   and not kept (the record tables read raw_leads / raw_opportunities for the source rows).
 -- Parameters: $lookback_us (attribution.lookback_days in microseconds), $half_life_days (the policy
 --   is fixed per data root).
 -- Why casts: a snapshot written by another tool may store ids as integers or timestamps with a zone
@@ -10,7 +13,7 @@
 --   zone-less one is taken as UTC, as the contract says. Times become epoch microseconds (`*_us`)
 --   so every comparison and duration below is exact integer arithmetic.
 
-create or replace view leads as
+create or replace temp view leads as
 select
     cast(lead_id as varchar) as lead_id,
     cast(created_at as timestamp) as created_at,
@@ -28,7 +31,7 @@ select
     cast(rejection_reason as varchar) as rejection_reason
 from raw_leads;
 
-create or replace view opportunities as
+create or replace temp view opportunities as
 select
     cast(opportunity_id as varchar) as opportunity_id,
     cast(lead_id as varchar) as lead_id,
@@ -44,7 +47,7 @@ select
     cast(closed_at as timestamp) as closed_at
 from raw_opportunities;
 
-create or replace view campaigns as
+create or replace table campaigns as
 select
     cast(campaign_id as varchar) as campaign_id,
     cast(name as varchar) as name,
@@ -66,7 +69,7 @@ select
     epoch_us(cast(touched_at as timestamp)) as touched_us
 from raw_touches;
 
-create or replace view targets as
+create or replace table targets as
 select
     cast(month as date) as month,
     cast(metric as varchar) as metric,

@@ -11,7 +11,13 @@ lead_periods as (
     select
         p.period_key,
         l.group_key,
+        l.lead_id,
         l.origin,
+        l.owner_id,
+        l.rejection_reason,
+        l.mql_us,
+        l.first_response_us,
+        l.rejected_us,
         l.reached_lead_us,
         l.reached_mql_us,
         l.reached_sal_us,
@@ -54,7 +60,7 @@ lead_volumes as (
 ),
 
 opportunity_periods as (
-    -- one row per (period, opportunity) with the period events that opportunity took part in
+    -- one row per (period, opportunity) created or closed in the period: the events it took part in
     select
         p.period_key,
         o.group_key,
@@ -71,7 +77,9 @@ opportunity_periods as (
             o.is_closed and not o.is_won and o.closed_us >= p.start_us and o.closed_us < p.end_us, false
         ) as is_lost_in_period
     from periods as p
-    cross join scoped_opportunities as o
+    inner join scoped_opportunities as o
+        on (o.created_us >= p.start_us and o.created_us < p.end_us)
+        or (o.closed_us >= p.start_us and o.closed_us < p.end_us)
 ),
 
 opportunity_volumes as (

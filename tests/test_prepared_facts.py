@@ -1,0 +1,75 @@
+"""The prepared-facts file (dashboard/store.py): same numbers as building in memory, reused while
+the snapshot is unchanged, rebuilt when it changes, and never required (unwritable roots)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from dashboard.api import Funnel
+from dashboard.policy import load_policy
+from dashboard.snapshots import resolve
+from dashboard.store import CACHE_DIR_NAME, Store
+
+SAMPLE = Path(__file__).resolve().parent.parent / "data" / "sample"
+
+
+@pytest.fixture()
+def root(tmp_path, monkeypatch) -> Path:
+    """A copy of the newest sample snapshot, and a user cache folder of its own."""
+    newest = sorted(p for p in SAMPLE.iterdir() if p.name[:1].isdigit())[-1]
+    shutil.copytree(newest, tmp_path / "data" / newest.name)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user-cache"))
+    return tmp_path / "data"
+
+
+def same(a, b) -> bool:
+    """Equal, floats to 1e-12 relative: a parallel sum may add in another order."""
+    if isinstance(a, dict):
+        return isinstance(b, dict) and a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
+    if isinstance(a, list):
+        return isinstance(b, list) and len(a) == len(b) and all(map(same, a, b))
+    if isinstance(a, float) and isinstance(b, float):
+        return a == pytest.approx(b, rel=1e-12, abs=1e-12)
+    return a == b
+
+
+def _open(root: Path, prepared: bool) -> Funnel:
+    info = resolve(root, None)
+    return Funnel(Store(info, load_policy(root), prepared=prepared))
+
+
+def test_prepared_and_in_memory_agree(root):
+    # invariant: where the facts live cannot change a number
+    prepared, in_memory = _open(root, True), _open(root, False)
+    assert prepared.store.facts_path is not None and in_memory.store.facts_path is None
+    assert same(prepared.kpis(), in_memory.kpis())
+    assert same(prepared.kpis(segment="Enterprise"), in_memory.kpis(segment="Enterprise"))
+    for model in ("first_touch", "linear", "time_decay"):
+        assert same(prepared.campaigns(model=model), in_memory.campaigns(model=model))
+    assert same(prepared.scoring(), in_memory.scoring())
+    lead_records = prepared.records("leads", prepared.default_period(), prepared.filters(), stage="mql_in_period",
+                                    owner=None, score_from=None, score_to=None)
+    assert lead_records.height == prepared.kpis()["kpis"]["mqls"]
+
+
+def test_reused_while_unchanged_rebuilt_when_changed(root):
+    first = _open(root, True).store.facts_path
+    assert first.parent == root / CACHE_DIR_NAME
+    stamp = first.stat().st_mtime_ns
+    assert _open(root, True).store.facts_path == first
+    assert first.stat().st_mtime_ns == stamp  # reused, not rebuilt
+    # a replaced table file (new size/mtime) is a different snapshot: new facts, the old file removed
+    leads = next(root.glob("*/leads.parquet"))
+    os.utime(leads, ns=(stamp + 10**9, stamp + 10**9))
+    second = _open(root, True).store.facts_path
+    assert second != first and second.is_file() and not first.exists()
+
+
+def test_unwritable_root_uses_the_user_cache(root, tmp_path):
+    (root / CACHE_DIR_NAME).write_text("a file where the cache folder would go")
+    path = _open(root, True).store.facts_path
+    assert path is not None and path.is_relative_to(tmp_path / "user-cache")
