@@ -330,9 +330,19 @@ def _measure_ours(data: Path, spec: dict) -> dict:
     from dashboard.filters import Filters
     from dashboard.snapshots import previous_snapshot
 
+    from dashboard.store import cache_folders
+    from dashboard.snapshots import resolve
+
+    # the one-time preparation is timed from scratch: drop any prepared facts of an earlier run
+    for folder in cache_folders(resolve(data, None)):
+        shutil.rmtree(folder, ignore_errors=True)
     timer = _Timer()
     funnel = Funnel.open(data)
     prepare_s = timer()
+    funnel.store.close()
+    timer = _Timer()
+    funnel = Funnel.open(data)  # what every later process pays: attaching the prepared facts
+    open_s = timer()
     previous, prepare_previous_s = None, None
     prev_info = previous_snapshot(funnel.store.snapshot)
     if prev_info is not None:
@@ -374,6 +384,7 @@ def _measure_ours(data: Path, spec: dict) -> dict:
         "repeat": repeat,
         "warm_up_s": round(warm_up_s, 2),
         "prepare_s": round(prepare_s, 3),
+        "open_s": round(open_s, 3),
         "prepare_previous_s": None if prepare_previous_s is None else round(prepare_previous_s, 3),
         "pages": {p: summary(v) for p, v in pages.items()},
         "pages_by_filter": {name: {p: _ms(statistics.median(v)) for p, v in per.items()}
@@ -696,7 +707,8 @@ def table_rows(results: dict) -> tuple[list[str], list[list[str]]]:
 
     row("rows: opportunities / touches", lambda s: f"{s['rows']['opportunities']:,} / {s['rows']['touches']:,}")
     row("Parquet on disk", lambda s: f"{s['data_mb']:,.0f} MB")
-    row("preparation (Funnel.open)", lambda s: _fmt_s(s["prepare_s"]))
+    row("one-time preparation (first Funnel.open)", lambda s: _fmt_s(s["prepare_s"]))
+    row("Funnel.open with prepared facts", lambda s: _fmt_s(s["open_s"]))
     for page in PAGES:
         row(f"{page} page p50 / p95",
             lambda s, page=page: f"{_fmt_ms(s['pages'][page]['p50_ms'])} / {_fmt_ms(s['pages'][page]['p95_ms'])}")
