@@ -16,7 +16,7 @@ from dashboard.policy import ATTRIBUTION_MODELS, PolicyError
 from dashboard.snapshots import SnapshotError
 
 
-def _common(p: argparse.ArgumentParser) -> None:
+def common_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--data", default="data/sample", help="a data root (newest snapshot) or one snapshot folder")
     p.add_argument("--snapshot", help="the snapshot to use (its folder name, e.g. 2026-09-30)")
     p.add_argument("--from", dest="start", metavar="DATE", help="first day of the period (default: last full month)")
@@ -27,20 +27,20 @@ def _common(p: argparse.ArgumentParser) -> None:
 
 
 def add_kpis_arguments(p):
-    _common(p)
+    common_arguments(p)
 
 
 def add_campaigns_arguments(p):
-    _common(p)
+    common_arguments(p)
     p.add_argument("--model", help=f"attribution model: {', '.join(ATTRIBUTION_MODELS)} (default: funnel.toml's)")
 
 
 def add_scoring_arguments(p):
-    _common(p)
+    common_arguments(p)
 
 
 def add_plan_arguments(p):
-    _common(p)
+    common_arguments(p)
     p.add_argument("--target", required=True, type=float, help="bookings wanted in the period")
     p.add_argument("--trailing-from", metavar="DATE", help="first day of the period whose rates are used")
     p.add_argument("--trailing-to", metavar="DATE", help="its last day (default: six mature months)")

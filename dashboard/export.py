@@ -1169,9 +1169,9 @@ def build_deck(funnel, period: Period | None = None, filters: Filters | None = N
 
 # -- `funnel export` ------------------------------------------------------------------------------------
 def add_arguments(parser) -> None:
-    from dashboard.commands import _common
+    from dashboard.commands import common_arguments
 
-    _common(parser)  # --data --snapshot --from --to, the filters, --json (a summary of what was written)
+    common_arguments(parser)  # --data --snapshot --from --to, the filters, --json (a summary of what was written)
     parser.add_argument("--out", required=True, metavar="FILE.pptx", help="where to write the deck")
     parser.add_argument("--template", metavar="FILE.pptx", help="a 16:9 PowerPoint file whose slide layouts to use")
 
