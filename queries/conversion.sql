@@ -8,6 +8,7 @@ cohort_steps as (
     select
         period_key,
         group_key,
+        lead_id,
         is_lead_cohort,
         is_mql_cohort,
         is_sql_cohort,

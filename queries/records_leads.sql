@@ -15,12 +15,14 @@
 --   $owner (null = every owner): only leads owned by this owner_id;
 --   $score_from, $score_to (null = unbounded; used by 'scored' only).
 -- The SLA stages reuse sla.sql's sla_mqls, so the table lists exactly the MQLs the number counted.
--- The cohort stages restate conversion.sql's rule on scoped_leads, because its cohort_steps carry no
--- lead_id; tests/test_app_pages.py checks that each stage's row count equals its funnel_* count.
+-- The cohort stages are conversion.sql's cohort_steps, so the table lists exactly the leads the funnel
+-- counted; tests/test_app_pages.py checks that each stage's row count equals its funnel_* count.
 with
 -- @include scope.sql
 ,
 -- @include volumes.sql
+,
+-- @include conversion.sql
 ,
 -- @include sla.sql
 ,
@@ -34,17 +36,17 @@ checked_stage as (
 ),
 
 cohort_records as (
-    -- the stage funnel's leads: reached(x, lead) in the period, and the stage reached within W of it
-    select l.lead_id
-    from periods as p
-    inner join scoped_leads as l on l.reached_lead_us >= p.start_us and l.reached_lead_us < p.end_us
-    where case (select stage from checked_stage)
+    -- the stage funnel's leads: conversion.sql's cohort (reached(x, lead) in the period) and the
+    -- stage it reached within W
+    select lead_id
+    from cohort_steps
+    where is_lead_cohort and case (select stage from checked_stage)
         when 'lead' then true
-        when 'mql' then coalesce(l.reached_mql_us <= l.reached_lead_us + $window_us, false)
-        when 'sal' then coalesce(l.reached_sal_us <= l.reached_lead_us + $window_us, false)
-        when 'sql' then coalesce(l.reached_sql_us <= l.reached_lead_us + $window_us, false)
-        when 'opportunity' then coalesce(l.reached_opportunity_us <= l.reached_lead_us + $window_us, false)
-        when 'won' then coalesce(l.reached_won_us <= l.reached_lead_us + $window_us, false)
+        when 'mql' then is_lead_to_mql
+        when 'sal' then is_lead_to_sal
+        when 'sql' then is_lead_to_sql
+        when 'opportunity' then is_lead_to_opportunity
+        when 'won' then is_lead_to_won
         else false
     end
 ),
