@@ -193,7 +193,7 @@ def test_bench_quick_writes_json_and_markdown(tmp_path, capsys):
     assert size["prepare_s"] > 0 and size["peak_rss_mb"] > 0
     assert size["kpis_cold"]["median_s"] > 0
     assert size["serve"]["status"] == "skipped"
-    assert "kpis: 24 monthly periods" in size["queries"]
+    assert "kpis: 13 months + previous + period (shared by Overview, Funnel, SLA)" in size["queries"]
     assert size["peer"]["check"] == {**size["peer"]["check"], "status": "agree", "mismatches": []}
     assert size["peer"]["ratio"] > 0 and size["peer"]["pandas_peak_rss_mb"] > 0 and written["mismatches"] == 0
     markdown = (tmp_path / "bench.md").read_text()
