@@ -91,10 +91,12 @@ class Period:
         return f"{self.start:%d %b %Y} – {self.end:%d %b %Y}"
 
     def previous(self) -> Period:
-        """The comparison period: the month before for a calendar month, else as many days just before."""
-        if self.start.day == 1 and self.end == month_end(self.start):
-            prev_end = self.start - dt.timedelta(days=1)
-            return Period(prev_end.replace(day=1), prev_end)
+        """The comparison period: as many whole calendar months just before for a period of whole
+        months (a month, a quarter), else as many days just before."""
+        if self.start.day == 1 and self.end == month_end(self.end):
+            months = (self.end.year - self.start.year) * 12 + self.end.month - self.start.month + 1
+            index = self.start.year * 12 + self.start.month - 1 - months
+            return Period(dt.date(index // 12, index % 12 + 1, 1), self.start - dt.timedelta(days=1))
         return Period(self.start - dt.timedelta(days=self.days), self.start - dt.timedelta(days=1))
 
     def as_dict(self) -> dict[str, str]:
