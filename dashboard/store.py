@@ -36,6 +36,10 @@ _INCLUDE = re.compile(r"^[ \t]*--[ \t]*@include[ \t]+([\w.-]+\.sql)[ \t]*$", re.
 _PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 _COMMENT = re.compile(r"--[^\n]*")
 CACHE_DIR_NAME = ".funnel-cache"
+# Preparing the facts sorts and joins every touch; DuckDB spills what exceeds this to a temporary file
+# beside the cache. Measured on 10M leads (48M touches): peak RSS 4.5 GB -> 1.7 GB, time unchanged
+# (102 s -> 103 s).
+PREPARE_MEMORY_LIMIT = "1500MB"
 # run() executes on a cursor and takes the result as Arrow: the relation API (cursor.sql(...).pl())
 # binds and optimises the query twice, which measured 40 ms of a 126 ms kpis query. The copy DuckDB
 # warns about is of the result, a few rows for a metric query.
@@ -209,6 +213,7 @@ def prepare_facts(snapshot: SnapshotInfo, view_params: dict[str, object]) -> Pat
         try:
             con = _connect(str(temp))
             try:
+                con.execute("SET memory_limit = $limit", {"limit": PREPARE_MEMORY_LIMIT})
                 _register_snapshot(con, snapshot)
                 _run_views(con, view_params)
             finally:
