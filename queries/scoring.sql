@@ -74,6 +74,9 @@ rates as (
         leads,
         converted,
         cast(converted as double) / nullif(leads, 0) as rate,
+        -- the interval's n: null for an empty band, so every term below is null rather than a
+        -- division by zero (inf on DuckDB, an error on Spark in ANSI mode)
+        nullif(leads, 0) as n,
         1.959963984540054 as z
     from band_counts
 )
@@ -85,13 +88,14 @@ select
     r.leads,
     r.converted,
     r.rate,
-    -- clamped: at a rate of 0 or 1 float rounding would put the bound a hair outside 0..1
-    greatest(0.0, (r.rate + r.z * r.z / (2 * r.leads)
-        - r.z * sqrt(r.rate * (1 - r.rate) / r.leads + r.z * r.z / (4.0 * r.leads * r.leads)))
-        / (1 + r.z * r.z / r.leads)) as rate_low,
-    least(1.0, (r.rate + r.z * r.z / (2 * r.leads)
-        + r.z * sqrt(r.rate * (1 - r.rate) / r.leads + r.z * r.z / (4.0 * r.leads * r.leads)))
-        / (1 + r.z * r.z / r.leads)) as rate_high,
+    -- clamped: at a rate of 0 or 1 float rounding would put the bound a hair outside 0..1 (and an
+    -- empty band, whose bounds are null, gets 0..1: greatest/least skip nulls)
+    greatest(0.0, (r.rate + r.z * r.z / (2 * r.n)
+        - r.z * sqrt(r.rate * (1 - r.rate) / r.n + r.z * r.z / (4.0 * r.n * r.n)))
+        / (1 + r.z * r.z / r.n)) as rate_low,
+    least(1.0, (r.rate + r.z * r.z / (2 * r.n)
+        + r.z * sqrt(r.rate * (1 - r.rate) / r.n + r.z * r.z / (4.0 * r.n * r.n)))
+        / (1 + r.z * r.z / r.n)) as rate_high,
     a.score_auc
 from rates as r
 left join auc as a on a.period_key = r.period_key

@@ -3,18 +3,19 @@
 -- Needs: scope.sql, volumes.sql (opportunity_periods), conversion.sql (cohort_steps).
 -- Parameters: those of the fragments it needs.
 -- A step's median is over its converters: the cohort of the period that converted within W.
--- Medians are interpolated (quantile_cont). Days are exact: microseconds / 86,400,000,000.
+-- Medians are interpolated (median() = quantile_cont(x, 0.5), written as median() because Spark's
+-- percentile_cont has another signature). Days are exact: microseconds / 86,400,000,000.
 step_velocity as (
     select
         period_key,
         group_key,
-        quantile_cont((reached_mql_us - reached_lead_us) / 86400000000.0, 0.5) filter (where is_lead_to_mql)
+        median((reached_mql_us - reached_lead_us) / 86400000000.0) filter (where is_lead_to_mql)
             as median_days_lead_to_mql,
-        quantile_cont((reached_sql_us - reached_mql_us) / 86400000000.0, 0.5) filter (where is_mql_to_sql)
+        median((reached_sql_us - reached_mql_us) / 86400000000.0) filter (where is_mql_to_sql)
             as median_days_mql_to_sql,
-        quantile_cont((reached_opportunity_us - reached_sql_us) / 86400000000.0, 0.5) filter (where is_sql_to_opp)
+        median((reached_opportunity_us - reached_sql_us) / 86400000000.0) filter (where is_sql_to_opp)
             as median_days_sql_to_opp,
-        quantile_cont((reached_won_us - reached_opportunity_us) / 86400000000.0, 0.5) filter (where is_opp_to_won)
+        median((reached_won_us - reached_opportunity_us) / 86400000000.0) filter (where is_opp_to_won)
             as median_days_opp_to_won
     from cohort_steps
     group by period_key, group_key
@@ -25,7 +26,7 @@ sales_cycle as (
     select
         period_key,
         group_key,
-        quantile_cont((closed_us - created_us) / 86400000000.0, 0.5) as sales_cycle_days
+        median((closed_us - created_us) / 86400000000.0) as sales_cycle_days
     from opportunity_periods
     where is_won_in_period
     group by period_key, group_key
