@@ -17,6 +17,7 @@ from pathlib import Path
 
 import polars as pl
 
+from dashboard.engines import open_store
 from dashboard.filters import (
     FILTER_KEYS,
     GROUP_BY,
@@ -57,8 +58,11 @@ class Funnel:
         self._filter_values: dict[str, list[str]] | None = None
 
     @classmethod
-    def open(cls, path: Path | str, snapshot: str | None = None) -> Funnel:
-        return cls(Store.open(path, snapshot))
+    def open(cls, path: Path | str, snapshot: str | None = None, engine: str = "duckdb",
+             spark_remote: str | None = None) -> Funnel:
+        """`engine`: "duckdb" (in this process) or "spark" (a local Spark, or the Spark Connect server at
+        `spark_remote`, e.g. "sc://host:15002"; then `path` may be a URI the cluster reads). Same numbers."""
+        return cls(open_store(path, snapshot, engine, spark_remote))
 
     # -- context ---------------------------------------------------------------------------------
     @property

@@ -22,6 +22,8 @@ import polars as pl
 import streamlit as st
 
 from dashboard.api import Funnel
+from dashboard.engines import ENGINE_ENV, SPARK_REMOTE_ENV, is_uri
+from dashboard.engines import list_snapshots as engine_snapshots
 from dashboard.filters import FILTER_KEYS, Filters, Period, month_end
 from dashboard.findings import scope_text
 from dashboard.snapshots import SnapshotInfo, list_snapshots, previous_snapshot, resolve
@@ -36,24 +38,37 @@ FILTER_LABELS = {"segment": "Segment", "region": "Region", "channel": "Channel",
                  "campaign": "Campaign"}
 
 
-def data_root() -> str:
-    """--data from `funnel serve` (environment), or `streamlit run app.py -- --data PATH`, or the sample."""
+def _argument(name: str) -> str | None:
     argv = sys.argv[1:]
-    if "--data" in argv and argv.index("--data") + 1 < len(argv):
-        return str(Path(argv[argv.index("--data") + 1]).resolve())
-    return str(Path(os.environ.get(DATA_ENV) or DEFAULT_DATA).resolve())
+    return argv[argv.index(name) + 1] if name in argv and argv.index(name) + 1 < len(argv) else None
+
+
+def data_root() -> str:
+    """--data from `funnel serve` (environment), or `streamlit run app.py -- --data PATH`, or the sample.
+    A URI (s3a://..., read through Spark) is kept as given."""
+    data = _argument("--data") or os.environ.get(DATA_ENV) or str(DEFAULT_DATA)
+    return data if is_uri(data) else str(Path(data).resolve())
+
+
+def engine_settings() -> dict[str, str | None]:
+    """--engine / --spark-remote, from the script args or what `funnel serve` put in the environment;
+    fixed for the life of the process."""
+    return {"engine": _argument("--engine") or os.environ.get(ENGINE_ENV) or "duckdb",
+            "spark_remote": _argument("--spark-remote") or os.environ.get(SPARK_REMOTE_ENV) or None}
 
 
 # -- the caches ---------------------------------------------------------------------------------------
 @st.cache_resource(show_spinner=False)
 def funnel(data: str, snapshot: str) -> Funnel:
     """One Funnel per process and snapshot, shared by every session (the Store is thread-safe)."""
-    return Funnel.open(data, snapshot)
+    return Funnel.open(data, snapshot, **engine_settings())
 
 
 @st.cache_data(ttl=60, show_spinner=False)
 def snapshots(data: str) -> list[SnapshotInfo]:
     """The snapshots under the data root, newest first (a data root that is one snapshot: just it)."""
+    if is_uri(data):
+        return list(reversed(engine_snapshots(data, **engine_settings())))
     root = Path(data)
     if (root / "snapshot.json").is_file():
         return [resolve(root)]
@@ -63,6 +78,10 @@ def snapshots(data: str) -> list[SnapshotInfo]:
 @st.cache_data(show_spinner=False)
 def previous_of(data: str, snapshot: str) -> str | None:
     """The snapshot before this one under the same data root (none when --data is one snapshot folder)."""
+    if is_uri(data):
+        names = [s.name for s in snapshots(data)]  # newest first; just one when --data is one snapshot
+        at = names.index(snapshot) if snapshot in names else len(names)
+        return names[at + 1] if at + 1 < len(names) else None
     if (Path(data) / "snapshot.json").is_file():
         return None
     prev = previous_snapshot(funnel(data, snapshot).store.snapshot)
@@ -108,9 +127,15 @@ def records(data: str, snapshot: str, name: str, period: Period, filters: Filter
 
 @st.cache_data(show_spinner=False)
 def validation(path: str) -> dict:
-    from dashboard.validate import validate_snapshot  # the contract check, not imported until asked for
+    from dashboard.validate import Report, validate_snapshot  # the contract check, not imported until asked for
 
-    report = validate_snapshot(path)
+    if is_uri(path):  # the checks read local files; a lake's snapshot is checked where it is written
+        report = Report()
+        report.warn("snapshot", path, None, "not checked here", 0,
+                    message="`funnel validate` reads local folders: run it on the snapshot before it is "
+                            "copied to the cluster")
+    else:
+        report = validate_snapshot(path)
     return {"dict": report.to_dict(), "text": report.to_text()}
 
 

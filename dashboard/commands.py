@@ -10,6 +10,7 @@ import json
 import sys
 
 from dashboard.cli import UsageError
+from dashboard.engines import EngineError, add_engine_arguments
 from dashboard.filters import FILTER_KEYS, ArgumentError
 from dashboard.metrics import BY_KEY, KPI_KEYS, format_value
 from dashboard.policy import ATTRIBUTION_MODELS, PolicyError
@@ -24,6 +25,7 @@ def common_arguments(p: argparse.ArgumentParser) -> None:
     for key in FILTER_KEYS:
         p.add_argument(f"--{key}", help=f"only this {key}")
     p.add_argument("--json", action="store_true", help="print JSON (the format of metrics.md)")
+    add_engine_arguments(p)
 
 
 def add_kpis_arguments(p):
@@ -49,7 +51,7 @@ def add_plan_arguments(p):
 def _open(args):
     from dashboard.api import Funnel
 
-    return Funnel.open(args.data, args.snapshot)
+    return Funnel.open(args.data, args.snapshot, engine=args.engine, spark_remote=args.spark_remote)
 
 
 def _filters(args) -> dict:
@@ -60,7 +62,7 @@ def _run(args, produce, render) -> int:
     try:
         funnel = _open(args)
         result = produce(funnel)
-    except (ArgumentError, SnapshotError, PolicyError) as exc:
+    except (ArgumentError, SnapshotError, PolicyError, EngineError) as exc:
         raise UsageError(str(exc)) from None
     if args.json:
         json.dump(result, sys.stdout, indent=2, allow_nan=False)

@@ -1181,6 +1181,7 @@ def run(args) -> int:
 
     from dashboard.api import Funnel
     from dashboard.cli import UsageError
+    from dashboard.engines import EngineError
     from dashboard.filters import FILTER_KEYS
     from dashboard.policy import PolicyError
     from dashboard.snapshots import SnapshotError
@@ -1191,11 +1192,11 @@ def run(args) -> int:
     if not out.parent.is_dir():
         raise UsageError(f"--out {args.out!r}: folder {str(out.parent)!r} does not exist")
     try:
-        funnel = Funnel.open(args.data, args.snapshot)
+        funnel = Funnel.open(args.data, args.snapshot, engine=args.engine, spark_remote=args.spark_remote)
         period = funnel.period(args.start, args.end)
         filters = funnel.filters(**{k: getattr(args, k) for k in FILTER_KEYS})
         result = render_deck(funnel, period, filters, args.template)
-    except (ArgumentError, SnapshotError, PolicyError, TemplateError) as exc:
+    except (ArgumentError, SnapshotError, PolicyError, TemplateError, EngineError) as exc:
         raise UsageError(str(exc)) from None
     out.write_bytes(result.content)
     for problem in result.image_problems:

@@ -2,7 +2,8 @@
 
 Runs `streamlit run dashboard/app.py` in a child process: headless, bound to 127.0.0.1 unless --host
 says otherwise, with --data handed over in the FUNNEL_DATA environment variable (and as script args,
-so `streamlit run dashboard/app.py -- --data PATH` works the same way by hand).
+so `streamlit run dashboard/app.py -- --data PATH` works the same way by hand); --engine and
+--spark-remote likewise (FUNNEL_ENGINE, FUNNEL_SPARK_REMOTE).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from dashboard.engines import ENGINE_ENV, SPARK_REMOTE_ENV, EngineError, add_engine_arguments, check_engine, is_uri
 from dashboard.snapshots import SnapshotError, resolve
 
 APP = Path(__file__).resolve().parent / "app.py"
@@ -27,10 +29,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--port", type=int, default=8501, help="port to listen on (default 8501)")
     parser.add_argument("--host", default="127.0.0.1",
                         help="address to bind (default 127.0.0.1: this machine only; 0.0.0.0 for the network)")
+    add_engine_arguments(parser)
 
 
-def command(data: Path, port: int, host: str) -> list[str]:
+def command(data: Path | str, port: int, host: str, engine: str = "duckdb", spark_remote: str | None = None) -> list[str]:
     """The streamlit command line `funnel serve` runs."""
+    engine_args = [] if engine == "duckdb" else ["--engine", engine]
+    if spark_remote:
+        engine_args += ["--spark-remote", spark_remote]
     return [
         sys.executable, "-m", "streamlit", "run", str(APP),
         "--server.headless=true",
@@ -41,7 +47,7 @@ def command(data: Path, port: int, host: str) -> list[str]:
         "--client.toolbarMode=minimal",
         "--client.showErrorDetails=type",
         "--theme.baseFontSize=17",
-        "--", "--data", str(data),
+        "--", *engine_args, "--data", str(data),
     ]
 
 
@@ -50,16 +56,37 @@ def run(args: argparse.Namespace) -> int:
 
     if not 0 < args.port < 65536:
         raise UsageError(f"--port {args.port} is not a port number (1-65535)")
-    data = Path(args.data).resolve()
     try:
-        info = resolve(data)
-    except SnapshotError as exc:
+        check_engine(args.engine, args.spark_remote)
+        if args.engine == "spark":
+            # refuse now (missing pyspark or Java, no server at --spark-remote), not in the browser
+            from dashboard.engines.spark import check_available
+
+            check_available(args.spark_remote)
+    except EngineError as exc:
         raise UsageError(str(exc)) from None
+    on = "" if args.engine == "duckdb" else f" on Spark ({args.spark_remote or 'local'})"
+    if is_uri(args.data):
+        # a cluster's folder: the app lists its snapshots through Spark (dashboard/engines/spark.py)
+        if args.engine != "spark":
+            raise UsageError(f"--data {args.data}: DuckDB reads local folders; a cluster URI needs --engine spark")
+        data = args.data
+        where = f"data root {data}"
+    else:
+        data = Path(args.data).resolve()
+        try:
+            info = resolve(data)
+        except SnapshotError as exc:
+            raise UsageError(str(exc)) from None
+        where = f"snapshot {info.name} (as of {info.as_of_iso}) from {data}"
     shown = "localhost" if args.host in ("127.0.0.1", "localhost") else args.host
-    print(f"funnel serve: snapshot {info.name} (as of {info.as_of_iso}) from {data}\n"
+    print(f"funnel serve: {where}{on}\n"
           f"  open http://{shown}:{args.port}/  (Ctrl+C stops)", file=sys.stderr, flush=True)
-    env = {**os.environ, DATA_ENV: str(data)}
-    child = subprocess.Popen(command(data, args.port, args.host), env=env)
+    env = {**os.environ, DATA_ENV: str(data), ENGINE_ENV: args.engine}
+    env.pop(SPARK_REMOTE_ENV, None)  # only this run's --spark-remote, never one left in the environment
+    if args.spark_remote:
+        env[SPARK_REMOTE_ENV] = args.spark_remote
+    child = subprocess.Popen(command(data, args.port, args.host, args.engine, args.spark_remote), env=env)
 
     def stop(signum, frame):  # SIGTERM (a service manager, a test) stops the server with us
         raise KeyboardInterrupt
