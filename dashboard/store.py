@@ -2,7 +2,7 @@
 
 A snapshot never changes, so the per-lead and per-opportunity facts that queries/views.sql builds
 (lead_facts, opportunity_facts, attribution_credits, touches) are prepared once and kept in a DuckDB
-file beside the data root, `<root>/.funnel-cache/<snapshot>-<key>.duckdb`: the next process opens it
+file beside the data root, `<root>/.cache/<snapshot>-<key>.duckdb`: the next process opens it
 read-only in a fraction of the time, and DuckDB pages its compressed columns in as queries need them
 instead of holding every table in memory. The key hashes everything the facts depend on (the
 snapshot's files, views.sql, the policy values it binds, the DuckDB version), so a changed input
@@ -35,7 +35,7 @@ QUERIES_DIR = Path(__file__).resolve().parent.parent / "queries"
 _INCLUDE = re.compile(r"^[ \t]*--[ \t]*@include[ \t]+([\w.-]+\.sql)[ \t]*$", re.MULTILINE)
 _PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 _COMMENT = re.compile(r"--[^\n]*")
-CACHE_DIR_NAME = ".funnel-cache"
+CACHE_DIR_NAME = ".cache"
 # Preparing the facts sorts and joins every touch; DuckDB spills what exceeds this to a temporary file
 # beside the cache. Measured on 10M leads (48M touches): peak RSS 4.5 GB -> 1.7 GB, time unchanged
 # (102 s -> 103 s).

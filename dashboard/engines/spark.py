@@ -302,7 +302,7 @@ class SparkStore:
 
     def __init__(self, snapshot: SnapshotInfo, policy: Policy, spark, owns_session: bool = True):
         from pyspark import StorageLevel
-        from pyspark.errors import AnalysisException
+        from pyspark.errors import AnalysisException, PySparkException
 
         self.snapshot = snapshot
         self.policy = policy
@@ -318,9 +318,10 @@ class SparkStore:
             try:
                 frame = spark.read.parquet(location)
                 frame.schema  # Spark Connect resolves lazily: ask now, so a missing file fails here
-            except AnalysisException as exc:
-                if exc.getCondition() == "PATH_NOT_FOUND":
+            except PySparkException as exc:
+                if isinstance(exc, AnalysisException) and exc.getCondition() == "PATH_NOT_FOUND":
                     raise SnapshotError(f"{snapshot.path}: {table}.parquet is missing") from None
+                # e.g. PARQUET_TYPE_ILLEGAL: nanosecond timestamps, which Spark 4 does not read
                 raise SnapshotError(f"{location}: Spark cannot read it ({_first_line(exc)})") from None
             self._register(f"raw_{table}", frame)
         view_params = {
