@@ -3,8 +3,8 @@
 --   $group_by = 'all'; trends pass one period per month; breakdowns pass a $group_by.
 -- Parameters: $period_* lists, filters ($segment, $region, $channel, $origin, $campaign), $group_by,
 --   $as_of_us, $window_us, $response_us, $decision_us.
--- Every count is defined once in its fragment; this file only joins them and divides. A ratio whose
--- denominator is 0 is null (nullif), never 0.
+-- Every count is defined once in its fragment (the per-lead ones counted in lead_figures.sql's one
+-- pass); this file only joins them and divides. A ratio whose denominator is 0 is null (nullif), never 0.
 with
 -- @include scope.sql
 ,
@@ -18,6 +18,8 @@ with
 ,
 -- @include sla.sql
 ,
+-- @include lead_figures.sql
+,
 -- @include targets.sql
 ,
 -- @include cost.sql
@@ -26,50 +28,50 @@ select
     g.period_key,
     g.group_key,
     -- volumes
-    coalesce(lv.leads, 0) as leads,
-    coalesce(lv.mqls, 0) as mqls,
-    coalesce(lv.sals, 0) as sals,
-    coalesce(lv.sqls, 0) as sqls,
+    coalesce(lf.leads, 0) as leads,
+    coalesce(lf.mqls, 0) as mqls,
+    coalesce(lf.sals, 0) as sals,
+    coalesce(lf.sqls, 0) as sqls,
     coalesce(ov.opportunities, 0) as opportunities,
     coalesce(ov.pipeline, 0) as pipeline,
     coalesce(ov.won_deals, 0) as won_deals,
     coalesce(ov.bookings, 0) as bookings,
     coalesce(ov.lost_deals, 0) as lost_deals,
     -- cohort conversion
-    cast(cv.lead_to_mql_converted as double) / nullif(cv.lead_to_mql_cohort, 0) as lead_to_mql_rate,
-    cast(cv.mql_to_sql_converted as double) / nullif(cv.mql_to_sql_cohort, 0) as mql_to_sql_rate,
-    cast(cv.sql_to_opp_converted as double) / nullif(cv.sql_to_opp_cohort, 0) as sql_to_opp_rate,
-    cast(cv.opp_to_won_converted as double) / nullif(cv.opp_to_won_cohort, 0) as opp_to_won_rate,
-    cast(cv.lead_to_won_converted as double) / nullif(cv.lead_to_won_cohort, 0) as lead_to_won_rate,
+    cast(lf.lead_to_mql_converted as double) / nullif(lf.lead_to_mql_cohort, 0) as lead_to_mql_rate,
+    cast(lf.mql_to_sql_converted as double) / nullif(lf.mql_to_sql_cohort, 0) as mql_to_sql_rate,
+    cast(lf.sql_to_opp_converted as double) / nullif(lf.sql_to_opp_cohort, 0) as sql_to_opp_rate,
+    cast(lf.opp_to_won_converted as double) / nullif(lf.opp_to_won_cohort, 0) as opp_to_won_rate,
+    cast(lf.lead_to_won_converted as double) / nullif(lf.lead_to_won_cohort, 0) as lead_to_won_rate,
     -- a cohort is mature when its last day (23:59:59) + W has passed by as_of
     p.end_of_day_us + $window_us <= $as_of_us as cohort_mature,
-    coalesce(cv.lead_to_mql_cohort, 0) as lead_to_mql_cohort,
-    coalesce(cv.lead_to_mql_converted, 0) as lead_to_mql_converted,
-    coalesce(cv.mql_to_sql_cohort, 0) as mql_to_sql_cohort,
-    coalesce(cv.mql_to_sql_converted, 0) as mql_to_sql_converted,
-    coalesce(cv.sql_to_opp_cohort, 0) as sql_to_opp_cohort,
-    coalesce(cv.sql_to_opp_converted, 0) as sql_to_opp_converted,
-    coalesce(cv.opp_to_won_cohort, 0) as opp_to_won_cohort,
-    coalesce(cv.opp_to_won_converted, 0) as opp_to_won_converted,
-    coalesce(cv.lead_to_won_cohort, 0) as lead_to_won_cohort,
-    coalesce(cv.lead_to_won_converted, 0) as lead_to_won_converted,
+    coalesce(lf.lead_to_mql_cohort, 0) as lead_to_mql_cohort,
+    coalesce(lf.lead_to_mql_converted, 0) as lead_to_mql_converted,
+    coalesce(lf.mql_to_sql_cohort, 0) as mql_to_sql_cohort,
+    coalesce(lf.mql_to_sql_converted, 0) as mql_to_sql_converted,
+    coalesce(lf.sql_to_opp_cohort, 0) as sql_to_opp_cohort,
+    coalesce(lf.sql_to_opp_converted, 0) as sql_to_opp_converted,
+    coalesce(lf.opp_to_won_cohort, 0) as opp_to_won_cohort,
+    coalesce(lf.opp_to_won_converted, 0) as opp_to_won_converted,
+    coalesce(lf.lead_to_won_cohort, 0) as lead_to_won_cohort,
+    coalesce(lf.lead_to_won_converted, 0) as lead_to_won_converted,
     -- the stage funnel of the period's lead cohort
-    coalesce(sf.funnel_leads, 0) as funnel_leads,
-    coalesce(sf.funnel_mqls, 0) as funnel_mqls,
-    coalesce(sf.funnel_sals, 0) as funnel_sals,
-    coalesce(sf.funnel_sqls, 0) as funnel_sqls,
-    coalesce(sf.funnel_opportunities, 0) as funnel_opportunities,
-    coalesce(sf.funnel_won, 0) as funnel_won,
+    coalesce(lf.funnel_leads, 0) as funnel_leads,
+    coalesce(lf.funnel_mqls, 0) as funnel_mqls,
+    coalesce(lf.funnel_sals, 0) as funnel_sals,
+    coalesce(lf.funnel_sqls, 0) as funnel_sqls,
+    coalesce(lf.funnel_opportunities, 0) as funnel_opportunities,
+    coalesce(lf.funnel_won, 0) as funnel_won,
     -- flow ratios: events of the period over events of the period, not a conversion rate
-    cast(lv.mqls as double) / nullif(lv.leads, 0) as flow_mqls_per_lead,
-    cast(lv.sqls as double) / nullif(lv.mqls, 0) as flow_sqls_per_mql,
-    cast(ov.opportunities as double) / nullif(lv.sqls, 0) as flow_opportunities_per_sql,
+    cast(lf.mqls as double) / nullif(lf.leads, 0) as flow_mqls_per_lead,
+    cast(lf.sqls as double) / nullif(lf.mqls, 0) as flow_sqls_per_mql,
+    cast(ov.opportunities as double) / nullif(lf.sqls, 0) as flow_opportunities_per_sql,
     cast(ov.won_deals as double) / nullif(ov.opportunities, 0) as flow_won_per_opportunity,
     -- velocity
-    sv.median_days_lead_to_mql,
-    sv.median_days_mql_to_sql,
-    sv.median_days_sql_to_opp,
-    sv.median_days_opp_to_won,
+    lf.median_days_lead_to_mql,
+    lf.median_days_mql_to_sql,
+    lf.median_days_sql_to_opp,
+    lf.median_days_opp_to_won,
     sc.sales_cycle_days,
     -- deals
     cast(ov.won_deals as double) / nullif(ov.won_deals + ov.lost_deals, 0) as win_rate,
@@ -80,20 +82,20 @@ select
     coalesce(d.marketing_sourced_bookings, 0) as marketing_sourced_bookings,
     coalesce(d.marketing_influenced_pipeline, 0) as marketing_influenced_pipeline,
     -- SLA, sales' side
-    cast(s.responses_in_time as double) / nullif(s.due_for_response, 0) as sla_response_rate,
-    s.median_response_hours,
-    coalesce(s.untouched_mqls, 0) as untouched_mqls,
-    cast(s.decisions_in_time as double) / nullif(s.due_for_decision, 0) as sla_decision_rate,
-    coalesce(s.due_for_response, 0) as due_for_response,
-    coalesce(s.responses_in_time, 0) as responses_in_time,
-    coalesce(s.due_for_decision, 0) as due_for_decision,
-    coalesce(s.decisions_in_time, 0) as decisions_in_time,
+    cast(lf.responses_in_time as double) / nullif(lf.due_for_response, 0) as sla_response_rate,
+    lf.median_response_hours,
+    coalesce(lf.untouched_mqls, 0) as untouched_mqls,
+    cast(lf.decisions_in_time as double) / nullif(lf.due_for_decision, 0) as sla_decision_rate,
+    coalesce(lf.due_for_response, 0) as due_for_response,
+    coalesce(lf.responses_in_time, 0) as responses_in_time,
+    coalesce(lf.due_for_decision, 0) as due_for_decision,
+    coalesce(lf.decisions_in_time, 0) as decisions_in_time,
     -- SLA, marketing's side
-    cast(s.accepted_mqls as double) / nullif(s.accepted_mqls + s.rejected_mqls, 0) as acceptance_rate,
-    coalesce(s.accepted_mqls, 0) as accepted_mqls,
-    coalesce(s.rejected_mqls, 0) as rejected_mqls,
+    cast(lf.accepted_mqls as double) / nullif(lf.accepted_mqls + lf.rejected_mqls, 0) as acceptance_rate,
+    coalesce(lf.accepted_mqls, 0) as accepted_mqls,
+    coalesce(lf.rejected_mqls, 0) as rejected_mqls,
     t.mql_target,
-    coalesce(lv.mqls, 0) / nullif(t.mql_target, 0) as mql_target_attainment,
+    coalesce(lf.mqls, 0) / nullif(t.mql_target, 0) as mql_target_attainment,
     t.lead_target,
     t.sql_target,
     t.opportunity_target,
@@ -101,20 +103,16 @@ select
     t.bookings_target,
     -- cost (null where the breakdown has no cost)
     c.marketing_cost,
-    c.marketing_cost / nullif(lv.marketing_leads, 0) as cost_per_lead,
-    c.marketing_cost / nullif(lv.mqls, 0) as cost_per_mql,
+    c.marketing_cost / nullif(lf.marketing_leads, 0) as cost_per_lead,
+    c.marketing_cost / nullif(lf.mqls, 0) as cost_per_mql,
     c.marketing_cost / nullif(d.marketing_opportunities, 0) as cost_per_opportunity,
     (coalesce(d.marketing_sourced_bookings, 0) - c.marketing_cost) / nullif(c.marketing_cost, 0) as marketing_roi
 from grid as g
 inner join periods as p on p.period_key = g.period_key
-left join lead_volumes as lv on lv.period_key = g.period_key and lv.group_key = g.group_key
+left join lead_figures as lf on lf.period_key = g.period_key and lf.group_key = g.group_key
 left join opportunity_volumes as ov on ov.period_key = g.period_key and ov.group_key = g.group_key
-left join conversion as cv on cv.period_key = g.period_key and cv.group_key = g.group_key
-left join stage_funnel as sf on sf.period_key = g.period_key and sf.group_key = g.group_key
-left join step_velocity as sv on sv.period_key = g.period_key and sv.group_key = g.group_key
 left join sales_cycle as sc on sc.period_key = g.period_key and sc.group_key = g.group_key
 left join deals as d on d.period_key = g.period_key and d.group_key = g.group_key
-left join sla as s on s.period_key = g.period_key and s.group_key = g.group_key
 left join period_targets as t on t.period_key = g.period_key and t.group_key = g.group_key
 left join cost as c on c.period_key = g.period_key and c.group_key = g.group_key
 order by g.period_key, g.group_key

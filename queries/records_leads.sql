@@ -56,7 +56,7 @@ sla_records as (
     from sla_mqls
     where case (select stage from checked_stage)
         when 'mql_in_period' then true
-        when 'untouched' then is_due_for_response and first_response_us is null
+        when 'untouched' then is_untouched
         when 'rejected' then is_rejected
         else false
     end

@@ -1,7 +1,8 @@
 -- volumes (fragment): flow counts, events that happened in each period (metrics.md "Volumes").
 -- Grain: lead_periods = one row per (period, lead) with an event or a reached() time in the period;
---   opportunity_periods = one row per (period, opportunity); lead_volumes, opportunity_volumes = one
---   row per (period, breakdown key) with any record.
+--   opportunity_periods = one row per (period, opportunity); opportunity_volumes = one row per
+--   (period, breakdown key) with any record. The lead volumes are counted from lead_periods' flags
+--   in lead_figures.sql, with every other per-lead figure, in one pass.
 -- Needs: scope.sql. Parameters: those of scope.sql.
 -- leads / mqls / sals / sqls count leads by their own created_at / mql_at / accepted_at / sql_at
 -- (not by reached(): a volume counts the event recorded in the period).
@@ -44,19 +45,6 @@ lead_periods as (
         or (l.reached_mql_us >= p.start_us and l.reached_mql_us < p.end_us)
         or (l.reached_sql_us >= p.start_us and l.reached_sql_us < p.end_us)
         or (l.reached_opportunity_us >= p.start_us and l.reached_opportunity_us < p.end_us)
-),
-
-lead_volumes as (
-    select
-        period_key,
-        group_key,
-        count(*) filter (where is_created_in_period) as leads,
-        count(*) filter (where is_created_in_period and origin = 'marketing') as marketing_leads,
-        count(*) filter (where is_mql_in_period) as mqls,
-        count(*) filter (where is_accepted_in_period) as sals,
-        count(*) filter (where is_sql_in_period) as sqls
-    from lead_periods
-    group by period_key, group_key
 ),
 
 opportunity_periods as (
