@@ -31,7 +31,8 @@ from dashboard.filters import (
 )
 from dashboard.metrics import KPI_KEYS
 from dashboard.policy import ATTRIBUTION_MODELS
-from dashboard.store import Store
+from dashboard.results import ResultCache
+from dashboard.store import Store, query_parameters
 
 CAMPAIGN_KEYS = (
     "attributed_opportunities", "attributed_pipeline", "attributed_won_deals", "attributed_bookings",
@@ -55,6 +56,7 @@ class Funnel:
 
     def __init__(self, store: Store):
         self.store = store
+        self.results = ResultCache()  # a snapshot never changes: a repeated question is answered once
         self._filter_values: dict[str, list[str]] | None = None
 
     @classmethod
@@ -63,6 +65,12 @@ class Funnel:
         """`engine`: "duckdb" (in this process) or "spark" (a local Spark, or the Spark Connect server at
         `spark_remote`, e.g. "sc://host:15002"; then `path` may be a URI the cluster reads). Same numbers."""
         return cls(open_store(path, snapshot, engine, spark_remote))
+
+    def _run(self, name: str, params: dict | None = None) -> pl.DataFrame:
+        """queries/<name>.sql on this snapshot, through the result cache (dashboard/results.py)."""
+        params = params or {}
+        bound = {k: params[k] for k in query_parameters(name) if k in params}
+        return self.results.get_or_run(name, bound, lambda: self.store.run(name, params))
 
     # -- context ---------------------------------------------------------------------------------
     @property
@@ -87,7 +95,7 @@ class Funnel:
     def filter_values(self) -> dict[str, list[str]]:
         """The values each filter can take in this snapshot (for validation and the sidebar)."""
         if self._filter_values is None:
-            frame = self.store.run(_FILTER_VALUES_QUERY)
+            frame = self._run(_FILTER_VALUES_QUERY)
             self._filter_values = {
                 key: sorted(frame.filter(pl.col("filter") == key)["value"].to_list()) for key in FILTER_KEYS
             }
@@ -117,7 +125,7 @@ class Funnel:
     # -- frames for pages ------------------------------------------------------------------------
     def kpi_table(self, periods: list[Period], filters: Filters, group_by: str = "all") -> pl.DataFrame:
         """Every KPI column (queries/kpis.sql), one row per (period_key, group_key)."""
-        return self.store.run("kpis", self.params(periods, filters, group_by))
+        return self._run("kpis", self.params(periods, filters, group_by))
 
     def monthly_periods(self, months: int = 24) -> list[Period]:
         """The last `months` calendar months up to the one holding as_of (the last may be partial)."""
@@ -133,20 +141,20 @@ class Funnel:
     def attribution_table(self, period: Period, filters: Filters, model: str | None = None) -> pl.DataFrame:
         if model is not None and model not in ATTRIBUTION_MODELS:
             raise ArgumentError(f"unknown model {model!r} (one of {', '.join(ATTRIBUTION_MODELS)})")
-        return self.store.run("attribution", self.params([period], filters, model=model))
+        return self._run("attribution", self.params([period], filters, model=model))
 
     def scoring_table(self, period: Period, filters: Filters) -> pl.DataFrame:
-        return self.store.run("scoring", self.params([period], filters))
+        return self._run("scoring", self.params([period], filters))
 
     def threshold(self, period: Period, filters: Filters, threshold: float) -> dict:
-        row = self.store.run("score_threshold", self.params([period], filters, threshold=float(threshold))).row(
+        row = self._run("score_threshold", self.params([period], filters, threshold=float(threshold))).row(
             0, named=True
         )
         return {k: clean(v) for k, v in row.items() if k != "period_key"}
 
     def records(self, name: str, period: Period, filters: Filters, **extra) -> pl.DataFrame:
         """The records behind a number (queries/records_<name>.sql)."""
-        return self.store.run(f"records_{name}", self.params([period], filters, **extra))
+        return self._run(f"records_{name}", self.params([period], filters, **extra))
 
     # -- the CLI's JSON ---------------------------------------------------------------------------
     def kpis(self, start=None, end=None, **filters) -> dict:
@@ -219,7 +227,7 @@ class Funnel:
         rate_keys = ("avg_deal_size", "win_rate", "sql_to_opp_rate", "mql_to_sql_rate", "lead_to_mql_rate",
                      "cost_per_mql")
         rates = {k: clean(rates_row[k]) for k in rate_keys}
-        needed = self.store.run("plan", {"target": float(target), **rates}).row(0, named=True)
+        needed = self._run("plan", {"target": float(target), **rates}).row(0, named=True)
         # by when each stage must happen for deals to close from the period's first day on:
         # work back by the steps' median durations
         lags = {

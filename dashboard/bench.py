@@ -338,6 +338,12 @@ def resolve_filters(funnel, period, names: tuple[str, ...]) -> list[dict]:
     return out
 
 
+def _uncached(funnel):
+    """The Funnel with its result cache off (dashboard/results.py): every timed call runs its queries."""
+    funnel.results.max_bytes = 0
+    return funnel
+
+
 def _measure_ours(data: Path, spec: dict) -> dict:
     from dashboard.api import Funnel
     from dashboard.filters import Filters
@@ -354,13 +360,13 @@ def _measure_ours(data: Path, spec: dict) -> dict:
     prepare_s = timer()
     funnel.store.close()
     timer = _Timer()
-    funnel = Funnel.open(data)  # what every later process pays: attaching the prepared facts
+    funnel = _uncached(Funnel.open(data))  # what every later process pays: attaching the prepared facts
     open_s = timer()
     previous, prepare_previous_s = None, None
     prev_info = previous_snapshot(funnel.store.snapshot)
     if prev_info is not None:
         timer = _Timer()
-        previous = Funnel.open(prev_info.path)
+        previous = _uncached(Funnel.open(prev_info.path))
         prepare_previous_s = timer()
     period = funnel.default_period()
     names = QUICK_FILTERS if spec["quick"] else tuple(n for n, _ in FILTER_PLAN)
@@ -448,7 +454,7 @@ def _measure_peer(data: Path, spec: dict) -> dict:
     frames.headline(start, end)  # warm-up
     pandas_peak_mb = peak_rss_mb()  # before DuckDB joins this process
 
-    funnel = Funnel.open(data)
+    funnel = _uncached(Funnel.open(data))
     headline_ours(funnel, start, end, {})  # warm-up
     repeat = 1 if spec["quick"] else max(3, spec["repeat"])
     samples: dict[str, list[float]] = {"pandas": [], "ours": []}

@@ -138,7 +138,7 @@ class Store:
 # -- connections and the prepared facts ---------------------------------------------------------------
 
 def _connect(database: str, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect(database, read_only=read_only, config={"threads": 2})
+    con = duckdb.connect(database, read_only=read_only)  # threads: DuckDB uses every core it may
     con.execute("SET TimeZone = 'UTC'")
     return con
 

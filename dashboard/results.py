@@ -1,0 +1,71 @@
+"""Query results kept per snapshot and parameters: the same question asked twice is answered once.
+
+A snapshot never changes, so a query's result depends only on its name and bound parameters: Funnel
+keeps recent results (Polars frames, which no caller modifies in place) under that key, for both
+engines. The meeting's filter changes go back and forth (segment on, off, on again), and a notebook
+re-runs its cells; the Streamlit app also caches per page, but the CLI's and the notebook's callers
+share this one. Bounded by the frames' estimated size, least recently used first out; a frame larger
+than the whole budget (a records table of a huge period) is returned without being kept.
+
+`funnel bench` turns it off (max_bytes = 0) so that every timing is a real query.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+
+import polars as pl
+
+DEFAULT_MAX_BYTES = 256 * 2**20
+
+
+def _frozen(value: object) -> object:
+    """A hashable, exact stand-in for a bound parameter value (lists become tuples)."""
+    if isinstance(value, (list, tuple)):
+        return tuple(_frozen(v) for v in value)
+    return value
+
+
+class ResultCache:
+    def __init__(self, max_bytes: int = DEFAULT_MAX_BYTES):
+        self.max_bytes = max_bytes
+        self._frames: OrderedDict[tuple, tuple[pl.DataFrame, int]] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    @staticmethod
+    def key(name: str, bound: dict[str, object]) -> tuple:
+        # the type is part of the key: 1 and 1.0 and True bind differently
+        return (name, tuple((k, type(v).__name__, _frozen(v)) for k, v in sorted(bound.items())))
+
+    def get_or_run(self, name: str, bound: dict[str, object], run: Callable[[], pl.DataFrame]) -> pl.DataFrame:
+        if self.max_bytes <= 0:
+            return run()
+        key = self.key(name, bound)
+        with self._lock:
+            found = self._frames.get(key)
+            if found is not None:
+                self._frames.move_to_end(key)
+                self.hits += 1
+                return found[0]
+            self.misses += 1
+        frame = run()  # outside the lock: two threads may both run a new query; the second keeps its own
+        size = frame.estimated_size()
+        if size <= self.max_bytes:
+            with self._lock:
+                if key not in self._frames:
+                    self._frames[key] = (frame, size)
+                    self._bytes += size
+                while self._bytes > self.max_bytes:
+                    _, (_, dropped) = self._frames.popitem(last=False)
+                    self._bytes -= dropped
+        return frame
+
+    def clear(self) -> None:
+        with self._lock:
+            self._frames.clear()
+            self._bytes = 0

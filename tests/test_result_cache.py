@@ -1,0 +1,83 @@
+"""The result cache (dashboard/results.py): a repeated question is answered once, a new one is asked."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+
+from dashboard.api import Funnel
+from dashboard.results import ResultCache
+
+SAMPLE = Path(__file__).resolve().parent.parent / "data" / "sample"
+
+
+def _counting(funnel: Funnel) -> list[str]:
+    """Record every query the store really runs."""
+    ran: list[str] = []
+    real_run = funnel.store.run
+
+    def run(name, params=None):
+        ran.append(name)
+        return real_run(name, params)
+
+    funnel.store.run = run
+    return ran
+
+
+def test_a_repeated_call_runs_no_query_and_gives_the_same_answer():
+    funnel = Funnel.open(SAMPLE)
+    ran = _counting(funnel)
+    first = funnel.kpis(segment="Enterprise")
+    queries_first = len(ran)
+    assert queries_first >= 1
+    again = funnel.kpis(segment="Enterprise")
+    assert again == first
+    assert len(ran) == queries_first  # answered from the cache
+    other = funnel.kpis(segment="SMB")
+    assert len(ran) == queries_first + 1  # another filter is another question
+    assert other["kpis"]["leads"] != first["kpis"]["leads"]  # and gets its own answer
+
+
+def test_turned_off_every_call_runs_its_query():
+    funnel = Funnel.open(SAMPLE)
+    funnel.results.max_bytes = 0
+    ran = _counting(funnel)
+    funnel.campaigns(model="linear")
+    funnel.campaigns(model="linear")
+    assert ran.count("attribution") == 2
+
+
+def test_the_key_tells_apart_values_that_compare_equal():
+    # 1 == 1.0 == True in Python, but they bind as different SQL types; lists are frozen, not dropped
+    keys = {ResultCache.key("q", {"x": v}) for v in (1, 1.0, True, "1", None)}
+    assert len(keys) == 5
+    assert ResultCache.key("q", {"x": [1, 2]}) != ResultCache.key("q", {"x": [2, 1]})
+    assert ResultCache.key("q", {"a": 1, "b": 2}) == ResultCache.key("q", {"b": 2, "a": 1})
+
+
+def test_the_budget_evicts_the_least_recently_used_and_skips_what_cannot_fit():
+    frame = pl.DataFrame({"v": list(range(1000))})  # 8,000 bytes of int64
+    size = frame.estimated_size()
+    cache = ResultCache(max_bytes=2 * size)
+    runs: list[str] = []
+
+    def runner(tag, result=frame):
+        def run():
+            runs.append(tag)
+            return result
+        return run
+
+    cache.get_or_run("q", {"k": "a"}, runner("a"))
+    cache.get_or_run("q", {"k": "b"}, runner("b"))
+    cache.get_or_run("q", {"k": "a"}, runner("a"))  # hit: "a" becomes the most recent
+    cache.get_or_run("q", {"k": "c"}, runner("c"))  # 3 frames > budget of 2: "b" goes
+    assert runs == ["a", "b", "c"]
+    cache.get_or_run("q", {"k": "a"}, runner("a"))
+    assert runs == ["a", "b", "c"]  # "a" stayed
+    cache.get_or_run("q", {"k": "b"}, runner("b"))
+    assert runs == ["a", "b", "c", "b"]  # "b" was evicted
+    big = pl.DataFrame({"v": list(range(10_000))})  # larger than the whole budget
+    cache.get_or_run("q", {"k": "big"}, runner("big", big))
+    cache.get_or_run("q", {"k": "big"}, runner("big", big))
+    assert runs[-2:] == ["big", "big"]  # returned, never kept
