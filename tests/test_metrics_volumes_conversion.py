@@ -127,3 +127,25 @@ def test_stage_funnel_is_monotonic_for_the_lead_cohort(funnel):
     assert stages == [3, 3, 3, 3, 2, 1]
     # flow ratio, labelled as such: 2 SQLs in March / 3 MQLs in March
     assert row["flow_sqls_per_mql"] == pytest.approx(2 / 3)
+
+
+def test_campaign_breakdown_is_the_first_touch_ever_with_touch_id_breaking_ties(tmp_path):
+    # E: touches T2 (campaign B) and T1 (campaign A) at the same instant, Feb 20, then T0 (campaign C)
+    #    later, Mar 05 (after E's created_at). First touch ever = the earliest touched_at, ties by
+    #    touch_id: T1 < T2, so campaign A. F: one touch T9 (campaign B) on Mar 01. G: no touch -> (none).
+    # March leads by first campaign: A = 1 (E), B = 1 (F), (none) = 1 (G); C is a campaign with no
+    # lead whose first touch it is: a row of 0.
+    from snapshot_builder import campaign, touch
+
+    write_snapshot(
+        tmp_path, "2026-06-30T23:59:59Z",
+        leads=[lead("E", "2026-03-02T00:00:00Z"), lead("F", "2026-03-03T00:00:00Z"),
+               lead("G", "2026-03-04T00:00:00Z")],
+        campaigns=[campaign(c, "2026-01-01", 100.0) for c in ("A", "B", "C")],
+        touches=[touch("T2", "E", "B", "2026-02-20T10:00:00Z"), touch("T1", "E", "A", "2026-02-20T10:00:00Z"),
+                 touch("T0", "E", "C", "2026-03-05T00:00:00Z"), touch("T9", "F", "B", "2026-03-01T00:00:00Z")],
+    )
+    f = Funnel.open(tmp_path)
+    table = f.kpi_table([f.period("2026-03-01", "2026-03-31")], f.filters(), group_by="campaign")
+    leads = {row["group_key"]: row["leads"] for row in table.iter_rows(named=True)}
+    assert leads == {"A": 1, "B": 1, "C": 0, "(none)": 1}
