@@ -1,7 +1,8 @@
 -- cost (fragment): marketing spend in the period and what it bought (metrics.md "Cost").
 -- Grain: campaign_period_cost = one row per (period, campaign), every campaign; cost = one row per
 --   (period, breakdown key).
--- Needs: scope.sql, volumes.sql (lead_volumes), deals.sql (deals). Parameters: those of scope.sql.
+-- Needs: scope.sql (kpis.sql divides the cost by lead_figures.sql's and deals.sql's counts).
+-- Parameters: those of scope.sql.
 -- A campaign's cost is spread evenly over its days (start_date..end_date inclusive; views.sql makes
 -- a missing end_date a one-day campaign); a period gets the share of the days it covers.
 -- Cost breaks down by segment, channel and campaign only; other breakdowns have no cost (null).
