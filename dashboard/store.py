@@ -40,6 +40,11 @@ CACHE_DIR_NAME = ".cache"
 # beside the cache. Measured on 10M leads (48M touches): peak RSS 4.5 GB -> 1.7 GB, time unchanged
 # (102 s -> 103 s).
 PREPARE_MEMORY_LIMIT = "1500MB"
+# Querying the attached facts file: DuckDB keeps the file's blocks it has read cached up to its memory
+# limit, by default 80% of RAM, so a long meeting on 10M leads grew the process to 2.7 GB with most of
+# it cache. Capped, the cache evicts instead (the dashboard shares the laptop with a browser and the
+# slides). Not applied to facts built in memory, which must fit whole.
+QUERY_MEMORY_LIMIT = "1500MB"
 # run() executes on a cursor and takes the result as Arrow: the relation API (cursor.sql(...).pl())
 # binds and optimises the query twice, which measured 40 ms of a 126 ms kpis query. The copy DuckDB
 # warns about is of the result, a few rows for a metric query.
@@ -103,6 +108,7 @@ class Store:
         else:
             # the facts file attached read-only, each of its tables seen under its own name (a view,
             # so every cursor sees it: a search_path setting would hold for this connection only)
+            self._con.execute("SET memory_limit = $limit", {"limit": QUERY_MEMORY_LIMIT})
             self._con.execute("ATTACH $path AS facts (READ_ONLY)", {"path": str(facts)})
             kept = self._con.execute(
                 "select table_name from duckdb_tables() where database_name = 'facts' order by table_name"

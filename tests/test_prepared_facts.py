@@ -73,3 +73,21 @@ def test_unwritable_root_uses_the_user_cache(root, tmp_path):
     (root / CACHE_DIR_NAME).write_text("a file where the cache folder would go")
     path = _open(root, True).store.facts_path
     assert path is not None and path.is_relative_to(tmp_path / "user-cache")
+
+
+def test_queries_on_prepared_facts_run_under_the_memory_cap(root):
+    # the attached file's blocks are cached up to DuckDB's memory limit: capped (store.py), so a long
+    # session does not grow the process to 80% of RAM; facts built in memory keep DuckDB's default
+    from dashboard.store import QUERY_MEMORY_LIMIT
+
+    def limit(funnel):
+        return funnel.store._con.execute("select current_setting('memory_limit')").fetchone()[0]
+
+    import duckdb
+
+    reference = duckdb.connect()
+    reference.execute("SET memory_limit = $limit", {"limit": QUERY_MEMORY_LIMIT})
+    capped = reference.execute("select current_setting('memory_limit')").fetchone()[0]
+    prepared, in_memory = _open(root, True), _open(root, False)
+    assert limit(prepared) == capped
+    assert limit(in_memory) != capped
