@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import shutil
 import statistics
 import subprocess
@@ -72,21 +70,11 @@ def worker(data: str, engine: str, runs: int) -> dict:
 
 
 def machine() -> str:
-    cpu = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    memory = ""
-    try:
-        kb = int(next(l for l in Path("/proc/meminfo").read_text().splitlines() if l.startswith("MemTotal")).split()[1])
-        memory = f", {kb / 1024 / 1024:.0f} GiB RAM"
-    except (OSError, StopIteration, ValueError):
-        pass
-    return f"{os.cpu_count()} cores ({cpu}){memory}, {platform.system()} {platform.release()}"
+    """The machine line of the report, from funnel bench's own probe."""
+    from dashboard.bench import machine_info
+
+    info = machine_info()
+    return f"{info['nproc']} cores ({info['cpu']}), {info['ram_gb']} GB RAM, {info['os']}"
 
 
 def _same(a, b) -> bool:

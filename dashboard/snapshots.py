@@ -100,10 +100,19 @@ def resolve(data: Path | str, snapshot: str | None = None) -> SnapshotInfo:
     """--data names a data root (newest snapshot unless --snapshot picks one) or one snapshot folder."""
     data = Path(data)
     if is_snapshot_folder(data):
-        if snapshot and snapshot != data.name:
+        return choose_snapshot(data, [read_info(data)], snapshot, one_folder=True)
+    return choose_snapshot(data, list_snapshots(data), snapshot)
+
+
+def choose_snapshot(data: Path | str, snapshots: list[SnapshotInfo], snapshot: str | None,
+                    one_folder: bool = False) -> SnapshotInfo:
+    """The snapshot --snapshot names among those --data offers (oldest first), else the newest.
+    `one_folder`: --data named a single snapshot folder, which --snapshot may only repeat."""
+    if one_folder:
+        (info,) = snapshots
+        if snapshot and snapshot != info.name:
             raise SnapshotError(f"--data {data} is one snapshot folder; --snapshot {snapshot} does not match it")
-        return read_info(data)
-    snapshots = list_snapshots(data)
+        return info
     if not snapshots:
         raise SnapshotError(f"{data}: no snapshots here (expected folders like 2026-09-30/ with a snapshot.json)")
     if snapshot is None:

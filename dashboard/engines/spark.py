@@ -33,7 +33,15 @@ from dashboard.contract import TABLE_ORDER
 from dashboard.engines import EngineError, check_engine, is_uri
 from dashboard.engines.spark_sql import spark_query, spark_views
 from dashboard.policy import Policy, PolicyError, load_policy
-from dashboard.snapshots import SNAPSHOT_NAME, SnapshotError, SnapshotInfo, data_root_of, read_info, resolve
+from dashboard.snapshots import (
+    SNAPSHOT_NAME,
+    SnapshotError,
+    SnapshotInfo,
+    choose_snapshot,
+    data_root_of,
+    read_info,
+    resolve,
+)
 from dashboard.store import query_parameters
 
 INSTALL_PYSPARK = "pip install 'shared-funnel[spark]' (pyspark with Spark Connect support)"
@@ -263,19 +271,8 @@ def resolve_remote(spark, data: str, snapshot: str | None = None) -> SnapshotInf
     data = data.rstrip("/")
     meta = _read_text(spark, f"{data}/snapshot.json")
     if meta is not None:
-        info = _info_from_text(data, meta)
-        if snapshot and snapshot != info.name:
-            raise SnapshotError(f"--data {data} is one snapshot folder; --snapshot {snapshot} does not match it")
-        return info
-    snapshots = remote_snapshots(spark, data)
-    if not snapshots:
-        raise SnapshotError(f"{data}: no snapshots here (expected folders like 2026-09-30/ with a snapshot.json)")
-    if snapshot is None:
-        return snapshots[-1]
-    for info in snapshots:
-        if info.name == snapshot:
-            return info
-    raise SnapshotError(f"{data}: no snapshot {snapshot!r} (have: {', '.join(s.name for s in snapshots)})")
+        return choose_snapshot(data, [_info_from_text(data, meta)], snapshot, one_folder=True)
+    return choose_snapshot(data, remote_snapshots(spark, data), snapshot)
 
 
 def remote_policy(spark, data_root: str) -> Policy:
