@@ -5,7 +5,7 @@ A snapshot never changes, so the per-lead and per-opportunity facts that queries
 file beside the data root, `<root>/.cache/<snapshot>-<key>.duckdb`: the next process opens it
 read-only in a fraction of the time, and DuckDB pages its compressed columns in as queries need them
 instead of holding every table in memory. The key hashes everything the facts depend on (the
-snapshot's files, views.sql, the policy values it binds, the DuckDB version), so a changed input
+snapshot's files, views.sql, the policy values and as_of it binds, the DuckDB version), so a changed input
 prepares anew. Where no cache folder is writable the facts are built in memory, as before.
 
 Queries are files under queries/. A line `-- @include NAME.sql` pastes a shared fragment (a list of
@@ -28,6 +28,7 @@ import duckdb
 import polars as pl
 
 from dashboard.contract import TABLE_ORDER
+from dashboard.filters import policy_params
 from dashboard.policy import Policy, load_policy
 from dashboard.snapshots import SnapshotError, SnapshotInfo, data_root_of, resolve
 
@@ -94,11 +95,9 @@ class Store:
         self.snapshot = snapshot
         self.policy = policy
         self._lock = threading.Lock()
-        # The facts depend on the policy (the attribution lookback), fixed per data root.
-        view_params = {
-            "lookback_us": round(policy.lookback_days * 86_400_000_000),
-            "half_life_days": float(policy.half_life_days),
-        }
+        # The facts depend on the policy (fixed per data root) and the snapshot's as_of: the
+        # attribution lookback, and each lead's outcomes under W, H and D (lead_outcomes.sql).
+        view_params = policy_params(policy, snapshot.as_of)
         facts = prepare_facts(snapshot, view_params) if prepared else None
         self.facts_path = facts
         self._con = _connect(":memory:")

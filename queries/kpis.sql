@@ -2,7 +2,8 @@
 -- Grain: one row per (period, breakdown key). The CLI's `funnel kpis` is one period with
 --   $group_by = 'all'; trends pass one period per month; breakdowns pass a $group_by.
 -- Parameters: $period_* lists, filters ($segment, $region, $channel, $origin, $campaign), $group_by,
---   $as_of_us, $window_us, $response_us, $decision_us.
+--   $as_of_us, $window_us (whether a period's cohort is mature; the outcomes that depend on W, H and
+--   D are judged once per snapshot in lead_outcomes.sql).
 -- Every count is defined once in its fragment (the per-lead ones counted in lead_figures.sql's one
 -- pass); this file only joins them and divides. A ratio whose denominator is 0 is null (nullif), never 0.
 with

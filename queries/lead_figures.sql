@@ -39,19 +39,15 @@ lead_figures as (
         cast(count_if(is_lead_to_opportunity) as bigint) as funnel_opportunities,
         cast(count_if(is_lead_to_won) as bigint) as funnel_won,
         -- velocity: each step's median over its converters, in exact days
-        median((reached_mql_us - reached_lead_us) / 86400000000.0) filter (where is_lead_to_mql)
-            as median_days_lead_to_mql,
-        median((reached_sql_us - reached_mql_us) / 86400000000.0) filter (where is_mql_to_sql)
-            as median_days_mql_to_sql,
-        median((reached_opportunity_us - reached_sql_us) / 86400000000.0) filter (where is_sql_to_opp)
-            as median_days_sql_to_opp,
-        median((reached_won_us - reached_opportunity_us) / 86400000000.0) filter (where is_opp_to_won)
-            as median_days_opp_to_won,
+        median(days_lead_to_mql) filter (where is_lead_to_mql) as median_days_lead_to_mql,
+        median(days_mql_to_sql) filter (where is_mql_to_sql) as median_days_mql_to_sql,
+        median(days_sql_to_opp) filter (where is_sql_to_opp) as median_days_sql_to_opp,
+        median(days_opp_to_won) filter (where is_opp_to_won) as median_days_opp_to_won,
         -- SLA, sales' side, over the MQLs of the period
         cast(count_if(is_due_for_response) as bigint) as due_for_response,
         cast(count_if(is_responded_in_time) as bigint) as responses_in_time,
         cast(count_if(is_untouched) as bigint) as untouched_mqls,
-        median(response_us / 3600000000.0) as median_response_hours,
+        median(mql_response_hours) filter (where is_mql_in_period) as median_response_hours,
         cast(count_if(is_due_for_decision) as bigint) as due_for_decision,
         cast(count_if(is_decided_in_time) as bigint) as decisions_in_time,
         -- SLA, marketing's side

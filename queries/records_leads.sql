@@ -1,8 +1,7 @@
 -- records_leads: the lead records behind a number on a page, as the CRM export has them (every
 --   column of raw_leads), for the table under a clicked bar and its CSV download.
 -- Grain: one row per lead, newest first.
--- Parameters: those of scope.sql (one period; $group_by: pass 'all'), $window_us (W), $as_of_us,
---   $response_us (H), $decision_us (D), and:
+-- Parameters: those of scope.sql (one period; $group_by: pass 'all'), and:
 --   $stage (an allow-list; anything else is an error):
 --     'lead' | 'mql' | 'sal' | 'sql' | 'opportunity' | 'won' = the period's lead cohort (reached(x,
 --       lead) in the period) that reached that stage within W: the bars of the stage funnel

@@ -1,9 +1,7 @@
 -- records_rejection_reasons: why sales rejected the period's MQLs, the rejected_mqls count split by
 --   the lead's rejection_reason (SLA page, next to the acceptance rate).
 -- Grain: one row per rejection reason ('(no reason given)' for a null one), most frequent first.
--- Parameters: those of scope.sql (one period; $group_by: pass 'all'), $as_of_us, $response_us (H),
---   $decision_us (D), $window_us (W: sla.sql's rows come through conversion.sql's, unused here);
---   $owner (null = every owner).
+-- Parameters: those of scope.sql (one period; $group_by: pass 'all'), $owner (null = every owner).
 -- "Rejected" is sla.sql's is_rejected (rejected_at set and not accepted), so the rows add up to the
 -- period's rejected_mqls.
 with

@@ -1,9 +1,10 @@
 -- score_threshold: the threshold what-if, "what if only leads scoring >= t became MQLs?"
 --   (metrics.md "Lead scoring review").
 -- Grain: one row per period.
--- Parameters: those of scope.sql ($group_by: pass 'all'), $window_us (W), $threshold (t, 0..100).
+-- Parameters: those of scope.sql ($group_by: pass 'all'), $threshold (t, 0..100).
 -- Over the same leads as scoring.sql: created in the period, with a score; converted = reached(x,
--- sql) <= reached(x, lead) + W. captured_share = converters at or above t / all converters.
+-- sql) <= reached(x, lead) + W (lead_outcomes.sql's lead_to_sql_within_w). captured_share =
+-- converters at or above t / all converters.
 with
 -- @include scope.sql
 ,
@@ -11,7 +12,7 @@ scored_leads as (
     select
         p.period_key,
         l.score >= $threshold as is_above,
-        coalesce(l.reached_sql_us <= l.reached_lead_us + $window_us, false) as is_converted
+        l.lead_to_sql_within_w as is_converted
     from periods as p
     inner join scoped_leads as l on l.created_us >= p.start_us and l.created_us < p.end_us
     where l.score is not null

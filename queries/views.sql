@@ -6,8 +6,9 @@
 -- Tables vs temporary views: store.py keeps the tables in the prepared-facts file, which holds
 --   everything the metrics read; leads and opportunities are temporary views, inputs to the facts
 --   and not kept (the record tables read raw_leads / raw_opportunities for the source rows).
--- Parameters: $lookback_us (attribution.lookback_days in microseconds), $half_life_days (the policy
---   is fixed per data root).
+-- Parameters: $lookback_us (attribution.lookback_days in microseconds), $half_life_days, and for
+--   lead_outcomes.sql $window_us (W), $response_us (H), $decision_us (D), $as_of_us: the policy is
+--   fixed per data root and as_of per snapshot, so what depends only on them is judged here, once.
 -- Why casts: a snapshot written by another tool may store ids as integers or timestamps with a zone
 --   or in nanoseconds; the session time zone is UTC, so casting a zoned timestamp gives UTC and a
 --   zone-less one is taken as UTC, as the contract says. Times become epoch microseconds (`*_us`)
@@ -110,7 +111,8 @@ from opportunities as o
 left join leads as l on l.lead_id = o.lead_id
 left join influenced as i on i.opportunity_id = o.opportunity_id;
 
--- One row per lead: its stage timestamps and reached(x, S) for every stage, whatever the filters.
+-- One row per lead: its stage timestamps, reached(x, S) for every stage, and its outcomes
+-- (lead_outcomes.sql), whatever the filters and periods.
 create or replace table lead_facts as
 with lead_opportunities as (
     -- a lead's opportunities are all of them: filters choose leads, not which deals exist
@@ -155,21 +157,28 @@ stage_times as (
     from leads as l
     left join lead_opportunities as lo on lo.lead_id = l.lead_id
     left join first_touches as ft on ft.lead_id = l.lead_id
-)
+),
 
--- reached(x, S) = the earliest timestamp among stage S and every later stage (least() skips nulls),
--- so a lead that skipped a stage reached it when it reached a later one. latest_us is its last
--- stage timestamp; sorting by it lets a query on recent periods skip the old leads' row groups.
-select
-    *,
-    won_us as reached_won_us,
-    least(opportunity_us, won_us) as reached_opportunity_us,
-    least(sql_us, opportunity_us, won_us) as reached_sql_us,
-    least(accepted_us, sql_us, opportunity_us, won_us) as reached_sal_us,
-    least(mql_us, accepted_us, sql_us, opportunity_us, won_us) as reached_mql_us,
-    least(created_us, mql_us, accepted_us, sql_us, opportunity_us, won_us) as reached_lead_us,
-    greatest(created_us, mql_us, accepted_us, sql_us, opportunity_us, won_us) as latest_us
-from stage_times
+reached as (
+    -- reached(x, S) = the earliest timestamp among stage S and every later stage (least() skips
+    -- nulls), so a lead that skipped a stage reached it when it reached a later one. latest_us is its
+    -- last stage timestamp; sorting by it lets a query on recent periods skip the old leads' row groups.
+    select
+        *,
+        won_us as reached_won_us,
+        least(opportunity_us, won_us) as reached_opportunity_us,
+        least(sql_us, opportunity_us, won_us) as reached_sql_us,
+        least(accepted_us, sql_us, opportunity_us, won_us) as reached_sal_us,
+        least(mql_us, accepted_us, sql_us, opportunity_us, won_us) as reached_mql_us,
+        least(created_us, mql_us, accepted_us, sql_us, opportunity_us, won_us) as reached_lead_us,
+        greatest(created_us, mql_us, accepted_us, sql_us, opportunity_us, won_us) as latest_us
+    from stage_times
+),
+
+-- @include lead_outcomes.sql
+
+select *
+from lead_outcomes
 order by latest_us;
 
 -- One row per (opportunity, touch on its path): the touch's credit under each of the six models

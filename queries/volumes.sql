@@ -8,7 +8,7 @@
 -- (not by reached(): a volume counts the event recorded in the period).
 lead_periods as (
     -- one row per (period, scoped lead) with anything in the period: which of its events and
-    -- reached() times fall in the period, and whether each cohort step converted within W
+    -- reached() times fall in the period, with the lead's outcomes
     select
         p.period_key,
         l.group_key,
@@ -16,15 +16,28 @@ lead_periods as (
         l.origin,
         l.owner_id,
         l.rejection_reason,
-        l.mql_us,
-        l.first_response_us,
-        l.rejected_us,
-        l.reached_lead_us,
-        l.reached_mql_us,
-        l.reached_sal_us,
-        l.reached_sql_us,
-        l.reached_opportunity_us,
-        l.reached_won_us,
+        -- the lead's outcomes, judged once per snapshot (lead_outcomes.sql)
+        l.lead_to_mql_within_w,
+        l.lead_to_sal_within_w,
+        l.lead_to_sql_within_w,
+        l.lead_to_opportunity_within_w,
+        l.lead_to_won_within_w,
+        l.mql_to_sql_within_w,
+        l.sql_to_opp_within_w,
+        l.opp_to_won_within_w,
+        l.days_lead_to_mql,
+        l.days_mql_to_sql,
+        l.days_sql_to_opp,
+        l.days_opp_to_won,
+        l.mql_response_hours,
+        l.mql_due_for_response,
+        l.mql_responded_in_time,
+        l.mql_untouched,
+        l.mql_due_for_decision,
+        l.mql_decided_in_time,
+        l.mql_accepted,
+        l.mql_rejected,
+        -- where the lead's events and reached() times fall
         l.created_us >= p.start_us and l.created_us < p.end_us as is_created_in_period,
         coalesce(l.mql_us >= p.start_us and l.mql_us < p.end_us, false) as is_mql_in_period,
         coalesce(l.accepted_us >= p.start_us and l.accepted_us < p.end_us, false) as is_accepted_in_period,

@@ -32,6 +32,7 @@ import polars as pl
 from dashboard.contract import TABLE_ORDER
 from dashboard.engines import EngineError, check_engine, is_uri
 from dashboard.engines.spark_sql import spark_query, spark_views
+from dashboard.filters import policy_params
 from dashboard.policy import Policy, PolicyError, load_policy
 from dashboard.snapshots import (
     SNAPSHOT_NAME,
@@ -321,10 +322,7 @@ class SparkStore:
                 # e.g. PARQUET_TYPE_ILLEGAL: nanosecond timestamps, which Spark 4 does not read
                 raise SnapshotError(f"{location}: Spark cannot read it ({_first_line(exc)})") from None
             self._register(f"raw_{table}", frame)
-        view_params = {
-            "lookback_us": round(policy.lookback_days * 86_400_000_000),
-            "half_life_days": float(policy.half_life_days),
-        }
+        view_params = policy_params(policy, snapshot.as_of)  # as DuckDB's Store: the policy and as_of
         for statement in spark_views():
             frame = spark.sql(statement.sql, args={k: view_params[k] for k in statement.parameters})
             if statement.materialise:
