@@ -95,6 +95,9 @@ class Store:
         self.snapshot = snapshot
         self.policy = policy
         self._lock = threading.Lock()
+        # each query parsed once: DuckDB 2's parser took 20 ms of a 105 ms KPI query (1M leads), and
+        # executing a parsed statement binds and plans a copy of it with the values given
+        self._statements: dict[str, duckdb.Statement] = {}
         # The facts depend on the policy (fixed per data root) and the snapshot's as_of: the
         # attribution lookback, and each lead's outcomes under W, H and D (lead_outcomes.sql).
         view_params = policy_params(policy, snapshot.as_of)
@@ -130,9 +133,13 @@ class Store:
             raise KeyError(f"queries/{name}.sql needs parameters {', '.join(sorted(missing))}")
         bound = {k: params[k] for k in wanted}
         with self._lock:
+            statement = self._statements.get(name)
+            if statement is None:
+                [statement] = self._con.extract_statements(sql)
+                self._statements[name] = statement
             cursor = self._con.cursor()
         try:
-            return pl.from_arrow(cursor.execute(sql, bound).to_arrow_table())
+            return pl.from_arrow(cursor.execute(statement, bound).to_arrow_table())
         finally:
             cursor.close()
 

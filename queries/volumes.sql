@@ -1,5 +1,5 @@
 -- volumes (fragment): flow counts, events that happened in each period (metrics.md "Volumes").
--- Grain: lead_periods = one row per (period, lead) with an event or a reached() time in the period;
+-- Grain: lead_periods = one row per (period, lead) whose span of stage times overlaps the period;
 --   opportunity_periods = one row per (period, opportunity); opportunity_volumes = one row per
 --   (period, breakdown key) with any record. The lead volumes are counted from lead_periods' flags
 --   in lead_figures.sql, with every other per-lead figure, in one pass.
@@ -7,7 +7,7 @@
 -- leads / mqls / sals / sqls count leads by their own created_at / mql_at / accepted_at / sql_at
 -- (not by reached(): a volume counts the event recorded in the period).
 lead_periods as (
-    -- one row per (period, scoped lead) with anything in the period: which of its events and
+    -- one row per (period, scoped lead) whose span overlaps the period: which of its events and
     -- reached() times fall in the period, with the lead's outcomes
     select
         p.period_key,
@@ -48,16 +48,13 @@ lead_periods as (
         coalesce(l.reached_opportunity_us >= p.start_us and l.reached_opportunity_us < p.end_us, false)
             as is_opportunity_cohort
     from periods as p
+    -- the lead's span, reached(x, lead) .. its last stage timestamp, overlaps the period: every event
+    -- and reached() time of the lead is in the span, so this keeps every (period, lead) with one in
+    -- the period, and the few whose span merely crosses the period have every flag false and count
+    -- nowhere. Two range conditions let DuckDB merge-join instead of testing eight ranges per pair
+    -- (1M leads, 13 months: the join 168 -> 72 ms).
     inner join scoped_leads as l
         on l.latest_us >= p.start_us and l.reached_lead_us < p.end_us
-    where (l.created_us >= p.start_us and l.created_us < p.end_us)
-        or (l.mql_us >= p.start_us and l.mql_us < p.end_us)
-        or (l.accepted_us >= p.start_us and l.accepted_us < p.end_us)
-        or (l.sql_us >= p.start_us and l.sql_us < p.end_us)
-        or (l.reached_lead_us >= p.start_us and l.reached_lead_us < p.end_us)
-        or (l.reached_mql_us >= p.start_us and l.reached_mql_us < p.end_us)
-        or (l.reached_sql_us >= p.start_us and l.reached_sql_us < p.end_us)
-        or (l.reached_opportunity_us >= p.start_us and l.reached_opportunity_us < p.end_us)
 ),
 
 opportunity_periods as (
