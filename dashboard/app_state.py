@@ -13,8 +13,10 @@ reproduces a view, and a copied link shows the other person exactly what you see
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -177,6 +179,14 @@ class View:
     def as_of_text(self) -> str:
         local = self.info.as_of.astimezone(self.policy.zone)
         return f"{local:%d %b %Y %H:%M} {self.policy.timezone}"
+
+    def prefetch(self, *calls: Callable[[Funnel], object]) -> None:
+        """Run a page's independent queries at once before it draws (Funnel.together: two at a time, so
+        one query is planned while another runs). Their results land in the Funnel's result cache, where
+        the page's cached calls below find them; a result already there costs a lookup, not a query.
+        Only Funnel calls run in the threads, never Streamlit's."""
+        f = self.funnel
+        f.together(*(functools.partial(call, f) for call in calls))
 
     # cached queries on this view
     def standard_periods(self) -> tuple[Period, ...]:

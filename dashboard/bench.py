@@ -4,8 +4,8 @@ For each size it generates (or reuses, under `<out>/data/<N>/`) a sample funnel 
 measures, each in a fresh subprocess so that peak memory is per size and per engine:
 
 - **ours**: `Funnel.open` (the one-time per-snapshot preparation), then, after a warm-up, the latency of each
-  page's complete set of queries under a fixed list of filter changes (p50, p95), each query timed too,
-  and the process's peak memory;
+  page's complete set of queries under a fixed list of filter changes (p50, p95), run together as the
+  page runs them (`Funnel.together`, two at a time), each query timed too, and the process's peak memory;
 - **pandas**: the headline figures the way a typical Streamlit app computes them (benchmarks/pandas_peer.py),
   timed interleaved with ours (`Funnel.kpis` + `Funnel.campaigns(model="linear")`) under the same filters,
   and checked to agree with ours within 1e-9 relative;
@@ -338,6 +338,15 @@ def resolve_filters(funnel, period, names: tuple[str, ...]) -> list[dict]:
     return out
 
 
+def _timed(thunk):
+    """The thunk as a call that returns how long it took (seconds)."""
+    def run() -> float:
+        timer = _Timer()
+        thunk()
+        return timer()
+    return run
+
+
 def _uncached(funnel):
     """The Funnel with its result cache off (dashboard/results.py): every timed call runs its queries."""
     funnel.results.max_bytes = 0
@@ -387,12 +396,12 @@ def _measure_ours(data: Path, spec: dict) -> dict:
         for f in filters:
             state = Filters.of(**f["values"])
             for page, steps in page_steps(funnel, previous, period, state).items():
+                # as the page runs them (app_state.View.prefetch): together, two at a time
                 page_timer = _Timer()
-                for label, thunk in steps:
-                    step_timer = _Timer()
-                    thunk()
-                    queries.setdefault(label, []).append(step_timer())
+                took = funnel.together(*(_timed(thunk) for _, thunk in steps))
                 elapsed = page_timer()
+                for (label, _), seconds in zip(steps, took):
+                    queries.setdefault(label, []).append(seconds)
                 pages[page].append(elapsed)
                 by_filter[f["name"]][page].append(elapsed)
 
@@ -769,7 +778,8 @@ def render_markdown(results: dict) -> str:
     settings = results["settings"]
     filters = results["sizes"][0].get("filters", []) if results["sizes"] else []
     lines += [
-        f"Each page's full query set was timed under each of {len(filters)} filter states "
+        f"Each page's full query set was timed, run as the page runs it (two queries at a time), under each "
+        f"of {len(filters)} filter states "
         f"({'; '.join(f['name'] for f in filters)}), "
         + ", ".join(f"{s.get('repeat', settings.get('repeat'))}x at {s['leads']:,} leads" for s in results["sizes"])
         + ", after a warm-up round, in one fresh process per size. p50/p95 are over all those runs.",

@@ -12,6 +12,8 @@ COLUMNS = ("cost", "leads_acquired", "mqls", "campaign_cost_per_lead", "attribut
            "roi")
 
 view = app_state.current()
+view.prefetch(lambda f: f.attribution_table(view.period, view.filters, None),
+              lambda f: f.kpi_table([view.period], view.filters, "campaign"))
 _ui.header(view, "Campaigns & ROI", "What did each campaign cost, and what pipeline and bookings did it bring?")
 model = st.selectbox("Attribution model", ATTRIBUTION_MODELS, index=ATTRIBUTION_MODELS.index(view.policy.model),
                      format_func=lambda m: m.replace("_", " ") + (" (agreed policy)" if m == view.policy.model else ""),

@@ -13,6 +13,13 @@ SALES = ("sqls", "pipeline", "bookings", "win_rate", "sales_cycle_days", "sales_
 JOINT = ("mql_to_sql_rate", "sql_to_opp_rate", "opp_to_won_rate", "lead_to_won_rate")
 
 view = app_state.current()
+prev_snap = app_state.previous_snapshot_name(view)
+older = None if prev_snap is None else app_state.funnel(view.data, prev_snap)
+# the same period as both snapshots saw it; when the older one was taken before the period ended,
+# the comparison period is the one both cover
+compared = view.period if older is None or older.as_of.date() >= view.period.end else view.previous
+view.prefetch(lambda f: f.kpi_table(list(view.standard_periods()), view.filters),
+              *([] if older is None else [lambda f: older.kpi_table([compared], view.filters)]))
 _ui.header(view, "Overview", "Are marketing and sales on track together this period?")
 row, prev = view.row(), view.row(view.previous)
 
@@ -39,15 +46,10 @@ if not row["cohort_mature"]:
     st.info(f"The {view.period.label()} cohort is still maturing: leads have {view.policy.window_days:g} days to "
             "convert, so these rates will still rise. Compare mature months on the Funnel page.")
 
-prev_snap = app_state.previous_snapshot_name(view)
 st.subheader("Since the previous snapshot")
 if prev_snap is None:
     st.caption("This is the first snapshot: nothing to compare with.")
 else:
-    # the same period as both snapshots saw it; when the older one was taken before the period ended,
-    # the comparison period is the one both cover
-    old_as_of = app_state.funnel(view.data, prev_snap).as_of
-    compared = view.period if old_as_of.date() >= view.period.end else view.previous
     new, old = view.row(compared), view.row(compared, snapshot=prev_snap)
     changed = [(BY_KEY[k].label, format_value(old[k], BY_KEY[k].unit, view.currency),
                 format_value(new[k], BY_KEY[k].unit, view.currency),

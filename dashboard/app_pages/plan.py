@@ -15,6 +15,9 @@ view = app_state.current()
 _ui.header(view, "Plan", "What does next month's bookings target need from each stage of the funnel, and by when?")
 start = view.period.end + dt.timedelta(days=1)
 target_period = Period(start, month_end(start))
+# the target month's row and the trailing rates the plan works back from (Funnel.plan's own query)
+view.prefetch(lambda f: f.kpi_table([target_period], view.filters),
+              lambda f: f.kpi_table([f.default_trailing()], view.filters))
 planned = view.row(target_period)["bookings_target"]
 target = st.number_input(f"Bookings target for {target_period.label()} ({view.currency})", min_value=0.0,
                          value=float(planned or 1_000_000), step=50_000.0, format="%.0f", key="target",

@@ -11,6 +11,10 @@ OWNER_COLUMNS = ("mqls", "due_for_response", "untouched_mqls", "sla_response_rat
 
 view = app_state.current()
 p = view.policy
+view.prefetch(lambda f: f.kpi_table(list(view.standard_periods()), view.filters),
+              lambda f: f.kpi_table([view.period], view.filters, "segment"),
+              lambda f: f.kpi_table([view.period], view.filters, "owner"),
+              lambda f: f.records("rejection_reasons", view.period, view.filters, owner=None))
 _ui.header(view, "SLA", "Is marketing sending enough MQLs that sales accepts, and does sales follow up in time?")
 row, prev = view.row(), view.row(view.previous)
 monthly = view.monthly()
