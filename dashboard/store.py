@@ -111,6 +111,9 @@ class Store:
             # the facts file attached read-only, each of its tables seen under its own name (a view,
             # so every cursor sees it: a search_path setting would hold for this connection only)
             self._con.execute("SET memory_limit = $limit", {"limit": QUERY_MEMORY_LIMIT})
+            # what exceeds it spills beside the facts, not into `.tmp/` under whatever folder the user
+            # started the command in (DuckDB's default for an in-memory database)
+            self._con.execute("SET temp_directory = $folder", {"folder": str(facts.parent / "spill")})
             self._con.execute("ATTACH $path AS facts (READ_ONLY)", {"path": str(facts)})
             kept = self._con.execute(
                 "select table_name from duckdb_tables() where database_name = 'facts' order by table_name"

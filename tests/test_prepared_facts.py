@@ -91,3 +91,6 @@ def test_queries_on_prepared_facts_run_under_the_memory_cap(root):
     prepared, in_memory = _open(root, True), _open(root, False)
     assert limit(prepared) == capped
     assert limit(in_memory) != capped
+    # what exceeds the cap spills beside the facts file, never into the user's working folder
+    spill = prepared.store._con.execute("select current_setting('temp_directory')").fetchone()[0]
+    assert Path(spill).parent == prepared.store.facts_path.parent
