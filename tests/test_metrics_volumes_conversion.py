@@ -129,6 +129,30 @@ def test_stage_funnel_is_monotonic_for_the_lead_cohort(funnel):
     assert row["flow_sqls_per_mql"] == pytest.approx(2 / 3)
 
 
+def test_a_lead_whose_span_crosses_a_period_with_none_of_its_events_counts_nowhere_there(funnel):
+    # queries/volumes.sql joins a lead to every period its span of stage times overlaps. A's span runs
+    # Mar 02 (created) .. Apr 20 (O1 won), D's Mar 10 .. Jun 28 (O3 won): both cross April, D's crosses
+    # May, yet neither has a lead event there nor a reached() time that starts a cohort (their first
+    # opportunities, O1 Mar 15 and O2 Mar 25, are in March; a win starts no cohort). So April and May
+    # count no lead, while their opportunity events still count (O2 lost Apr 01, O1 won Apr 20, O3 May 01).
+    from dashboard.filters import Filters, Period
+
+    lead_counts = ("leads", "mqls", "sals", "sqls", "lead_to_mql_cohort", "mql_to_sql_cohort", "sql_to_opp_cohort",
+                   "opp_to_won_cohort", "funnel_leads", "funnel_won", "due_for_response", "untouched_mqls",
+                   "accepted_mqls", "rejected_mqls")
+    lead_ratios = ("lead_to_mql_rate", "mql_to_sql_rate", "opp_to_won_rate", "median_days_lead_to_mql",
+                   "median_days_opp_to_won", "median_response_hours", "sla_response_rate", "acceptance_rate")
+    april, may = Period.of("2026-04-01", "2026-04-30"), Period.of("2026-05-01", "2026-05-31")
+    for period, deals in ((april, (1, 1, 0)), (may, (0, 0, 1))):
+        row = funnel.kpi_table([period], Filters()).row(0, named=True)
+        assert {k: row[k] for k in lead_counts} == dict.fromkeys(lead_counts, 0), period
+        assert {k: row[k] for k in lead_ratios} == dict.fromkeys(lead_ratios), period
+        assert (row["won_deals"], row["lost_deals"], row["opportunities"]) == deals, period
+        for stage in ("lead", "won", "mql_in_period"):
+            assert funnel.records("leads", period, Filters(), stage=stage, owner=None, score_from=None,
+                                  score_to=None).height == 0
+
+
 def test_campaign_breakdown_is_the_first_touch_ever_with_touch_id_breaking_ties(tmp_path):
     # E: touches T2 (campaign B) and T1 (campaign A) at the same instant, Feb 20, then T0 (campaign C)
     #    later, Mar 05 (after E's created_at). First touch ever = the earliest touched_at, ties by
