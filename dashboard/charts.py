@@ -88,7 +88,7 @@ def figure(traces: list[dict], layout: dict | None = None, title: str | None = N
         template=TEMPLATE,
         font=FONT,
         height=height,
-        margin=dict(l=10, r=30, t=80 + 28 * title.count("<br>") if title else 40, b=10),
+        margin=dict(l=10, r=30, t=80 + 40 * title.count("<br>") if title else 40, b=10),
         legend=dict(orientation="h", yanchor="bottom", y=1.0, xanchor="left", x=0, font=dict(size=16)),
         hoverlabel=dict(font=dict(size=16)),
         separators=".,",
@@ -97,8 +97,10 @@ def figure(traces: list[dict], layout: dict | None = None, title: str | None = N
     )
     if title:
         # anchored to the top of the figure, so a title of several lines pushes the legend down, not over it
+        # (plotly anchors a title of several lines by its first line and sets the others above it, out of
+        # the figure: the pad moves it down by the lines it adds)
         base["title"] = dict(text=title, font=dict(size=TITLE_SIZE), x=0, xanchor="left", yref="container", y=1,
-                             yanchor="top", pad=dict(t=12))
+                             yanchor="top", pad=dict(t=12 + 28 * title.count("<br>")))
     return go.Figure(data=traces, layout=_merge(base, layout or {}))
 
 
