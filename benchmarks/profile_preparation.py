@@ -24,12 +24,11 @@ from dashboard.filters import policy_params  # noqa: E402
 from dashboard.policy import load_policy  # noqa: E402
 from dashboard.snapshots import data_root_of, resolve  # noqa: E402
 from dashboard.store import (  # noqa: E402
-    _COMMENT,
-    _PARAM,
     PREPARE_MEMORY_LIMIT,
     _connect,
     _register_snapshot,
-    query_text,
+    sql_parameters,
+    view_statements,
 )
 
 
@@ -47,18 +46,17 @@ def main(argv: list[str] | None = None) -> int:
     _register_snapshot(con, info)
 
     def run(sql: str) -> float:
-        names = set(_PARAM.findall(_COMMENT.sub("", sql)))
         started = time.perf_counter()
-        con.execute(sql, {k: view_params[k] for k in names})
+        con.execute(sql, {k: view_params[k] for k in sql_parameters(sql)})
         return time.perf_counter() - started
 
-    statements = [s for s in query_text("views").split(";\n") if s.strip() and _COMMENT.sub("", s).strip()]
+    statements = view_statements()
     total = 0.0
     try:
         for statement in statements:
             seconds = run(statement)
             total += seconds
-            first = next(line for line in _COMMENT.sub("", statement).splitlines() if line.strip())
+            first = next(line for line in statement.splitlines() if line.strip() and not line.lstrip().startswith("--"))
             print(f"{seconds:8.2f} s  {first.strip()[:80]}")
         total += run("checkpoint")
         size = (Path(folder) / "facts.duckdb").stat().st_size

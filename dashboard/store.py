@@ -68,10 +68,20 @@ def _expand(file_name: str, seen: tuple[str, ...]) -> str:
     return _INCLUDE.sub(lambda m: _expand(m.group(1), seen + (file_name,)), text)
 
 
+def sql_parameters(sql: str) -> frozenset[str]:
+    """The `$names` a piece of SQL binds (comments ignored)."""
+    return frozenset(_PARAM.findall(_COMMENT.sub("", sql)))
+
+
 @lru_cache(maxsize=None)
 def query_parameters(name: str) -> frozenset[str]:
-    """The `$names` a query binds (comments ignored)."""
-    return frozenset(_PARAM.findall(_COMMENT.sub("", query_text(name))))
+    """The `$names` queries/<name>.sql binds."""
+    return sql_parameters(query_text(name))
+
+
+def view_statements() -> list[str]:
+    """queries/views.sql as its statements, in order (pieces that are only comments dropped)."""
+    return [text for text in query_text("views").split(";\n") if _COMMENT.sub("", text).strip()]
 
 
 def query_header(name: str) -> str:
@@ -177,10 +187,8 @@ def _register_snapshot(con: duckdb.DuckDBPyConnection, snapshot: SnapshotInfo) -
 
 
 def _run_views(con: duckdb.DuckDBPyConnection, view_params: dict[str, object]) -> None:
-    for statement in query_text("views").split(";\n"):
-        if statement.strip() and _COMMENT.sub("", statement).strip():
-            names = set(_PARAM.findall(_COMMENT.sub("", statement)))
-            con.execute(statement, {k: view_params[k] for k in names})
+    for statement in view_statements():
+        con.execute(statement, {k: view_params[k] for k in sql_parameters(statement)})
 
 
 def facts_key(snapshot: SnapshotInfo, view_params: dict[str, object]) -> str:

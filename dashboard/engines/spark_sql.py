@@ -24,7 +24,7 @@ from functools import lru_cache
 import sqlglot
 from sqlglot import exp
 
-from dashboard.store import _COMMENT, query_text
+from dashboard.store import query_text, view_statements
 
 # DuckDB function -> its Spark equivalent (same arguments, same meaning)
 _RENAMED = {"EPOCH_US": "UNIX_MICROS", "ERROR": "RAISE_ERROR"}
@@ -106,9 +106,7 @@ def spark_query(name: str) -> SparkStatement:
 def spark_views() -> tuple[SparkStatement, ...]:
     """queries/views.sql, statement by statement, as the SELECTs that build each view and table."""
     statements = []
-    for i, text in enumerate(query_text("views").split(";\n"), start=1):
-        if not _COMMENT.sub("", text).strip():
-            continue
+    for i, text in enumerate(view_statements(), start=1):
         where = f"queries/views.sql statement {i}"
         tree = sqlglot.parse_one(text, read="duckdb")
         if not isinstance(tree, exp.Create) or tree.kind not in ("VIEW", "TABLE") or tree.expression is None:
