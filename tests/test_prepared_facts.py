@@ -7,6 +7,8 @@ import os
 import shutil
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from dashboard.api import Funnel
@@ -94,3 +96,26 @@ def test_queries_on_prepared_facts_run_under_the_memory_cap(root):
     # what exceeds the cap spills beside the facts file, never into the user's working folder
     spill = prepared.store._con.execute("select current_setting('temp_directory')").fetchone()[0]
     assert Path(spill).parent == prepared.store.facts_path.parent
+
+
+@pytest.mark.parametrize("stored_as", [pa.timestamp("ns", tz="Asia/Kolkata"), pa.timestamp("us"),
+                                       pa.timestamp("ms", tz="America/New_York")])
+def test_times_stored_another_way_give_the_same_numbers(root, tmp_path, stored_as):
+    # invariant: a zoned timestamp is its instant whatever its zone and unit, and a zone-less one is
+    # read as UTC (the contract; views.sql takes epoch_us() of the column as stored). The sample's
+    # times are whole seconds, so a millisecond unit loses nothing.
+    other = tmp_path / "other"
+    shutil.copytree(root, other)
+    for path in other.glob("*/*.parquet"):
+        table = pq.read_table(path)
+        for i, field in enumerate(table.schema):
+            if pa.types.is_timestamp(field.type):
+                table = table.set_column(i, field.name, table.column(i).cast(stored_as))
+        pq.write_table(table, path)
+    ours, theirs = _open(root, True), _open(other, True)
+    assert pq.read_schema(next(other.glob("*/touches.parquet"))).field("touched_at").type == stored_as
+    assert same(ours.kpis(), theirs.kpis())
+    periods = ours.monthly_periods(13)
+    assert same(ours.kpi_table(periods, ours.filters(), "segment").to_dicts(),
+                theirs.kpi_table(periods, theirs.filters(), "segment").to_dicts())
+    assert same(ours.campaigns(model="time_decay"), theirs.campaigns(model="time_decay"))
