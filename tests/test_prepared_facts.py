@@ -119,3 +119,12 @@ def test_times_stored_another_way_give_the_same_numbers(root, tmp_path, stored_a
     assert same(ours.kpi_table(periods, ours.filters(), "segment").to_dicts(),
                 theirs.kpi_table(periods, theirs.filters(), "segment").to_dicts())
     assert same(ours.campaigns(model="time_decay"), theirs.campaigns(model="time_decay"))
+    # the records behind a number show the source rows as stored: the same rows
+    period = ours.default_period()
+    for funnel in (ours, theirs):
+        leads = funnel.records("leads", period, funnel.filters(), stage="mql_in_period", owner=None,
+                               score_from=None, score_to=None)
+        deals = funnel.records("opportunities", period, funnel.filters(), stage="created", owner=None,
+                               path_campaign=None)
+        assert leads.height == funnel.kpis()["kpis"]["mqls"] > 0
+        assert deals.height == funnel.kpis()["kpis"]["opportunities"] > 0
