@@ -57,12 +57,11 @@ scoped_opportunities as (
             when 'region' then o.region
             when 'channel' then o.lead_channel
             when 'origin' then o.effective_origin
-            when 'campaign' then lf.first_campaign_id
+            when 'campaign' then o.lead_first_campaign_id
             when 'owner' then o.owner_id
             else 'all'
         end, '(none)') as group_key
     from opportunity_facts as o
-    left join lead_facts as lf on lf.lead_id = o.lead_id and $group_by = 'campaign'
     where ($segment is null or o.segment = $segment)
         and ($region is null or o.region = $region)
         and ($channel is null or o.lead_channel = $channel)

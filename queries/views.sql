@@ -81,39 +81,6 @@ select
     cast(target as double) as target
 from raw_targets;
 
--- One row per opportunity, with the lead facts the filters and the sourcing rules need.
-create or replace table opportunity_facts as
-with influenced as (
-    -- marketing-influenced: the lead has a touch in [created_at - L, created_at]
-    select distinct o.opportunity_id
-    from opportunities as o
-    inner join touches as t
-        on t.lead_id = o.lead_id
-        and t.touched_us >= o.created_us - $lookback_us
-        and t.touched_us <= o.created_us
-)
-
-select
-    o.opportunity_id,
-    o.lead_id,
-    o.segment,
-    o.region,
-    o.owner_id,
-    o.stage,
-    o.amount,
-    o.is_closed,
-    o.is_won,
-    o.created_us,
-    o.closed_us,
-    -- effective origin: its own origin; else its lead's; else sales (a deal with no lead)
-    coalesce(o.origin, l.origin, 'sales') as effective_origin,
-    l.channel as lead_channel,
-    l.created_us as lead_created_us,
-    i.opportunity_id is not null as is_marketing_influenced
-from opportunities as o
-left join leads as l on l.lead_id = o.lead_id
-left join influenced as i on i.opportunity_id = o.opportunity_id;
-
 -- One row per lead: its stage timestamps, reached(x, S) for every stage, and its outcomes
 -- (lead_outcomes.sql), whatever the filters and periods.
 create or replace table lead_facts as
@@ -123,7 +90,7 @@ with lead_opportunities as (
         lead_id,
         min(created_us) as opportunity_us,
         min(case when is_won then closed_us end) as won_us
-    from opportunity_facts
+    from opportunities
     where lead_id is not null
     group by lead_id
 ),
@@ -183,6 +150,42 @@ reached as (
 select *
 from lead_outcomes
 order by latest_us;
+
+-- One row per opportunity, with the lead facts the filters, the breakdowns and the sourcing rules need.
+-- It is built after lead_facts and carries the lead's first campaign, so a breakdown by campaign does
+-- not join every lead at query time (one period by campaign: 1M leads 177 -> 131 ms, 10M 1.54 -> 0.99 s).
+create or replace table opportunity_facts as
+with influenced as (
+    -- marketing-influenced: the lead has a touch in [created_at - L, created_at]
+    select distinct o.opportunity_id
+    from opportunities as o
+    inner join touches as t
+        on t.lead_id = o.lead_id
+        and t.touched_us >= o.created_us - $lookback_us
+        and t.touched_us <= o.created_us
+)
+
+select
+    o.opportunity_id,
+    o.lead_id,
+    o.segment,
+    o.region,
+    o.owner_id,
+    o.stage,
+    o.amount,
+    o.is_closed,
+    o.is_won,
+    o.created_us,
+    o.closed_us,
+    -- effective origin: its own origin; else its lead's; else sales (a deal with no lead)
+    coalesce(o.origin, l.origin, 'sales') as effective_origin,
+    l.channel as lead_channel,
+    l.created_us as lead_created_us,
+    l.first_campaign_id as lead_first_campaign_id,
+    i.opportunity_id is not null as is_marketing_influenced
+from opportunities as o
+left join lead_facts as l on l.lead_id = o.lead_id
+left join influenced as i on i.opportunity_id = o.opportunity_id;
 
 -- One row per (opportunity, touch on its path): the touch's credit under each of the six models
 -- (metrics.md "Attribution"). An opportunity's touch path is its lead's touches in
