@@ -159,6 +159,9 @@ def test_campaign_breakdown_is_the_first_touch_ever_with_touch_id_breaking_ties(
     #    touch_id: T1 < T2, so campaign A. F: one touch T9 (campaign B) on Mar 01. G: no touch -> (none).
     # March leads by first campaign: A = 1 (E), B = 1 (F), (none) = 1 (G); C is a campaign with no
     # lead whose first touch it is: a row of 0.
+    # An opportunity counts under its lead's first campaign (views.sql opportunity_facts): OE (E, 100)
+    # and OE2 (E, 20) under A, OF (F, 300) under B, OG (G, 1000) and ON (no lead, 5) under (none).
+    # Pipeline by key: A = 100 + 20 = 120, B = 300, C = 0, (none) = 1000 + 5 = 1005.
     from snapshot_builder import campaign, touch
 
     write_snapshot(
@@ -168,8 +171,15 @@ def test_campaign_breakdown_is_the_first_touch_ever_with_touch_id_breaking_ties(
         campaigns=[campaign(c, "2026-01-01", 100.0) for c in ("A", "B", "C")],
         touches=[touch("T2", "E", "B", "2026-02-20T10:00:00Z"), touch("T1", "E", "A", "2026-02-20T10:00:00Z"),
                  touch("T0", "E", "C", "2026-03-05T00:00:00Z"), touch("T9", "F", "B", "2026-03-01T00:00:00Z")],
+        opportunities=[opportunity("OE", "2026-03-10T00:00:00Z", 100, lead_id="E"),
+                       opportunity("OE2", "2026-03-12T00:00:00Z", 20, lead_id="E"),
+                       opportunity("OF", "2026-03-11T00:00:00Z", 300, lead_id="F"),
+                       opportunity("OG", "2026-03-13T00:00:00Z", 1000, lead_id="G"),
+                       opportunity("ON", "2026-03-14T00:00:00Z", 5)],
     )
     f = Funnel.open(tmp_path)
     table = f.kpi_table([f.period("2026-03-01", "2026-03-31")], f.filters(), group_by="campaign")
     leads = {row["group_key"]: row["leads"] for row in table.iter_rows(named=True)}
     assert leads == {"A": 1, "B": 1, "C": 0, "(none)": 1}
+    pipeline = {row["group_key"]: (row["opportunities"], row["pipeline"]) for row in table.iter_rows(named=True)}
+    assert pipeline == {"A": (2, 120), "B": (1, 300), "C": (0, 0), "(none)": (2, 1005)}

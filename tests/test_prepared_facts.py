@@ -102,7 +102,7 @@ def test_queries_on_prepared_facts_run_under_the_memory_cap(root):
                                        pa.timestamp("ms", tz="America/New_York")])
 def test_times_stored_another_way_give_the_same_numbers(root, tmp_path, stored_as):
     # invariant: a zoned timestamp is its instant whatever its zone and unit, and a zone-less one is
-    # read as UTC (the contract; views.sql takes epoch_us() of the column as stored). The sample's
+    # read as UTC (the contract; views.sql takes each time through timestamptz). The sample's
     # times are whole seconds, so a millisecond unit loses nothing.
     other = tmp_path / "other"
     shutil.copytree(root, other)
