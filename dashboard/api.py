@@ -21,17 +21,9 @@ from pathlib import Path
 import polars as pl
 
 from dashboard.engines import open_store
-from dashboard.filters import (
-    FILTER_KEYS,
-    GROUP_BY,
-    ArgumentError,
-    Filters,
-    Period,
-    last_full_month,
-    months_between,
-    period_params,
-    policy_params,
-)
+from dashboard.errors import ArgumentError
+from dashboard.filters import FILTER_KEYS, GROUP_BY, Filters, period_params, policy_params
+from dashboard.periods import Period, last_full_month, local_date, trailing_mature_months, trailing_months
 from dashboard.metrics import KPI_KEYS
 from dashboard.policy import ATTRIBUTION_MODELS
 from dashboard.results import ResultCache
@@ -151,14 +143,7 @@ class Funnel:
 
     def monthly_periods(self, months: int = 24) -> list[Period]:
         """The last `months` calendar months up to the one holding as_of (the last may be partial)."""
-        last = self.as_of.astimezone(self.policy.zone).date()
-        first = last.replace(day=1)
-        for _ in range(months - 1):
-            first = (first - dt.timedelta(days=1)).replace(day=1)
-        periods = months_between(first, last)
-        # the current month runs only to as_of's local date
-        periods[-1] = Period(periods[-1].start, min(periods[-1].end, last))
-        return periods
+        return trailing_months(local_date(self.as_of, self.policy.zone), months)
 
     def attribution_table(self, period: Period, filters: Filters, model: str | None = None) -> pl.DataFrame:
         if model is not None and model not in ATTRIBUTION_MODELS:
@@ -223,16 +208,7 @@ class Funnel:
 
     def default_trailing(self) -> Period:
         """Six calendar months ending with the newest month whose cohort is mature at as_of."""
-        month = self.default_period()
-        window = dt.timedelta(days=self.policy.window_days)
-        as_of = self.as_of
-        zone = self.policy.zone
-        while dt.datetime.combine(month.end, dt.time(23, 59, 59), tzinfo=zone) + window > as_of:
-            month = month.previous()
-        first = month
-        for _ in range(5):
-            first = first.previous()
-        return Period(first.start, month.end)
+        return trailing_mature_months(self.as_of, self.policy.zone, self.policy.window_days)
 
     def plan(self, target: float, start=None, end=None, trailing_start=None, trailing_end=None, **filters) -> dict:
         if target is None or not math.isfinite(float(target)) or float(target) < 0:

@@ -26,7 +26,8 @@ import streamlit as st
 from dashboard.api import Funnel
 from dashboard.engines import ENGINE_ENV, SPARK_REMOTE_ENV, is_uri
 from dashboard.engines import list_snapshots as engine_snapshots
-from dashboard.filters import FILTER_KEYS, Filters, Period, month_end
+from dashboard.filters import FILTER_KEYS, Filters
+from dashboard.periods import Period, last_full_quarter, year_to_date
 from dashboard.findings import scope_text
 from dashboard.snapshots import SnapshotInfo, list_snapshots, previous_snapshot, resolve
 
@@ -238,18 +239,13 @@ class View:
 
 def preset_period(preset: str, f: Funnel, custom: tuple[dt.date, ...] | None = None) -> Period:
     """A sidebar preset as a Period, relative to the snapshot's as_of (never the clock)."""
-    month = f.default_period()
     if preset == "Last full quarter":
-        end_month = month.end.month - month.end.month % 3  # the last month of the last complete quarter
-        end = month.end if end_month == month.end.month else (
-            month_end(dt.date(month.end.year, end_month, 1)) if end_month else dt.date(month.end.year - 1, 12, 31))
-        return Period(dt.date(end.year, end.month - 2, 1), end)
+        return last_full_quarter(f.as_of, f.policy.zone, f.policy.fiscal_year_start_month)
     if preset == "Year to date":
-        today = f.as_of.astimezone(f.policy.zone).date()
-        return Period(dt.date(today.year, 1, 1), today)
+        return year_to_date(f.as_of, f.policy.zone, f.policy.fiscal_year_start_month)
     if preset == "Custom" and custom and len(custom) == 2 and custom[0] <= custom[1]:
         return Period(custom[0], custom[1])
-    return month
+    return f.default_period()
 
 
 def campaign_label(campaign_id: str, names: dict[str, str]) -> str:

@@ -102,7 +102,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.worker:
         return _worker(args)
-    from dashboard.cli import UsageError
+    from dashboard.errors import UsageError
 
     if any(n < 1 for n in args.leads):
         raise UsageError("--leads must be at least 1")
@@ -280,9 +280,7 @@ def page_steps(funnel, previous, period, filters) -> dict[str, list[tuple[str, o
     """Each page's complete set of queries for one filter state, as dashboard/app_pages runs them:
     page -> [(query label, thunk)]. Every page is timed as the first one opened after the filter
     change (nothing shared from another page's cache): the worst case a person sees."""
-    import datetime as _dt
-
-    from dashboard.filters import Period
+    from dashboard.periods import next_month
 
     # app_state.View.standard_periods: the last 13 months, the comparison period and the period
     standard = list(dict.fromkeys([*funnel.monthly_periods(13), period.previous(), period]))
@@ -291,8 +289,7 @@ def page_steps(funnel, previous, period, filters) -> dict[str, list[tuple[str, o
     overview = [shared]
     if previous is not None:
         overview.append(("kpis: the period in the previous snapshot", lambda: previous.kpi_table([period], filters)))
-    start = period.end + _dt.timedelta(days=1)
-    following = Period.of(start, (start.replace(day=28) + _dt.timedelta(days=4)).replace(day=1) - _dt.timedelta(days=1))
+    following = next_month(period)
     return {
         "overview": overview,
         "funnel": [shared],

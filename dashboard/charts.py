@@ -15,6 +15,7 @@ import plotly.graph_objects as go
 import polars as pl
 
 from dashboard.metrics import BY_KEY, format_value
+from dashboard.periods import Period
 
 # One colour per side of the meeting, on every page and slide (colour-blind safe pair: blue / orange).
 MARKETING_COLOR = "#1F6FB4"
@@ -138,7 +139,7 @@ def _tick_format(unit: str) -> dict:
 
 
 def month_of(period_key: str) -> dt.date:
-    return dt.date.fromisoformat(period_key.split("..")[0])
+    return Period.from_key(period_key).start
 
 
 # -- the stage funnel ----------------------------------------------------------------------------------

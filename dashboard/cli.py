@@ -11,6 +11,8 @@ import argparse
 import importlib
 import sys
 
+from dashboard.errors import FunnelError, UsageError  # noqa: F401 (UsageError: the name callers knew)
+
 # command -> (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
     "serve": ("dashboard.serve", "start the dashboard (binds to 127.0.0.1 unless --host says otherwise)"),
@@ -24,10 +26,6 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "export": ("dashboard.export", "write the meeting deck (PPTX)"),
     "bench": ("dashboard.bench", "measure query latency at scale against a pandas peer"),
 }
-
-
-class UsageError(Exception):
-    """A wrong argument: printed without a traceback, exit code 2."""
 
 
 def build_parser(command: str | None) -> argparse.ArgumentParser:
@@ -53,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     run = getattr(module, f"run_{args.command}", None) or module.run
     try:
         return int(run(args) or 0)
-    except UsageError as exc:
+    except FunnelError as exc:
         print(f"funnel {args.command}: error: {exc}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # `funnel kpis --json | head`: the reader left, nothing to report

@@ -9,7 +9,7 @@ import argparse
 import json
 import sys
 
-from dashboard.cli import UsageError
+from dashboard.errors import UsageError
 from dashboard.engines import EngineError, add_engine_arguments
 from dashboard.filters import FILTER_KEYS, ArgumentError
 from dashboard.metrics import BY_KEY, KPI_KEYS, format_value

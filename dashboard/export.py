@@ -45,7 +45,9 @@ from pptx.oxml.ns import qn
 from pptx.oxml.xmlchemy import OxmlElement
 from pptx.util import Emu, Inches, Pt
 
-from dashboard.filters import ArgumentError, Filters, Period, month_end, months_between
+from dashboard.errors import ArgumentError
+from dashboard.filters import Filters
+from dashboard.periods import Period, cohort_matures_at, next_month, trailing_months
 from dashboard.metrics import BY_KEY, format_value
 
 IMAGE_FORMATS = {"png": "image/png", "svg": "image/svg+xml"}
@@ -314,17 +316,7 @@ class DeckData:
                 f"snapshot as of {self.as_of_text()}")
 
     def cohort_matures_on(self, period: Period) -> dt.date:
-        end = dt.datetime.combine(period.end, dt.time(23, 59, 59), tzinfo=self.policy.zone)
-        return (end + dt.timedelta(days=self.policy.window_days)).date()
-
-
-def _trend_periods(period: Period, months: int = TREND_MONTHS) -> list[Period]:
-    first = period.end.replace(day=1)
-    for _ in range(months - 1):
-        first = (first - dt.timedelta(days=1)).replace(day=1)
-    periods = months_between(first, period.end)
-    periods[-1] = Period(periods[-1].start, min(periods[-1].end, period.end))
-    return periods
+        return cohort_matures_at(period, self.policy.zone, self.policy.window_days).date()
 
 
 def collect(funnel, period: Period | None = None, filters: Filters | None = None,
@@ -334,15 +326,14 @@ def collect(funnel, period: Period | None = None, filters: Filters | None = None
     filters = filters or Filters()
     previous = period.previous()
     rows = {r["period_key"]: r for r in funnel.kpi_table([previous, period], filters).iter_rows(named=True)}
-    months = _trend_periods(period)
+    months = trailing_months(period.end, TREND_MONTHS)
     trend = funnel.kpi_table(months, filters)
     labels = {p.key: p.label() for p in months}
     trend = trend.with_columns(pl.col("period_key").replace_strict(labels, default=None).alias("label"))
     attribution = funnel.attribution_table(period, filters, None)
     scoring = funnel.scoring_table(period, filters)
     # the reverse-funnel plan for the month after the period, against that month's bookings target
-    start = period.end + dt.timedelta(days=1)
-    plan_period = Period(start, month_end(start))
+    plan_period = next_month(period)
     # (targets are often entered late: without one for that month, the period's own target stands in)
     plan_target = funnel.kpi_table([plan_period], filters).row(0, named=True)["bookings_target"]
     target_source = f"{plan_period.label()} bookings target"
@@ -1180,7 +1171,7 @@ def run(args) -> int:
     import json
 
     from dashboard.api import Funnel
-    from dashboard.cli import UsageError
+    from dashboard.errors import UsageError
     from dashboard.engines import EngineError
     from dashboard.filters import FILTER_KEYS
     from dashboard.policy import PolicyError

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 
 from dashboard.filters import Filters
 from dashboard.metrics import BY_KEY, format_value
+from dashboard.periods import Period
 
 # rates move in points; a smaller move than this reads as "held"
 _STEADY = {"rate": 0.0005, "ratio": 0.005}
@@ -244,6 +245,6 @@ def trend_finding(rows: list[Mapping], metric_key: str, scope: str | None = None
     if len(usable) < 2:
         return f"{m.label} by month: {'no two mature cohorts' if cohort else 'too few months'} to compare yet"
     before, latest = usable[-2], usable[-1]
-    label = lambda r: dt.date.fromisoformat(r["period_key"].split("..")[0]).strftime("%b %Y")  # noqa: E731
+    label = lambda r: Period.from_key(r["period_key"]).start.strftime("%b %Y")  # noqa: E731
     text = change_finding(metric_key, latest[metric_key], before[metric_key], scope)
     return f"{text} ({label(before)} → {label(latest)}{', latest mature cohorts' if cohort else ''})"

@@ -12,6 +12,8 @@ How to write a mapping, what is refused and what is only warned: docs/import.md.
 
 from __future__ import annotations
 
+from dashboard.errors import FunnelError
+
 import argparse
 import codecs
 import csv
@@ -52,7 +54,7 @@ TABLE_KEYS = {
 }
 
 
-class MappingError(Exception):
+class MappingError(FunnelError):
     """A mapping that cannot be used (malformed TOML, unknown table or column, wrong value type)."""
 
 
@@ -1012,7 +1014,7 @@ def run(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    from dashboard.cli import UsageError
+    from dashboard.errors import UsageError
 
     source = Path(args.source)
     if not source.is_dir():

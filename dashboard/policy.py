@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dashboard.errors import FunnelError
+
 import tomllib
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -10,7 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 ATTRIBUTION_MODELS = ("first_touch", "last_touch", "linear", "u_shaped", "w_shaped", "time_decay")
 
 
-class PolicyError(Exception):
+class PolicyError(FunnelError):
     """funnel.toml is unreadable or holds a value outside what the contract allows."""
 
 
@@ -25,6 +27,7 @@ class Policy:
     model: str = "w_shaped"
     lookback_days: float = 365
     half_life_days: float = 7
+    fiscal_year_start_month: int = 1
 
     @property
     def zone(self) -> ZoneInfo:
@@ -42,6 +45,7 @@ _KEYS = {
     ("attribution", "model"): "model",
     ("attribution", "lookback_days"): "lookback_days",
     ("attribution", "half_life_days"): "half_life_days",
+    ("reporting", "fiscal_year_start_month"): "fiscal_year_start_month",
 }
 
 
@@ -64,6 +68,9 @@ def load_policy(data_root: Path) -> Policy:
             if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
                 raise PolicyError(f"{path}: [{section}] {key} must be a number >= 0, not {value!r}")
             value = float(value)
+        elif types[name] in ("int", int):
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise PolicyError(f"{path}: [{section}] {key} must be a whole number, not {value!r}")
         elif not isinstance(value, str):
             raise PolicyError(f"{path}: [{section}] {key} must be a string, not {value!r}")
         values[name] = value
@@ -76,6 +83,9 @@ def load_policy(data_root: Path) -> Policy:
         raise PolicyError(f"{path}: [attribution] model {policy.model!r} is not one of {', '.join(ATTRIBUTION_MODELS)}")
     if policy.half_life_days <= 0:
         raise PolicyError(f"{path}: [attribution] half_life_days must be > 0")
+    if not 1 <= policy.fiscal_year_start_month <= 12:
+        raise PolicyError(f"{path}: [reporting] fiscal_year_start_month must be a month number 1..12, "
+                          f"not {policy.fiscal_year_start_month!r}")
     if policy.min_acceptance_rate > 1:
         raise PolicyError(f"{path}: [sla] min_acceptance_rate is a fraction in 0..1")
     return policy

@@ -1168,7 +1168,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from dashboard.cli import UsageError
+    from dashboard.errors import UsageError
     from dashboard.snapshots import SnapshotError, read_info
 
     try:

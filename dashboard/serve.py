@@ -52,7 +52,7 @@ def command(data: Path | str, port: int, host: str, engine: str = "duckdb", spar
 
 
 def run(args: argparse.Namespace) -> int:
-    from dashboard.cli import UsageError
+    from dashboard.errors import UsageError
 
     if not 0 < args.port < 65536:
         raise UsageError(f"--port {args.port} is not a port number (1-65535)")

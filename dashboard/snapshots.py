@@ -7,6 +7,8 @@ in one step, so it appears whole or not at all; an existing snapshot is never wr
 
 from __future__ import annotations
 
+from dashboard.errors import FunnelError
+
 import contextlib
 import datetime as dt
 import json
@@ -23,7 +25,7 @@ from dashboard.contract import TABLE_ORDER
 SNAPSHOT_NAME = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
-class SnapshotError(Exception):
+class SnapshotError(FunnelError):
     """A snapshot that cannot be found or read; the message says what and where."""
 
 

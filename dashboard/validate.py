@@ -598,7 +598,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def snapshot_folders(path: Path) -> list[Path]:
     """PATH as a list of snapshot folders: itself, or the dated folders of a data root."""
-    from dashboard.cli import UsageError
+    from dashboard.errors import UsageError
     from dashboard.snapshots import SNAPSHOT_NAME, is_snapshot_folder
 
     if not path.exists():

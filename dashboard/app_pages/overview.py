@@ -5,6 +5,7 @@ import streamlit as st
 from dashboard import app_state, charts, findings
 from dashboard.app_pages import _ui
 from dashboard.metrics import BY_KEY, format_value
+from dashboard.periods import has_ended
 
 MARKETING = ("mqls", "mql_target_attainment", "acceptance_rate", "marketing_sourced_pipeline",
              "marketing_influenced_pipeline", "marketing_sourced_bookings", "cost_per_mql", "marketing_roi")
@@ -17,7 +18,7 @@ prev_snap = app_state.previous_snapshot_name(view)
 older = None if prev_snap is None else app_state.funnel(view.data, prev_snap)
 # the same period as both snapshots saw it; when the older one was taken before the period ended,
 # the comparison period is the one both cover
-compared = view.period if older is None or older.as_of.date() >= view.period.end else view.previous
+compared = view.period if older is None or has_ended(view.period, older.as_of, view.policy.zone) else view.previous
 view.prefetch(lambda f: f.kpi_table(list(view.standard_periods()), view.filters),
               *([] if older is None else [lambda f: older.kpi_table([compared], view.filters)]))
 _ui.header(view, "Overview", "Are marketing and sales on track together this period?")

@@ -6,15 +6,14 @@ import streamlit as st
 
 from dashboard import app_state, charts, findings
 from dashboard.app_pages import _ui
-from dashboard.filters import Period, month_end
+from dashboard.periods import local_date, next_month
 from dashboard.metrics import BY_KEY, format_value
 
 RATES = ("avg_deal_size", "win_rate", "sql_to_opp_rate", "mql_to_sql_rate", "lead_to_mql_rate", "cost_per_mql")
 
 view = app_state.current()
 _ui.header(view, "Plan", "What does next month's bookings target need from each stage of the funnel, and by when?")
-start = view.period.end + dt.timedelta(days=1)
-target_period = Period(start, month_end(start))
+target_period = next_month(view.period)
 # the target month's row and the trailing rates the plan works back from (Funnel.plan's own query)
 view.prefetch(lambda f: f.kpi_table([target_period], view.filters),
               lambda f: f.kpi_table([f.default_trailing()], view.filters))
@@ -31,7 +30,7 @@ t = plan["trailing"]
 _ui.plot(charts.plan_chart(plan, findings.plan_finding(plan, view.scope, view.currency)), key="plan_chart")
 st.caption(f"Worked back from the trailing rates of {t['from']} to {t['to']} (mature cohorts). 'By when' counts "
            "back from the month's first day by the median days of each step.")
-passed = [d for d in plan["by_when"].values() if d and dt.date.fromisoformat(d) <= view.info.as_of.date()]
+passed = [d for d in plan["by_when"].values() if d and dt.date.fromisoformat(d) <= local_date(view.info.as_of, view.policy.zone)]
 if passed:
     st.warning(f"{len(passed)} of the dates are on or before the snapshot's as_of ({view.info.as_of:%d %b %Y}): "
                "what those stages needed for this target had to be in the funnel already.")

@@ -11,6 +11,8 @@ imports pyspark until the Spark engine is chosen, so DuckDB users never need it.
 
 from __future__ import annotations
 
+from dashboard.errors import FunnelError
+
 import re
 from pathlib import Path
 
@@ -21,7 +23,7 @@ _URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 _REMOTE = re.compile(r"^sc://[^/\s:]+(:\d+)?(/.*)?$")
 
 
-class EngineError(Exception):
+class EngineError(FunnelError):
     """The chosen engine cannot run here (missing pyspark or Java, a bad --spark-remote, an
     unreachable cluster); the message says what is missing and how to get it."""
 
