@@ -14,7 +14,7 @@ from collections.abc import Mapping
 import plotly.graph_objects as go
 import polars as pl
 
-from dashboard.metrics import BY_KEY, format_value
+from dashboard.metrics import BY_KEY, axis_format, format_value
 from dashboard.periods import Period
 
 # One colour per side of the meeting, on every page and slide (colour-blind safe pair: blue / orange).
@@ -130,14 +130,6 @@ def _num(value) -> float | None:
     return None if value is None or (isinstance(value, float) and value != value) else float(value)
 
 
-def _tick_format(unit: str) -> dict:
-    if unit == "rate":
-        return dict(tickformat=".0%")
-    if unit == "currency":
-        return dict(tickprefix="$", tickformat="~s")
-    return dict(tickformat=",~r")
-
-
 def month_of(period_key: str) -> dt.date:
     return Period.from_key(period_key).start
 
@@ -170,7 +162,7 @@ def funnel_chart(row: Mapping, title: str | None = None) -> go.Figure:
 
 # -- a metric month by month -------------------------------------------------------------------------
 def trend_chart(frame: pl.DataFrame, metric_key: str, title: str | None = None,
-                target_key: str | None = None, values: bool = True) -> go.Figure:
+                target_key: str | None = None, values: bool = True, currency: str = "USD") -> go.Figure:
     """kpi_table over monthly periods: mature cohorts solid, immature ones dashed and grey.
 
     A cohort metric's immature months are never drawn as if they were comparable: they continue the line
@@ -186,8 +178,8 @@ def trend_chart(frame: pl.DataFrame, metric_key: str, title: str | None = None,
     keys = [r["period_key"] for r in rows]
     mature = [bool(r.get("cohort_mature", True)) for r in rows]
     color = side_color(metric_key)
-    cohort_metric = m.query in ("conversion", "velocity") or metric_key.startswith("funnel_")
-    text = [format_value(v, m.unit) if (v is not None and values) else "" for v in y]
+    cohort_metric = m.is_cohort
+    text = [format_value(v, m.unit, currency) if (v is not None and values) else "" for v in y]
     mode = "lines+markers+text" if values else "lines+markers"
     line = dict(type="scatter", x=x, mode=mode, textposition="top center", customdata=keys)
     if cohort_metric and not all(mature):
@@ -211,7 +203,7 @@ def trend_chart(frame: pl.DataFrame, metric_key: str, title: str | None = None,
     return figure(traces, dict(
         # every month when there is room for its label, else every third; never rotated
         xaxis=dict(tickformat="%b %y", dtick="M1" if (values and len(rows) <= 13) else "M3", tickangle=0),
-        yaxis=dict(rangemode="tozero", **_tick_format(m.unit)),
+        yaxis=dict(rangemode="tozero", **axis_format(m.unit, currency)),
     ), title)
 
 
@@ -275,7 +267,7 @@ def campaign_roi_chart(frame: pl.DataFrame, title: str | None = None, top: int =
     return figure(bars, dict(
         barmode="group", bargap=0.25, margin=dict(r=80),
         yaxis=dict(autorange="reversed", showgrid=False, tickfont=dict(size=15)),
-        xaxis=dict(showgrid=True, gridcolor=GRID_COLOR, **_tick_format("currency")),
+        xaxis=dict(showgrid=True, gridcolor=GRID_COLOR, **axis_format("currency", currency)),
     ), title, height=max(420, 48 * len(rows) + 140))
 
 
@@ -324,7 +316,7 @@ def attribution_compare_chart(frame: pl.DataFrame, title: str | None = None, pol
                            hovertemplate="%{x}: %{y:.1%} of pipeline credit<extra>" + label + "</extra>"))
     return figure(traces, dict(
         barmode="group", bargap=0.2, bargroupgap=0.05,
-        yaxis=dict(**_tick_format("rate"), title=dict(text="share of attributed pipeline", font=dict(size=15))),
+        yaxis=dict(**axis_format("rate"), title=dict(text="share of attributed pipeline", font=dict(size=15))),
     ), title, height=480)
 
 
@@ -348,7 +340,7 @@ def sla_chart(frame: pl.DataFrame, title: str | None = None, min_acceptance_rate
                    hovertemplate="%{x|%b %Y}: %{y:.1%}<extra>" + label + "</extra>")
               for key, label, color, dash in series]
     layout = dict(xaxis=dict(tickformat="%b %y", dtick="M1" if len(rows) <= 13 else "M2", tickangle=0),
-                  yaxis=dict(range=[0, 1.05], **_tick_format("rate")))
+                  yaxis=dict(range=[0, 1.05], **axis_format("rate")))
     if min_acceptance_rate is not None:
         layout["shapes"] = [dict(type="line", xref="paper", x0=0, x1=1, yref="y", y0=min_acceptance_rate,
                                  y1=min_acceptance_rate, line=dict(color=TARGET_COLOR, width=2, dash="dash"))]
@@ -359,7 +351,7 @@ def sla_chart(frame: pl.DataFrame, title: str | None = None, min_acceptance_rate
 
 
 def target_bars_chart(frame: pl.DataFrame, value_key: str, target_key: str, title: str | None = None,
-                      category: str = "group_key") -> go.Figure:
+                      category: str = "group_key", currency: str = "USD") -> go.Figure:
     """Actual vs target per category (e.g. MQLs vs MQL target by segment), attainment under each category."""
     # breakdown keys without records of their own ('(none)', campaigns' '(all segments)') are left out
     rows = [r for r in _rows(frame) if r.get(category) is not None and not str(r[category]).startswith("(")]
@@ -372,13 +364,13 @@ def target_bars_chart(frame: pl.DataFrame, value_key: str, target_key: str, titl
     cats = [f"<b>{r[category]}</b><br>" + (f"{v / t:.0%} of target" if (v is not None and t) else "no target")
             for r, v, t in zip(rows, values, targets)]
     bars = [dict(type="bar", x=cats, y=targets, name=BY_KEY[target_key].label if target_key in BY_KEY else "Target",
-                 marker=dict(color=lighter(MUTED_COLOR, 0.4)), text=[format_value(t, m.unit) for t in targets]),
+                 marker=dict(color=lighter(MUTED_COLOR, 0.4)), text=[format_value(t, m.unit, currency) for t in targets]),
             dict(type="bar", x=cats, y=values, name=m.label, marker=dict(color=side_color(value_key)),
-                 text=[format_value(v, m.unit) for v in values])]
+                 text=[format_value(v, m.unit, currency) for v in values])]
     for bar in bars:
         bar.update(textposition="outside", textfont=dict(size=14), cliponaxis=False)
     return figure(bars, dict(barmode="group", bargap=0.3, xaxis=dict(tickangle=0),
-                             yaxis=dict(rangemode="tozero", **_tick_format(m.unit))), title, height=420)
+                             yaxis=dict(rangemode="tozero", **axis_format(m.unit, currency))), title, height=420)
 
 
 def _hbars(labels: list[str], values: list, color: str, title: str | None, height: int, customdata=None) -> go.Figure:
@@ -433,7 +425,7 @@ def scoring_chart(frame: pl.DataFrame, title: str | None = None, threshold: floa
                customdata=[r["band"] for r in rows], hovertemplate="%{customdata}: %{y:.1%}<extra></extra>")
     return figure([bar], dict(
         showlegend=False,
-        yaxis=dict(rangemode="tozero", **_tick_format("rate"),
+        yaxis=dict(rangemode="tozero", **axis_format("rate"),
                    title=dict(text="reached SQL within W days", font=dict(size=15))),
         xaxis=dict(title=dict(text="lead score band: SQL rate, leads (n); whiskers = 95% interval",
                               font=dict(size=15))),

@@ -126,7 +126,7 @@ def run_scoring(args) -> int:
         rows = [[b["band"], format_value(b["leads"], "count"), format_value(b["converted"], "count"),
                  format_value(b["rate"], "rate")] for b in result["bands"]]
         auc = result["score_auc"]
-        rows.append(["AUC", "", "", "–" if auc is None else f"{auc:.3f}"])
+        rows.append(["AUC", "", "", BY_KEY["score_auc"].format(auc)])
         _print_table("Lead score bands (converted = SQL within W days)", ["band", "leads", "converted", "rate"], rows)
 
     return _run(args, lambda f: f.scoring(args.start, args.end, **_filters(args)), render)

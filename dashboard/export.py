@@ -48,7 +48,7 @@ from pptx.util import Emu, Inches, Pt
 from dashboard.errors import ArgumentError
 from dashboard.filters import Filters
 from dashboard.periods import Period, cohort_matures_at, next_month, trailing_months
-from dashboard.metrics import BY_KEY, format_value
+from dashboard.metrics import BY_KEY, excel_format, format_value
 
 IMAGE_FORMATS = {"png": "image/png", "svg": "image/svg+xml"}
 PPTX_MIME = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
@@ -262,7 +262,6 @@ TOP_CHANNELS = 8
 GREY = RGBColor(0x6B, 0x72, 0x80)
 LIGHT = RGBColor(0xF3, 0xF4, 0xF6)
 GOOD, BAD = RGBColor(0x15, 0x80, 0x3D), RGBColor(0xB9, 0x1C, 0x1C)
-SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£"}
 
 
 class TemplateError(ValueError):
@@ -592,20 +591,6 @@ def change_text(key: str, current, previous, currency: str = "USD") -> tuple[str
     return text, (current > previous) == (direction == "normal")
 
 
-def excel_format(unit: str, currency: str = "USD", largest: float = 0) -> str:
-    """The Excel number format that shows a native chart's numbers as metrics.format_value would."""
-    symbol = SYMBOLS.get(currency, f"{currency} ")
-    if unit == "currency":
-        # positive;negative;zero sections: a zero shows as "$0", not "$0k"
-        if largest >= 1_000_000:
-            return f'"{symbol}"#,##0.0,,"M";-"{symbol}"#,##0.0,,"M";"{symbol}"0'
-        if largest >= 10_000:
-            return f'"{symbol}"#,##0,"k";-"{symbol}"#,##0,"k";"{symbol}"0'
-        return f'"{symbol}"#,##0;-"{symbol}"#,##0;"{symbol}"0'
-    return {"count": "#,##0", "credit": "#,##0.0", "rate": "0%", "ratio": "+0%;-0%;0%",
-            "days": '0.0" d"', "hours": '0.0" h"'}.get(unit, "General")
-
-
 def _is_number(value) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
@@ -686,7 +671,7 @@ def slide_scorecard(deck: _Deck, data: DeckData) -> None:
                 _cell(table.cell(row, col + i), "", fill=fill)
             return
         m = BY_KEY[key]
-        star = " *" if immature and m.query == "conversion" else ""
+        star = " *" if immature and m.is_cohort else ""
         cur, prev = data.current[key], data.prior[key]
         text, good = change_text(key, cur, prev, data.currency)
         _cell(table.cell(row, col), m.label, size=12, fill=fill)
@@ -945,7 +930,8 @@ def slide_trend(deck: _Deck, data: DeckData) -> None:
     else:
         title = f"{m.label} by month: fewer than two mature cohorts in the last {len(rows)} months"
     slide, area = deck.content(title)
-    _native_chart(slide, area, charts.trend_chart(data.trend, key), excel_format(m.unit), name=f"Trend {key}")
+    _native_chart(slide, area, charts.trend_chart(data.trend, key, currency=data.currency),
+                  excel_format(m.unit, data.currency), name=f"Trend {key}")
     table = [f"{r['label']} {data.fmt(key, r[key])}{'' if r['cohort_mature'] else ' (maturing)'}" for r in rows]
     _notes(slide, data, title, [key, "cohort_mature"],
            ["Month by month: " + "; ".join(table) + ".",
@@ -1038,7 +1024,7 @@ def slide_scoring(deck: _Deck, data: DeckData) -> None:
              f"rate {format_value(r['rate'], 'rate')}"
              f" (95% interval {format_value(r['rate_low'], 'rate')} to {format_value(r['rate_high'], 'rate')})"
              for r in rows]
-    _notes(slide, data, title, ["band_rate", "score_auc"], [f"Score AUC: {auc:.3f}." if _is_number(auc) else
+    _notes(slide, data, title, ["band_rate", "score_auc"], [f"Score AUC: {data.fmt('score_auc', auc)}." if _is_number(auc) else
                                                             "Score AUC: –.", *lines])
 
 

@@ -190,7 +190,7 @@ def scoring_finding(frame, scope: str | None = None) -> str:
         return f"No scored leads in the period{_in(scope)}"
     auc = rows[0].get("score_auc")
     top, bottom = rows[-1], rows[0]
-    auc_text = f"AUC {auc:.2f}" if _number(auc) else "AUC –"
+    auc_text = f"AUC {format_value(auc, BY_KEY['score_auc'].unit)}"
     if top is bottom or not (_number(top.get("rate")) and _number(bottom.get("rate"))):
         return f"Lead score {auc_text}{_in(scope)}"
     return (f"Leads scoring {top['band']} reach SQL at {top['rate']:.0%}, {bottom['band']} at "
@@ -240,7 +240,7 @@ def funnel_finding(row: Mapping, window_days: float, scope: str | None = None) -
 def trend_finding(rows: list[Mapping], metric_key: str, scope: str | None = None) -> str:
     """kpi rows by month: the change between the two latest mature months, named by month."""
     m = BY_KEY[metric_key]
-    cohort = m.query in ("conversion", "velocity")
+    cohort = m.is_cohort
     usable = [r for r in rows if _number(r.get(metric_key)) and (r.get("cohort_mature", True) or not cohort)]
     if len(usable) < 2:
         return f"{m.label} by month: {'no two mature cohorts' if cohort else 'too few months'} to compare yet"

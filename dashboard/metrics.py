@@ -1,7 +1,10 @@
 """The metric registry: every number's key, label, format, one-line definition and source query.
 
-Pages, the CLI and the deck take labels and definitions from here; docs/metrics.md is generated from
-it (`python -m dashboard.metrics > docs/metrics.md`; a test fails when the two drift apart).
+The registry decides what a metric is (a cohort metric or a flow, whose side) and how it looks: the one
+formatter (`format_value` for text, `axis_format` for chart axes, `excel_format` for the deck's native
+charts) serves the pages, the charts, the findings, the deck and the CLI, in the reporting currency.
+docs/metrics.md is generated from it (`python -m dashboard.metrics > docs/metrics.md`; a test fails when
+the two drift apart).
 """
 
 from __future__ import annotations
@@ -11,7 +14,8 @@ import sys
 from dataclasses import dataclass
 
 # unit -> how a value is shown
-UNITS = ("count", "credit", "currency", "rate", "ratio", "days", "hours", "flag")
+UNITS = ("count", "credit", "currency", "rate", "ratio", "score", "days", "hours", "flag")
+CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£"}
 SIDES = ("marketing", "sales", "joint")
 
 
@@ -21,16 +25,29 @@ class Metric:
     label: str
     unit: str
     definition: str
-    query: str  # the file under queries/ that computes it
+    query: str  # the file under queries/ whose select writes its final value (tests/test_registry_docs.py)
     side: str = "joint"  # whose number it is in the meeting: marketing, sales or joint
     in_kpis: bool = True  # part of `funnel kpis --json` (metrics.md, Volumes to Cost)
     higher_is_better: bool | None = True
+    # a cohort metric follows the period's cohort for W days: immature months are drawn and compared
+    # apart (conversion rates, the steps' medians, the cohort funnel), never mixed with mature ones
+    is_cohort: bool = False
+    column: str | None = None  # the query's column when it differs from the key
+
+    @property
+    def column_name(self) -> str:
+        return self.column or self.key
 
     def format(self, value, currency: str = "USD") -> str:
         return format_value(value, self.unit, currency)
 
 
+def currency_symbol(currency: str) -> str:
+    return CURRENCY_SYMBOLS.get(currency, f"{currency} ")
+
+
 def format_value(value, unit: str, currency: str = "USD") -> str:
+    """A number as text, the one way every page, chart label, finding, slide and CLI table shows it."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
     if unit == "count":
@@ -38,7 +55,7 @@ def format_value(value, unit: str, currency: str = "USD") -> str:
     if unit == "credit":  # fractional counts: attribution credit
         return f"{value:,.1f}"
     if unit == "currency":
-        symbol = {"USD": "$", "EUR": "€", "GBP": "£"}.get(currency, f"{currency} ")
+        symbol = currency_symbol(currency)
         sign = "-" if value < 0 else ""
         value = abs(value)
         if value >= 1_000_000:
@@ -50,6 +67,8 @@ def format_value(value, unit: str, currency: str = "USD") -> str:
         return f"{value:.1%}"
     if unit == "ratio":
         return f"{value:+.0%}" if abs(value) < 100 else f"{value:+,.0f}x"
+    if unit == "score":  # a probability-like score (the AUC): two decimals, not a percentage
+        return f"{value:.2f}"
     if unit == "days":
         return f"{value:,.1f} d"
     if unit == "hours":
@@ -59,6 +78,31 @@ def format_value(value, unit: str, currency: str = "USD") -> str:
     return str(value)
 
 
+def axis_format(unit: str, currency: str = "USD") -> dict:
+    """A plotly axis's tick settings that show the unit as format_value does (compact)."""
+    if unit == "rate":
+        return dict(tickformat=".0%")
+    if unit == "currency":
+        return dict(tickprefix=currency_symbol(currency), tickformat="~s")
+    if unit == "score":
+        return dict(tickformat=".2f")
+    return dict(tickformat=",~r")
+
+
+def excel_format(unit: str, currency: str = "USD", largest: float = 0) -> str:
+    """The Excel number format that shows a native chart's numbers as format_value would."""
+    symbol = currency_symbol(currency)
+    if unit == "currency":
+        # positive;negative;zero sections: a zero shows as "$0", not "$0k"
+        if largest >= 1_000_000:
+            return f'"{symbol}"#,##0.0,,"M";-"{symbol}"#,##0.0,,"M";"{symbol}"0'
+        if largest >= 10_000:
+            return f'"{symbol}"#,##0,"k";-"{symbol}"#,##0,"k";"{symbol}"0'
+        return f'"{symbol}"#,##0;-"{symbol}"#,##0;"{symbol}"0'
+    return {"count": "#,##0", "credit": "#,##0.0", "rate": "0%", "ratio": "+0%;-0%;0%", "score": "0.00",
+            "days": '0.0" d"', "hours": '0.0" h"'}.get(unit, "General")
+
+
 def _m(*args, **kw) -> Metric:
     return Metric(*args, **kw)
 
@@ -66,10 +110,10 @@ def _m(*args, **kw) -> Metric:
 W = "W = conversion.window_days"
 METRICS: tuple[Metric, ...] = (
     # Volumes
-    _m("leads", "Leads", "count", "Leads with created_at in the period.", "volumes", "marketing"),
-    _m("mqls", "MQLs", "count", "Leads with mql_at in the period.", "volumes", "marketing"),
-    _m("sals", "SALs", "count", "Leads with accepted_at (sales accepted) in the period.", "volumes", "sales"),
-    _m("sqls", "SQLs", "count", "Leads with sql_at in the period.", "volumes", "sales"),
+    _m("leads", "Leads", "count", "Leads with created_at in the period.", "lead_figures", "marketing"),
+    _m("mqls", "MQLs", "count", "Leads with mql_at in the period.", "lead_figures", "marketing"),
+    _m("sals", "SALs", "count", "Leads with accepted_at (sales accepted) in the period.", "lead_figures", "sales"),
+    _m("sqls", "SQLs", "count", "Leads with sql_at in the period.", "lead_figures", "sales"),
     _m("opportunities", "Opportunities", "count", "Opportunities with created_at in the period.", "volumes", "sales"),
     _m("pipeline", "Pipeline", "currency", "Sum of amount over opportunities created in the period.", "volumes", "sales"),
     _m("won_deals", "Won deals", "count", "Opportunities won (is_won) with closed_at in the period.", "volumes", "sales"),
@@ -79,35 +123,35 @@ METRICS: tuple[Metric, ...] = (
     # Conversion
     _m("lead_to_mql_rate", "Lead → MQL", "rate",
        f"Cohort: leads whose reached(lead) is in the period; share reaching MQL within W days ({W}).",
-       "conversion", "marketing"),
+       "kpis", "marketing", is_cohort=True),
     _m("mql_to_sql_rate", "MQL → SQL", "rate",
        "Cohort: leads whose reached(mql) is in the period; share reaching SQL (or a later stage) within W days.",
-       "conversion", "joint"),
+       "kpis", "joint", is_cohort=True),
     _m("sql_to_opp_rate", "SQL → Opportunity", "rate",
        "Cohort: leads whose reached(sql) is in the period; share with an opportunity within W days.",
-       "conversion", "sales"),
+       "kpis", "sales", is_cohort=True),
     _m("opp_to_won_rate", "Opportunity → Won", "rate",
        "Cohort: leads whose reached(opportunity) is in the period; share with a won deal within W days.",
-       "conversion", "sales"),
+       "kpis", "sales", is_cohort=True),
     _m("lead_to_won_rate", "Lead → Won", "rate",
        "Cohort: leads whose reached(lead) is in the period; share with a won deal within W days.",
-       "conversion", "joint"),
+       "kpis", "joint", is_cohort=True),
     # Velocity
     _m("median_days_lead_to_mql", "Days lead → MQL", "days",
        "Median of reached(mql) - reached(lead) in days over the lead → MQL converters of the period's cohort.",
-       "lead_figures", "marketing", higher_is_better=False),
+       "lead_figures", "marketing", higher_is_better=False, is_cohort=True),
     _m("median_days_mql_to_sql", "Days MQL → SQL", "days",
        "Median of reached(sql) - reached(mql) in days over the MQL → SQL converters of the period's cohort.",
-       "lead_figures", "sales", higher_is_better=False),
+       "lead_figures", "sales", higher_is_better=False, is_cohort=True),
     _m("median_days_sql_to_opp", "Days SQL → opportunity", "days",
        "Median of reached(opportunity) - reached(sql) in days over the SQL → opportunity converters.",
-       "lead_figures", "sales", higher_is_better=False),
+       "lead_figures", "sales", higher_is_better=False, is_cohort=True),
     _m("sales_cycle_days", "Sales cycle", "days",
        "Median of closed_at - created_at in days over opportunities won in the period.",
        "velocity", "sales", higher_is_better=False),
     # Deals
-    _m("win_rate", "Win rate", "rate", "Won deals / (won + lost deals), both closed in the period.", "deals", "sales"),
-    _m("avg_deal_size", "Average deal size", "currency", "Bookings / won deals.", "deals", "sales"),
+    _m("win_rate", "Win rate", "rate", "Won deals / (won + lost deals), both closed in the period.", "kpis", "sales"),
+    _m("avg_deal_size", "Average deal size", "currency", "Bookings / won deals.", "kpis", "sales"),
     _m("marketing_sourced_pipeline", "Marketing-sourced pipeline", "currency",
        "Pipeline of opportunities whose effective origin is marketing (own origin, else the lead's, else sales).",
        "deals", "marketing"),
@@ -125,46 +169,46 @@ METRICS: tuple[Metric, ...] = (
     # SLA, sales' side
     _m("sla_response_rate", "Response within SLA", "rate",
        "MQLs of the period due for response (mql_at + H hours <= as_of) whose first response came within "
-       "H hours (H = sla.first_response_hours), over those due.", "sla", "sales"),
+       "H hours (H = sla.first_response_hours), over those due.", "kpis", "sales"),
     _m("median_response_hours", "Median response time", "hours",
        "Median of max(0, first_response_at - mql_at) in hours over the period's MQLs with a response.",
-       "sla", "sales", higher_is_better=False),
+       "lead_figures", "sales", higher_is_better=False),
     _m("untouched_mqls", "Untouched MQLs", "count",
-       "MQLs of the period due for response with no first response at all.", "sla", "sales",
+       "MQLs of the period due for response with no first response at all.", "lead_figures", "sales",
        higher_is_better=False),
     _m("sla_decision_rate", "Decision within SLA", "rate",
        "MQLs of the period due for a decision (mql_at + D days <= as_of) accepted or rejected within D days "
-       "(D = sla.decision_days), over those due.", "sla", "sales"),
+       "(D = sla.decision_days), over those due.", "kpis", "sales"),
     # SLA, marketing's side
     _m("acceptance_rate", "Acceptance rate", "rate",
        "Accepted / (accepted + rejected) over the period's MQLs; accepted = reached(sal) set and not after "
-       "rejected_at; rejected = rejected_at set and not accepted.", "sla", "marketing"),
+       "rejected_at; rejected = rejected_at set and not accepted.", "kpis", "marketing"),
     _m("mql_target", "MQL target", "count",
        "Sum over months of the MQL target x (days of the month in the period / days in the month); the "
        "segment's row under a segment filter, else the company-wide row, else the sum of segment rows.",
        "targets", "marketing"),
-    _m("mql_target_attainment", "MQL target attainment", "rate", "MQLs / MQL target.", "targets", "marketing"),
+    _m("mql_target_attainment", "MQL target attainment", "rate", "MQLs / MQL target.", "kpis", "marketing"),
     # Cost
     _m("marketing_cost", "Marketing cost", "currency",
        "Cost of the campaigns in scope falling on the period's days (each campaign's cost spread evenly "
        "over its days).", "cost", "marketing", higher_is_better=None),
     _m("cost_per_lead", "Cost per lead", "currency",
-       "Marketing cost / leads of origin marketing created in the period.", "cost", "marketing",
+       "Marketing cost / leads of origin marketing created in the period.", "kpis", "marketing",
        higher_is_better=False),
-    _m("cost_per_mql", "Cost per MQL", "currency", "Marketing cost / MQLs.", "cost", "marketing",
+    _m("cost_per_mql", "Cost per MQL", "currency", "Marketing cost / MQLs.", "kpis", "marketing",
        higher_is_better=False),
     _m("cost_per_opportunity", "Cost per opportunity", "currency",
        "Marketing cost / opportunities created in the period whose effective origin is marketing.",
-       "cost", "marketing", higher_is_better=False),
+       "kpis", "marketing", higher_is_better=False),
     _m("marketing_roi", "Marketing ROI", "ratio",
-       "(Marketing-sourced bookings - marketing cost) / marketing cost.", "cost", "marketing"),
+       "(Marketing-sourced bookings - marketing cost) / marketing cost.", "kpis", "marketing"),
     # Not in `funnel kpis`: shown on pages
     _m("cohort_mature", "Cohort mature", "flag",
        "The period's last day (23:59:59) + W days <= as_of: every lead of the cohort had its full window.",
-       "conversion", in_kpis=False, higher_is_better=None),
+       "kpis", in_kpis=False, higher_is_better=None),
     _m("median_days_opp_to_won", "Days opportunity → won", "days",
        "Median of reached(won) - reached(opportunity) in days over the opportunity → won converters.",
-       "lead_figures", "sales", in_kpis=False, higher_is_better=False),
+       "lead_figures", "sales", in_kpis=False, higher_is_better=False, is_cohort=True),
     _m("flow_mqls_per_lead", "Flow ratio MQLs / leads", "rate",
        "MQLs in the period / leads in the period. A flow ratio, not a conversion rate: different people.",
        "kpis", in_kpis=False),
@@ -176,22 +220,22 @@ METRICS: tuple[Metric, ...] = (
     _m("flow_won_per_opportunity", "Flow ratio won / opportunities", "rate",
        "Deals won in the period / opportunities created in the period. A flow ratio, not a conversion rate.",
        "kpis", in_kpis=False),
-    _m("funnel_leads", "Cohort leads", "count", "Leads whose reached(lead) is in the period.", "conversion",
-       in_kpis=False),
+    _m("funnel_leads", "Cohort leads", "count", "Leads whose reached(lead) is in the period.", "lead_figures",
+       in_kpis=False, is_cohort=True),
     _m("funnel_mqls", "… reached MQL", "count", "Of the cohort leads, those reaching MQL within W days.",
-       "conversion", in_kpis=False),
+       "lead_figures", in_kpis=False, is_cohort=True),
     _m("funnel_sals", "… reached SAL", "count", "Of the cohort leads, those accepted by sales within W days.",
-       "conversion", in_kpis=False),
+       "lead_figures", in_kpis=False, is_cohort=True),
     _m("funnel_sqls", "… reached SQL", "count", "Of the cohort leads, those reaching SQL within W days.",
-       "conversion", in_kpis=False),
+       "lead_figures", in_kpis=False, is_cohort=True),
     _m("funnel_opportunities", "… reached opportunity", "count",
-       "Of the cohort leads, those with an opportunity within W days.", "conversion", in_kpis=False),
+       "Of the cohort leads, those with an opportunity within W days.", "lead_figures", in_kpis=False, is_cohort=True),
     _m("funnel_won", "… won", "count", "Of the cohort leads, those with a won deal within W days.",
-       "conversion", in_kpis=False),
+       "lead_figures", in_kpis=False, is_cohort=True),
     _m("accepted_mqls", "Accepted MQLs", "count", "MQLs of the period that sales accepted (see acceptance rate).",
-       "sla", "marketing", in_kpis=False),
+       "lead_figures", "marketing", in_kpis=False),
     _m("rejected_mqls", "Rejected MQLs", "count", "MQLs of the period that sales rejected and did not accept.",
-       "sla", "marketing", in_kpis=False, higher_is_better=False),
+       "lead_figures", "marketing", in_kpis=False, higher_is_better=False),
     _m("lead_target", "Lead target", "count", "Lead targets prorated to the period (same rule as MQL target).",
        "targets", "marketing", in_kpis=False),
     _m("sql_target", "SQL target", "count", "SQL targets prorated to the period.", "targets", "sales", in_kpis=False),
@@ -216,19 +260,19 @@ METRICS: tuple[Metric, ...] = (
     _m("cost", "Campaign cost", "currency", "The campaign's cost falling on the period's days.", "attribution",
        "marketing", in_kpis=False, higher_is_better=None),
     _m("campaign_cost_per_lead", "Cost per acquired lead", "currency", "Campaign cost / leads acquired.",
-       "attribution", "marketing", in_kpis=False, higher_is_better=False),
+       "attribution", "marketing", in_kpis=False, higher_is_better=False, column="cost_per_lead"),
     _m("roi", "Campaign ROI", "ratio", "(Attributed bookings - cost) / cost.", "attribution", "marketing",
        in_kpis=False),
     _m("unattributed_pipeline", "Unattributed pipeline", "currency",
        "Pipeline of opportunities with no lead or no touch in the lookback window.", "attribution",
        in_kpis=False, higher_is_better=None),
     # Scoring
-    _m("score_auc", "Score AUC", "rate",
+    _m("score_auc", "Score AUC", "score",
        "Chance that a random lead converting to SQL within W days outscores a random one that did not "
        "(ties half): 0.5 is a coin toss, 1.0 perfect.", "scoring", "marketing", in_kpis=False),
     _m("band_rate", "SQL rate in band", "rate",
        "Leads created in the period with a score in the band that reached SQL within W days of reached(lead), "
-       "over the band's leads; 95% Wilson interval.", "scoring", "marketing", in_kpis=False),
+       "over the band's leads; 95% Wilson interval.", "scoring", "marketing", in_kpis=False, column="rate"),
 )
 
 BY_KEY: dict[str, Metric] = {m.key: m for m in METRICS}
@@ -266,7 +310,9 @@ def render_docs() -> str:
     for m in METRICS:
         lines.append(f"| `{m.key}` | {m.label} | {m.unit} | {m.side} | {m.definition} | `queries/{m.query}.sql` |")
     lines += ["", "## Queries", ""]
-    for name in sorted({m.query for m in METRICS} | {"kpis", "attribution", "scoring", "score_threshold", "plan"}):
+    from dashboard.store import query_names
+
+    for name in query_names():
         lines.append(f"- `queries/{name}.sql`: {query_summary(name)}")
     return "\n".join(lines) + "\n"
 

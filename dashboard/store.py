@@ -53,6 +53,11 @@ warnings.filterwarnings("ignore", message="Arrow output on a DB-API result", cat
 
 
 @lru_cache(maxsize=None)
+def query_names() -> list[str]:
+    """Every query file's name (without .sql), sorted."""
+    return sorted(path.stem for path in QUERIES_DIR.glob("*.sql"))
+
+
 def query_text(name: str) -> str:
     """The SQL of queries/<name>.sql with its includes expanded."""
     return _expand(name if name.endswith(".sql") else f"{name}.sql", ())

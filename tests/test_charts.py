@@ -172,3 +172,53 @@ def test_other_findings(funnel):
     assert "never got a response" in findings.untouched_finding(owners)
     assert findings.scope_text(Filters(segment="SMB", region="EMEA")) == "SMB, EMEA"
     assert findings.scope_text(Filters()) is None
+
+
+# -- the registry decides (issue 21): cohort metrics, currency, the AUC's format ------------------------
+def _two_months(key: str, first: float, second: float) -> pl.DataFrame:
+    # Aug is a mature cohort, Sep is not (its W days have not passed by as_of)
+    return pl.DataFrame({"period_key": ["2026-08-01..2026-08-31", "2026-09-01..2026-09-30"],
+                         key: [first, second], "cohort_mature": [True, False]})
+
+
+def test_a_steps_median_days_is_a_cohort_metric_its_immature_months_drawn_apart():
+    fig = charts.trend_chart(_two_months("median_days_mql_to_sql", 12.0, 4.0), "median_days_mql_to_sql")
+    assert [t.name for t in fig.data] == ["Days MQL → SQL (mature cohorts)", "Days MQL → SQL (still maturing: will rise)"]
+    assert list(fig.data[0].y) == [12.0, None]  # September's 4.0 days is not drawn as comparable
+
+
+def test_a_trend_finding_compares_only_mature_months_of_a_steps_median():
+    rows = [{"period_key": "2026-07-01..2026-07-31", "median_days_mql_to_sql": 10.0, "cohort_mature": True},
+            *_two_months("median_days_mql_to_sql", 12.0, 4.0).to_dicts()]
+    text = findings.trend_finding(rows, "median_days_mql_to_sql")
+    # Jul 10.0 d -> Aug 12.0 d, the two latest mature cohorts; September (4.0 d, maturing) is left out
+    assert "Jul 2026 → Aug 2026" in text and "Sep" not in text
+
+
+def test_sales_cycle_is_a_flow_not_a_cohort_metric():
+    from dashboard.metrics import BY_KEY
+
+    assert not BY_KEY["sales_cycle_days"].is_cohort and BY_KEY["median_days_sql_to_opp"].is_cohort
+    fig = charts.trend_chart(_two_months("sales_cycle_days", 30.0, 20.0), "sales_cycle_days")
+    assert len(fig.data) == 1 and list(fig.data[0].y) == [30.0, 20.0]
+
+
+def test_money_on_charts_is_in_the_reporting_currency():
+    frame = pl.DataFrame({"period_key": ["2026-08-01..2026-08-31"], "pipeline": [25_000.0], "cohort_mature": [True]})
+    fig = charts.trend_chart(frame, "pipeline", currency="EUR")
+    assert fig.layout.yaxis.tickprefix == "€"
+    assert fig.data[0].text == ("€25.0k",)  # 25,000 >= 10,000: thousands with one decimal
+    bars = charts.target_bars_chart(pl.DataFrame({"group_key": ["SMB"], "pipeline": [500.0], "pipeline_target": [800.0]}),
+                                    "pipeline", "pipeline_target", currency="GBP")
+    assert bars.layout.yaxis.tickprefix == "£" and bars.data[1].text == ("£500",)
+
+
+def test_the_auc_has_one_format_everywhere():
+    from dashboard.metrics import BY_KEY, excel_format, format_value
+
+    # 0.7345 shows as 0.73 on the page, in the CLI table, in findings and in the deck's notes
+    assert BY_KEY["score_auc"].format(0.7345) == "0.73" == format_value(0.7345, "score")
+    assert excel_format("score") == "0.00"
+    rows = [{"band": "0-10", "rate": 0.1, "leads": 10, "score_auc": 0.7345},
+            {"band": "90-100", "rate": 0.6, "leads": 10, "score_auc": 0.7345}]
+    assert "AUC 0.73" in findings.scoring_finding(pl.DataFrame(rows))

@@ -40,3 +40,24 @@ def test_queries_take_user_values_only_as_parameters():
     for path in QUERIES_DIR.glob("*.sql"):
         text = path.read_text(encoding="utf-8")
         assert "{" not in text.replace("{}", ""), f"{path.name}: looks like a format template"
+
+
+def _columns_written(path: Path) -> set[str]:
+    """Columns a query's selects compute (an `as name` whose expression is more than a pass-through of
+    the same column from a fragment, such as `coalesce(lf.mqls, 0) as mqls`)."""
+    import re
+
+    written = set()
+    for line in path.read_text(encoding="utf-8").splitlines():
+        for match in re.finditer(r"(.*?)\bas (\w+)\b", line):
+            expression, name = match.group(1).strip().rstrip(","), match.group(2)
+            if not re.fullmatch(rf"(coalesce\()?\w+\.{name}(, 0\))?", expression):
+                written.add(name)
+    return written
+
+
+def test_every_metric_points_at_the_query_that_writes_its_final_value():
+    # the registry's `query` is shown next to the number: it must be the file whose select computes it
+    for m in METRICS:
+        written = _columns_written(QUERIES_DIR / f"{m.query}.sql")
+        assert m.column_name in written, f"{m.key}: queries/{m.query}.sql does not compute {m.column_name}"

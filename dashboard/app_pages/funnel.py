@@ -47,6 +47,6 @@ for label, step, _, _ in STEPS:
 key = st.selectbox("Trend of", TREND_KEYS, format_func=lambda k: BY_KEY[k].label, key="trend", bind="query-params")
 monthly = view.monthly()
 _ui.plot(charts.trend_chart(monthly, key, findings.trend_finding(monthly.to_dicts(), key, view.scope),
-                            target_key="mql_target" if key == "mqls" else None), key="trend_chart")
+                            target_key="mql_target" if key == "mqls" else None, currency=view.currency), key="trend_chart")
 st.caption(f"{BY_KEY[key].definition} Dashed grey: cohorts younger than {view.policy.window_days:g} days "
            "(still maturing), never compared with mature ones.")

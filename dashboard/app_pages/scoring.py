@@ -15,7 +15,7 @@ _ui.warn_small(scored, "scored leads of the period")
 auc = bands["score_auc"][0] if bands.height else None
 left, right = st.columns([1, 3])
 with left:
-    st.metric(BY_KEY["score_auc"].label, "–" if auc is None else f"{auc:.2f}", help=BY_KEY["score_auc"].definition,
+    st.metric(BY_KEY["score_auc"].label, BY_KEY["score_auc"].format(auc), help=BY_KEY["score_auc"].definition,
               border=True)
     st.metric("Scored leads", format_value(scored, "count"), border=True,
               help="Leads created in the period that carry a score.")

@@ -28,8 +28,10 @@ with left:
             _ui.metric(view, key, row, prev)
     st.markdown(f"**{findings.floor_finding(row['acceptance_rate'], p.min_acceptance_rate, view.scope)}**")
     title = _ui.wrap(findings.trend_finding(monthly.to_dicts(), "mqls", view.scope))
-    _ui.plot(charts.trend_chart(monthly, "mqls", title, target_key="mql_target", values=False), key="mql_trend")
-    _ui.plot(charts.target_bars_chart(view.kpis(group_by="segment"), "mqls", "mql_target", "MQLs vs target by segment"),
+    _ui.plot(charts.trend_chart(monthly, "mqls", title, target_key="mql_target", values=False,
+                                currency=view.currency), key="mql_trend")
+    _ui.plot(charts.target_bars_chart(view.kpis(group_by="segment"), "mqls", "mql_target", "MQLs vs target by segment",
+                                      currency=view.currency),
              key="mql_segments")
 with right:
     _ui.side_heading("sales", "Sales: every MQL answered and decided in time")
