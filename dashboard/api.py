@@ -23,7 +23,14 @@ import polars as pl
 from dashboard.engines import open_store
 from dashboard.errors import ArgumentError
 from dashboard.filters import FILTER_KEYS, GROUP_BY, Filters, period_params, policy_params
-from dashboard.periods import Period, last_full_month, local_date, trailing_mature_months, trailing_months
+from dashboard.periods import (
+    Period,
+    last_full_month,
+    local_date,
+    next_month,
+    trailing_mature_months,
+    trailing_months,
+)
 from dashboard.metrics import KPI_KEYS
 from dashboard.policy import ATTRIBUTION_MODELS
 from dashboard.results import ResultCache
@@ -241,6 +248,9 @@ class Funnel:
                 continue
             day = day - dt.timedelta(days=math.ceil(lag))
             by_when[stage] = day.isoformat()
+        # a date on or before the snapshot's local day asked for something already past at as_of
+        today = local_date(self.as_of, self.policy.zone)
+        already_past = [stage for stage, when in by_when.items() if when and dt.date.fromisoformat(when) <= today]
         return {
             "as_of": self.store.snapshot.as_of_iso,
             "target": float(target),
@@ -252,4 +262,18 @@ class Funnel:
             "needed": {k: clean(v) for k, v in needed.items()},
             "lag_days": {k: clean(v) for k, v in lags.items()},
             "by_when": by_when,
+            "already_past": already_past,
         }
+
+    def plan_target(self, period: Period, filters: Filters) -> tuple[Period, float | None, str]:
+        """The plan the page and the deck show for a period: the month after it, against that month's
+        bookings target; targets are often entered late, so without one the period's own target stands
+        in. Returns (the planned month, the target or None when neither month has one, where it came from)."""
+        planned = next_month(period)
+        rows = {r["period_key"]: r for r in self.kpi_table([period, planned], filters).iter_rows(named=True)}
+        for source in (planned, period):
+            target = rows[source.key]["bookings_target"]
+            if isinstance(target, (int, float)) and math.isfinite(target) and target > 0:
+                note = "" if source == planned else f" (none is set for {planned.label()} yet)"
+                return planned, float(target), f"{source.label()} bookings target{note}"
+        return planned, None, f"no bookings target for {planned.label()} or {period.label()}"

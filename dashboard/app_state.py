@@ -123,6 +123,11 @@ def plan(data: str, snapshot: str, target: float, period: Period, filters: Filte
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
+def plan_target(data: str, snapshot: str, period: Period, filters: Filters) -> tuple[Period, float | None, str]:
+    return funnel(data, snapshot).plan_target(period, filters)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
 def records(data: str, snapshot: str, name: str, period: Period, filters: Filters,
             extra: tuple[tuple[str, object], ...]) -> pl.DataFrame:
     return funnel(data, snapshot).records(name, period, filters, **dict(extra))
@@ -229,6 +234,10 @@ class View:
 
     def plan(self, target: float, period: Period) -> dict:
         return plan(self.data, self.snapshot, float(target), period, self.filters)
+
+    def plan_target(self) -> tuple[Period, float | None, str]:
+        """The month the plan is for, its default target and where that came from (Funnel.plan_target)."""
+        return plan_target(self.data, self.snapshot, self.period, self.filters)
 
     def records(self, name: str, **extra) -> pl.DataFrame:
         stages = {"leads": LEAD_STAGES, "opportunities": OPPORTUNITY_STAGES}.get(name)

@@ -331,16 +331,10 @@ def collect(funnel, period: Period | None = None, filters: Filters | None = None
     trend = trend.with_columns(pl.col("period_key").replace_strict(labels, default=None).alias("label"))
     attribution = funnel.attribution_table(period, filters, None)
     scoring = funnel.scoring_table(period, filters)
-    # the reverse-funnel plan for the month after the period, against that month's bookings target
-    plan_period = next_month(period)
-    # (targets are often entered late: without one for that month, the period's own target stands in)
-    plan_target = funnel.kpi_table([plan_period], filters).row(0, named=True)["bookings_target"]
-    target_source = f"{plan_period.label()} bookings target"
-    if not (_is_number(plan_target) and plan_target > 0):
-        plan_target = rows[period.key]["bookings_target"]
-        target_source = f"{period.label()} bookings target (none is set for {plan_period.label()} yet)"
+    # the reverse-funnel plan for the month after the period (Funnel.plan_target: the page's rule too)
+    plan_period, plan_target, target_source = funnel.plan_target(period, filters)
     plan, problem = None, None
-    if not (_is_number(plan_target) and plan_target > 0):
+    if plan_target is None:
         problem = (f"No bookings target for {plan_period.label()} or {period.label()} in the snapshot's targets: "
                    "no plan to show.")
     else:

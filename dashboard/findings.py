@@ -216,7 +216,9 @@ def plan_finding(plan: Mapping, scope: str | None = None, currency: str = "USD")
         return f"{target} of bookings: the trailing rates are incomplete{_in(scope)}, no plan"
     when = (plan.get("by_when") or {}).get("mqls")
     by = f" by {dt.date.fromisoformat(when):%d %b %Y}" if when else ""
-    return f"{target} of bookings needs {format_value(mqls, 'count')} MQLs{by}{_in(scope)}"
+    # a date the snapshot has already passed is said, not asked for
+    past = ", already past at the snapshot" if "mqls" in (plan.get("already_past") or ()) else ""
+    return f"{target} of bookings needs {format_value(mqls, 'count')} MQLs{by}{past}{_in(scope)}"
 
 
 def small_cohort_warning(cohort, minimum: int = 30, what: str = "cohort") -> str | None:

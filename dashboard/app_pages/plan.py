@@ -1,36 +1,34 @@
 """Plan: what does a bookings target need from each stage, and by when?"""
 
-import datetime as dt
-
 import streamlit as st
 
 from dashboard import app_state, charts, findings
 from dashboard.app_pages import _ui
-from dashboard.periods import local_date, next_month
 from dashboard.metrics import BY_KEY, format_value
 
 RATES = ("avg_deal_size", "win_rate", "sql_to_opp_rate", "mql_to_sql_rate", "lead_to_mql_rate", "cost_per_mql")
 
 view = app_state.current()
 _ui.header(view, "Plan", "What does next month's bookings target need from each stage of the funnel, and by when?")
-target_period = next_month(view.period)
-# the target month's row and the trailing rates the plan works back from (Funnel.plan's own query)
-view.prefetch(lambda f: f.kpi_table([target_period], view.filters),
-              lambda f: f.kpi_table([f.default_trailing()], view.filters))
-planned = view.row(target_period)["bookings_target"]
+# the trailing rates the plan works back from (Funnel.plan's own query), beside the target's months
+view.prefetch(lambda f: f.kpi_table([f.default_trailing()], view.filters))
+# the month after the period and its bookings target: the deck's rule too (Funnel.plan_target)
+target_period, planned, source = view.plan_target()
 target = st.number_input(f"Bookings target for {target_period.label()} ({view.currency})", min_value=0.0,
-                         value=float(planned or 1_000_000), step=50_000.0, format="%.0f", key="target",
-                         bind="query-params",
-                         help="Defaults to the snapshot's bookings target for the month after the period.")
+                         value=float(planned or 0.0), step=50_000.0, format="%.0f", key="target",
+                         bind="query-params", help=f"Defaults to the {source}.")
 if planned is None:
-    st.caption(f"The snapshot has no bookings target for {target_period.label()}: enter one.")
+    st.caption(f"The snapshot has {source}: enter one.")
+if target <= 0:
+    st.info("Enter a bookings target above zero to see what it needs from each stage.")
+    st.stop()
 plan = view.plan(target, target_period)
 t = plan["trailing"]
 
 _ui.plot(charts.plan_chart(plan, findings.plan_finding(plan, view.scope, view.currency)), key="plan_chart")
 st.caption(f"Worked back from the trailing rates of {t['from']} to {t['to']} (mature cohorts). 'By when' counts "
            "back from the month's first day by the median days of each step.")
-passed = [d for d in plan["by_when"].values() if d and dt.date.fromisoformat(d) <= local_date(view.info.as_of, view.policy.zone)]
+passed = plan["already_past"]
 if passed:
     st.warning(f"{len(passed)} of the dates are on or before the snapshot's as_of ({view.info.as_of:%d %b %Y}): "
                "what those stages needed for this target had to be in the funnel already.")
