@@ -101,6 +101,16 @@ class Report:
         state = "ok" if self.ok else "INVALID"
         return f"{state}: {_plural(len(self.errors), 'error')}, {_plural(len(self.warnings), 'warning')}"
 
+    @classmethod
+    def from_dict(cls, data: dict) -> Report:
+        """The report to_dict() wrote (the store keeps each snapshot's report beside its facts)."""
+        def finding(d: dict) -> Finding:
+            return Finding(d["table"], d["file"], d["column"], d["rule"], int(d["count"]),
+                           tuple(d["examples"]), d["message"])
+
+        return cls([finding(d) for d in data["errors"]], [finding(d) for d in data["warnings"]],
+                   list(data["notes"]))
+
     def to_dict(self) -> dict:
         return {
             "ok": self.ok,
