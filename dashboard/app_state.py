@@ -128,6 +128,13 @@ def records(data: str, snapshot: str, name: str, period: Period, filters: Filter
     return funnel(data, snapshot).records(name, period, filters, **dict(extra))
 
 
+@st.cache_data(show_spinner=False, max_entries=64)
+def records_preview(data: str, snapshot: str, name: str, period: Period, filters: Filters,
+                    extra: tuple[tuple[str, object], ...], limit: int) -> tuple[pl.DataFrame, int]:
+    """The first `limit` records behind a number and their total (a record table on screen)."""
+    return funnel(data, snapshot).records_preview(name, period, filters, limit, **dict(extra))
+
+
 @st.cache_data(show_spinner=False)
 def validation(path: str) -> dict:
     from dashboard.validate import Report, validate_snapshot  # the contract check, not imported until asked for
@@ -235,6 +242,25 @@ class View:
         if stages is not None and extra.get("stage") not in stages:
             raise ValueError(f"records_{name}: unknown stage {extra.get('stage')!r}")
         return records(self.data, self.snapshot, name, self.period, self.filters, tuple(sorted(extra.items())))
+
+    def _record_stage_checked(self, name: str, extra: dict) -> None:
+        stages = {"leads": LEAD_STAGES, "opportunities": OPPORTUNITY_STAGES}.get(name)
+        if stages is not None and extra.get("stage") not in stages:
+            raise ValueError(f"records_{name}: unknown stage {extra.get('stage')!r}")
+
+    def records_preview(self, name: str, limit: int, **extra) -> tuple[pl.DataFrame, int]:
+        """At most `limit` of the records behind a number, and how many there are."""
+        self._record_stage_checked(name, extra)
+        return records_preview(self.data, self.snapshot, name, self.period, self.filters,
+                               tuple(sorted(extra.items())), limit)
+
+    def records_file(self, name: str, fmt: str, **extra):
+        """Every record behind a number, streamed from the query into a temporary file (`fmt`: csv or
+        parquet; CSV formulas neutralised): what a download button hands over when it is clicked."""
+        from dashboard.safe_output import spool
+
+        self._record_stage_checked(name, extra)
+        return spool(self.funnel.records_stream(name, self.period, self.filters, **extra), fmt)
 
 
 def preset_period(preset: str, f: Funnel, custom: tuple[dt.date, ...] | None = None) -> Period:

@@ -38,6 +38,7 @@ from pathlib import Path
 
 import duckdb
 import polars as pl
+import pyarrow as pa
 
 from dashboard.contract import TABLE_ORDER
 from dashboard.filters import policy_params
@@ -219,6 +220,23 @@ class Store:
             finally:
                 cursor.close()
         raise AssertionError("unreachable")
+
+    def stream(self, name: str, params: dict[str, object] | None = None,
+               batch_rows: int = 64 * 1024) -> pa.RecordBatchReader:
+        """queries/<name>.sql's rows as Arrow batches, read as they are consumed (a record download
+        never holds the whole result). The reader owns its cursor; read it to the end or close it."""
+        params = params or {}
+        bound = {k: params[k] for k in query_parameters(name) if k in params}
+        missing = query_parameters(name) - bound.keys()
+        if missing:
+            raise KeyError(f"queries/{name}.sql needs parameters {', '.join(sorted(missing))}")
+        with self._lock:
+            cursor = self._con.cursor()
+        try:
+            return cursor.execute(query_text(name), bound).to_arrow_reader(batch_rows)
+        except BaseException:
+            cursor.close()
+            raise
 
     def _reconnect_after(self, broken: duckdb.DuckDBPyConnection, exc: BaseException) -> None:
         with self._lock:

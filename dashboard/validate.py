@@ -167,6 +167,13 @@ def compatible(kind: str, t: pa.DataType) -> bool:
     raise ValueError(kind)
 
 
+def _nested_or_binary(t: pa.DataType) -> bool:
+    if pa.types.is_dictionary(t):
+        t = t.value_type
+    return (pa.types.is_nested(t) or pa.types.is_binary(t) or pa.types.is_large_binary(t)
+            or pa.types.is_fixed_size_binary(t) or pa.types.is_binary_view(t))
+
+
 def _normalise(column: pa.ChunkedArray, kind: str) -> pa.ChunkedArray:
     """A compatible stored column as the one Arrow type the checks expect (cheap casts, no SQL casts).
 
@@ -346,6 +353,12 @@ class _Context:
                                       message=f"column {c.name} ({t}) cannot be read as {c.type} ({exc})")
                     continue
                 usable.add(c.name)
+            for f in data.schema:
+                # nested or binary values have no text form: a CSV download of the records would fail
+                if _nested_or_binary(f.type):
+                    self.report.error(name, self.file(name), f.name, "nested", data.num_rows,
+                                      message=f"column {f.name} is stored as {f.type}: lists, structs, maps "
+                                              "and binary data are not allowed (flatten it, or drop it)")
             pos = self.lines.get(name)
             if pos is None:
                 pos = np.arange(1, data.num_rows + 1, dtype=np.int64)
