@@ -27,7 +27,9 @@ PREVIEW_ROWS = 10_000
 BATCH_ROWS = 64 * 1024
 # a cell a spreadsheet reads as a formula (or a DDE command) when it begins with one of these
 FORMULA_START = "^[=+\\-@\t\r]"
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&\"'=^%])")
+# the characters that start inline markup in Markdown or Streamlit (emphasis, code, links and images,
+# HTML, strikethrough, LaTeX, tables, :color[...] and :icon: directives); escaped with a backslash
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>~$|:])")
 
 
 def _is_text(t: pa.DataType) -> bool:
@@ -109,4 +111,6 @@ def as_text(value: object) -> str:
     """A data value (an owner id, a campaign name, a filter value) for Markdown that shows it as
     typed: every character Markdown or Streamlit would read as markup is escaped, so `[x](url)` or
     `![](url)` from the data stays text."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(str(value).split()))
+    text = _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(str(value).split()))
+    # a line that begins like a heading, a list or a quote: its first character escaped
+    return re.sub(r"^([#+\-=>])", r"\\\1", text)
