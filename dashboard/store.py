@@ -334,10 +334,13 @@ def prepare_facts(snapshot: SnapshotInfo, view_params: dict[str, object]) -> Pat
             finally:
                 con.close()
             os.replace(temp, final)
-        except (OSError, duckdb.IOException) as exc:
-            # no room or no permission here (a full disk is DuckDB's IOException): the next folder,
-            # else the facts are built in memory, with one warning saying why
+        except (OSError, duckdb.Error) as exc:
+            # no room or no permission here (a full disk reaches us as a DuckDB IOException, or as a
+            # failed commit naming the file): the next folder, else the facts are built in memory, with
+            # one warning saying why. Any other DuckDB error is a bug, raised.
             _remove(temp, Path(f"{temp}.wal"))
+            if not isinstance(exc, OSError) and not is_io_error(exc):
+                raise
             warn_once(f"could not prepare the facts in {folder} ({_first_line(exc)}); trying elsewhere")
             continue
         except BaseException:
@@ -378,6 +381,16 @@ def _first_line(exc: BaseException) -> str:
 def is_damaged(exc: BaseException) -> bool:
     """Whether a DuckDB error says a database file is unreadable (not that a query is wrong)."""
     return isinstance(exc, duckdb.IOException) or any(word in str(exc) for word in _DAMAGED)
+
+
+# DuckDB's words for a write the file system refused (its errors carry no errno)
+_IO_WORDS = ("Could not write file", "No space left on device", "File too large", "Disk quota exceeded",
+             "Read-only file system", "Permission denied", "Could not create", "Could not open file")
+
+
+def is_io_error(exc: BaseException) -> bool:
+    """Whether a DuckDB error is the file system's (a full disk, no permission), not the query's."""
+    return isinstance(exc, duckdb.IOException) or any(word in str(exc) for word in _IO_WORDS)
 
 
 def _connect_facts_check(path: Path) -> None:
