@@ -971,6 +971,8 @@ def import_export(
         report.errors.extend(f for f in checked.errors
                              if not (f.rule == "not_null" and f.column in export.failed.get(f.table, set())))
         report.warnings.extend(checked.warnings)
+    # a mapping that declares the leads empty (`[leads] empty = true`) says so as plainly as --allow-empty
+    allow_empty = allow_empty or bool(mapping.get("leads") and mapping["leads"].empty)
     if report.ok and not allow_empty and "leads" in export.tables and len(export.tables["leads"]) == 0:
         # a header-only export would become the newest, default snapshot with every number empty
         report.error("leads", export.files.get("leads", "leads"), None, "empty_export", 0, (),
