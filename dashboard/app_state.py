@@ -285,6 +285,7 @@ def sidebar() -> View:
     data = data_root()
     snaps = snapshots(data)
     asked = {key: st.query_params.get(key) for key in ("snapshot", *FILTER_KEYS)}  # before widgets touch the URL
+    main = st.container()  # the page area above the page: where a refused snapshot's findings go
     with st.sidebar:
         st.markdown("### Snapshot")
         names = [s.name for s in snaps]
@@ -292,11 +293,11 @@ def sidebar() -> View:
                                 help="Each snapshot is the CRM as it was at its as_of time. Newest by default.",
                                 label_visibility="collapsed")
         if snapshot is None:
-            refuse_view(data, f"{data} holds no usable snapshot.")
+            refuse_view(main, data, f"{data} holds no usable snapshot.")
         try:
             f = funnel(data, snapshot)
         except FunnelError as exc:  # breaks the contract, or unreadable: findings instead of numbers
-            refuse_view(data, str(exc), getattr(exc, "report", None), snapshot)
+            refuse_view(main, data, str(exc), getattr(exc, "report", None), snapshot)
         local = f.as_of.astimezone(f.policy.zone)
         st.markdown(f"**Data as of {local:%d %b %Y %H:%M} {f.policy.timezone}**")
         st.markdown("### Period")
@@ -362,13 +363,20 @@ def link_notice(asked: dict[str, str | None], snapshot_names: list[str], snapsho
                    icon="⚠️")
 
 
-def refuse_view(data: str, problem: str, report=None, snapshot: str | None = None) -> None:
-    """Instead of numbers: why this snapshot is not used, its findings, and where to go. Stops the run;
-    the sidebar's snapshot list stays, so every other snapshot is one click away."""
+def refuse_view(main, data: str, problem: str, report=None, snapshot: str | None = None) -> None:
+    """Instead of numbers: why this snapshot is not used, its findings, and where to go (drawn in `main`,
+    the page area). Stops the run; the sidebar's snapshot list stays, so every other snapshot is one
+    click away."""
+    with main:
+        _refusal(data, problem, report, snapshot)
+    st.stop()
+
+
+def _refusal(data: str, problem: str, report, snapshot: str | None) -> None:
     from dashboard.safe_output import as_text
 
     st.title(f"Snapshot {snapshot} is not used" if snapshot else "No snapshot to show")
-    st.error(as_text(problem), icon="🛑")
+    st.error(as_text(problem), icon=":material/block:")
     if report is not None and report.errors:
         st.dataframe({"Table": [e.table for e in report.errors], "Column": [e.column or "" for e in report.errors],
                       "Rule": [e.rule for e in report.errors], "Finding": [e.message for e in report.errors],
@@ -378,9 +386,9 @@ def refuse_view(data: str, problem: str, report=None, snapshot: str | None = Non
     st.caption("Pick another snapshot in the sidebar; fix this one and import it again with --replace.")
     bad = bad_folders(data)
     if bad:
+        st.caption("Folders of this data root that cannot be read as a snapshot:")
         st.dataframe({"Folder": [b["name"] for b in bad], "Problem": [b["problem"] for b in bad]},
                      hide_index=True, width="stretch")
-    st.stop()
 
 
 @st.cache_data(ttl=60, show_spinner=False)

@@ -89,10 +89,12 @@ def test_a_snapshot_that_breaks_the_contract_is_refused_and_the_others_work(root
     assert "breaks the data contract" in err and "funnel validate" in err
     assert "unique" in err and "negative" in err  # the first rules broken, named
     assert "Traceback" not in err
-    for command in (["campaigns"], ["scoring"], ["plan", "--target", "100000"]):
+    for command in (["campaigns"], ["scoring"], ["plan", "--target", "100000"],
+                    ["export", "--out", str(root / "deck.pptx")]):
         capsys.readouterr()
         assert main([*command, "--data", str(root)]) == 2
         assert "breaks the data contract" in capsys.readouterr().err
+    assert not (root / "deck.pptx").exists()
     # the other snapshot of the same root gives the clean run's numbers
     code, older, _ = kpis(capsys, root, "--snapshot", OLD)
     assert code == 0 and older == clean[OLD]

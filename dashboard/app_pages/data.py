@@ -22,7 +22,7 @@ st.caption(f"Data root: {view.data}. Numbers are computed with the policy in its
 bad = app_state.bad_folders(view.data)
 if bad:
     st.error(f"{len(bad)} folder(s) of the data root cannot be read as a snapshot and are left out; every other "
-             "snapshot works. `funnel validate` on the data root reports them too.", icon="🛑")
+             "snapshot works. `funnel validate` on the data root reports them too.", icon=":material/block:")
     st.dataframe({"Folder": [b["name"] for b in bad], "Problem": [b["problem"] for b in bad]},
                  hide_index=True, width="stretch")
 
