@@ -508,3 +508,17 @@ def test_bench_deletes_only_folders_it_made(tmp_path):
     (path / "extra").write_text("bench output", encoding="utf-8")
     again, _ = ensure_sample(tmp_path / "cache", 300, 1, 8)  # another seed: its own marked folder, regenerated
     assert (again / BENCH_MARKER).is_file() and not (again / "extra").exists()
+
+
+def test_data_values_in_charts_are_plotly_text_not_markup():
+    from dashboard import charts
+
+    hostile = "<a href='http://evil'>click</a>"
+    frame = pl.DataFrame({"group_key": [hostile, "ana"], "untouched_mqls": [3, 1]})
+    fig = charts.owner_chart(frame, "untouched_mqls", f"Untouched MQLs of {hostile}<br>by owner")
+    (bar,) = fig.data
+    assert list(bar.y) == ["&lt;a href='http://evil'&gt;click&lt;/a&gt;", "ana"]
+    assert list(bar.customdata) == [hostile, "ana"]  # a click still names the owner as stored
+    assert fig.layout.title.text == "Untouched MQLs of &lt;a href='http://evil'&gt;click&lt;/a&gt;<br>by owner"
+    reasons = charts.count_bars_chart(pl.DataFrame({"reason": ["<b>x</b> & y"], "n": [2]}), "reason", "n")
+    assert list(reasons.data[0].y) == ["&lt;b&gt;x&lt;/b&gt; &amp; y"]
