@@ -630,6 +630,9 @@ def snapshot_folders(path: Path) -> list[Path]:
         raise UsageError(f"{path}: not a folder (give a snapshot folder or a data root)")
     if is_snapshot_folder(path):
         return [path]
+    from dashboard.snapshots import recover_root
+
+    recover_root(path)  # an interrupted --replace is finished or undone first, so its snapshot is checked
     found = sorted(p for p in path.iterdir() if p.is_dir() and SNAPSHOT_NAME.match(p.name))
     if not found:
         if any((path / f"{t}.parquet").exists() for t in TABLE_ORDER):

@@ -522,3 +522,28 @@ def test_data_values_in_charts_are_plotly_text_not_markup():
     assert fig.layout.title.text == "Untouched MQLs of &lt;a href='http://evil'&gt;click&lt;/a&gt;<br>by owner"
     reasons = charts.count_bars_chart(pl.DataFrame({"reason": ["<b>x</b> & y"], "n": [2]}), "reason", "n")
     assert list(reasons.data[0].y) == ["&lt;b&gt;x&lt;/b&gt; &amp; y"]
+
+
+def test_a_record_table_shows_a_bounded_preview_with_the_total_and_both_downloads(root, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    def page():
+        from dashboard import app_state
+        from dashboard.app_pages import _ui
+
+        _ui.PREVIEW_ROWS = 50  # the 10,000 of a real page, scaled to the sample
+        view = app_state.sidebar()
+        _ui.records_table(view, "leads", "Leads", "all_leads", stage="lead", owner=None, score_from=None,
+                          score_to=None)
+
+    monkeypatch.setenv("FUNNEL_DATA", str(root))
+    f = Funnel.open(root)
+    total = f.records("leads", f.default_period(), f.filters(), stage="lead", owner=None, score_from=None,
+                      score_to=None).height
+    at = AppTest.from_function(page, default_timeout=120).run()
+    assert not at.exception
+    assert at.dataframe[0].value.shape[0] == 50
+    assert any(f"{total:,} records · the first 50 shown; the download holds all {total:,}" in c.value
+               for c in at.caption)
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert labels == [f"Download {total:,} records (CSV)", f"Download {total:,} records (Parquet)"]
