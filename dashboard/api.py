@@ -170,6 +170,23 @@ class Funnel:
         """The records behind a number (queries/records_<name>.sql)."""
         return self._run(f"records_{name}", self.params([period], filters, **extra))
 
+    def records_stream(self, name: str, period: Period, filters: Filters, **extra):
+        """The same records as an Arrow RecordBatchReader, read batch by batch (downloads). A store
+        that cannot stream (Spark) hands over its frame's batches."""
+        params = self.params([period], filters, **extra)
+        stream = getattr(self.store, "stream", None)
+        if stream is not None:
+            return stream(f"records_{name}", params)
+        return self.store.run(f"records_{name}", params).to_arrow().to_reader()
+
+    def records_preview(self, name: str, period: Period, filters: Filters, limit: int, **extra) -> tuple[pl.DataFrame, int]:
+        """The first `limit` records behind a number and how many there are in all (record tables)."""
+        from dashboard.safe_output import preview
+
+        table, total, schema = preview(self.records_stream(name, period, filters, **extra), limit)
+        frame = pl.from_arrow(table) if schema is not None else pl.DataFrame()
+        return frame, total
+
     # -- the CLI's JSON ---------------------------------------------------------------------------
     def kpis(self, start=None, end=None, **filters) -> dict:
         period = self.period(start, end)

@@ -29,7 +29,8 @@ from dashboard.engines import list_snapshots as engine_snapshots
 from dashboard.filters import FILTER_KEYS, Filters
 from dashboard.periods import Period, last_full_quarter, year_to_date
 from dashboard.findings import scope_text
-from dashboard.snapshots import SnapshotInfo, list_snapshots, previous_snapshot, resolve
+from dashboard.errors import FunnelError
+from dashboard.snapshots import SnapshotInfo, list_snapshots, previous_snapshot, resolve, scan_root
 
 DATA_ENV = "FUNNEL_DATA"
 DEFAULT_DATA = Path(__file__).resolve().parent.parent / "data" / "sample"
@@ -131,6 +132,13 @@ def plan_target(data: str, snapshot: str, period: Period, filters: Filters) -> t
 def records(data: str, snapshot: str, name: str, period: Period, filters: Filters,
             extra: tuple[tuple[str, object], ...]) -> pl.DataFrame:
     return funnel(data, snapshot).records(name, period, filters, **dict(extra))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def records_preview(data: str, snapshot: str, name: str, period: Period, filters: Filters,
+                    extra: tuple[tuple[str, object], ...], limit: int) -> tuple[pl.DataFrame, int]:
+    """The first `limit` records behind a number and their total (a record table on screen)."""
+    return funnel(data, snapshot).records_preview(name, period, filters, limit, **dict(extra))
 
 
 @st.cache_data(show_spinner=False)
@@ -245,6 +253,25 @@ class View:
             raise ValueError(f"records_{name}: unknown stage {extra.get('stage')!r}")
         return records(self.data, self.snapshot, name, self.period, self.filters, tuple(sorted(extra.items())))
 
+    def _record_stage_checked(self, name: str, extra: dict) -> None:
+        stages = {"leads": LEAD_STAGES, "opportunities": OPPORTUNITY_STAGES}.get(name)
+        if stages is not None and extra.get("stage") not in stages:
+            raise ValueError(f"records_{name}: unknown stage {extra.get('stage')!r}")
+
+    def records_preview(self, name: str, limit: int, **extra) -> tuple[pl.DataFrame, int]:
+        """At most `limit` of the records behind a number, and how many there are."""
+        self._record_stage_checked(name, extra)
+        return records_preview(self.data, self.snapshot, name, self.period, self.filters,
+                               tuple(sorted(extra.items())), limit)
+
+    def records_file(self, name: str, fmt: str, **extra):
+        """Every record behind a number, streamed from the query into a temporary file (`fmt`: csv or
+        parquet; CSV formulas neutralised): what a download button hands over when it is clicked."""
+        from dashboard.safe_output import spool
+
+        self._record_stage_checked(name, extra)
+        return spool(self.funnel.records_stream(name, self.period, self.filters, **extra), fmt)
+
 
 def preset_period(preset: str, f: Funnel, custom: tuple[dt.date, ...] | None = None) -> Period:
     """A sidebar preset as a Period, relative to the snapshot's as_of (never the clock)."""
@@ -266,13 +293,20 @@ def sidebar() -> View:
     """The global filters, in the entry page's sidebar and in the URL; returns the view they select."""
     data = data_root()
     snaps = snapshots(data)
+    asked = {key: st.query_params.get(key) for key in ("snapshot", *FILTER_KEYS)}  # before widgets touch the URL
+    main = st.container()  # the page area above the page: where a refused snapshot's findings go
     with st.sidebar:
         st.markdown("### Snapshot")
         names = [s.name for s in snaps]
         snapshot = st.selectbox("Snapshot", names, index=0, key="snapshot", bind="query-params",
                                 help="Each snapshot is the CRM as it was at its as_of time. Newest by default.",
                                 label_visibility="collapsed")
-        f = funnel(data, snapshot)
+        if snapshot is None:
+            refuse_view(main, data, f"{data} holds no usable snapshot.")
+        try:
+            f = funnel(data, snapshot)
+        except FunnelError as exc:  # breaks the contract, or unreadable: findings instead of numbers
+            refuse_view(main, data, str(exc), getattr(exc, "report", None), snapshot)
         local = f.as_of.astimezone(f.policy.zone)
         st.markdown(f"**Data as of {local:%d %b %Y %H:%M} {f.policy.timezone}**")
         st.markdown("### Period")
@@ -301,7 +335,77 @@ def sidebar() -> View:
                                   placeholder=f"All {FILTER_LABELS[key].lower()}s")
             chosen[key] = picked.split(" · ", 1)[0] if (picked and key == "campaign") else picked
         st.caption("Filters live in the URL: copy the address to share this exact view.")
+    link_notice(asked, names, snapshot, values, names_by_id)
     return View(data=data, snapshot=snapshot, period=period, filters=Filters.of(**chosen), preset=preset)
+
+
+def unknown_link_values(asked: dict[str, str | None], snapshot_names: list[str], snapshot: str,
+                        values: dict[str, list[str]], names_by_id: dict[str, str]) -> list[str]:
+    """What a link asked for that this data root or snapshot lacks, in words ("segment 'X'")."""
+    missing = []
+    if asked.get("snapshot") and asked["snapshot"] not in snapshot_names:
+        missing.append(f"snapshot {asked['snapshot']!r}")
+    for key in FILTER_KEYS:
+        raw = asked.get(key)
+        if not raw:
+            continue
+        known = values.get(key, [])
+        if key == "campaign":  # the link may give "C0093" or the widget's "C0093 · name"
+            raw_id = raw.split(" · ", 1)[0]
+            if raw_id in known:
+                continue
+        elif raw in known:
+            continue
+        missing.append(f"{key} {raw!r}")
+    return missing
+
+
+def link_notice(asked: dict[str, str | None], snapshot_names: list[str], snapshot: str,
+                values: dict[str, list[str]], names_by_id: dict[str, str]) -> None:
+    """A visible notice when the link's filter values are not in the snapshot: never a silent fallback."""
+    missing = unknown_link_values(asked, snapshot_names, snapshot, values, names_by_id)
+    if missing:
+        from dashboard.safe_output import as_text
+
+        st.warning(f"This link asks for {as_text(', '.join(missing))}, which snapshot {snapshot} does not have: "
+                   "the page shows the view without it. Pick a value in the sidebar, or ask for a current link.",
+                   icon="⚠️")
+
+
+def refuse_view(main, data: str, problem: str, report=None, snapshot: str | None = None) -> None:
+    """Instead of numbers: why this snapshot is not used, its findings, and where to go (drawn in `main`,
+    the page area). Stops the run; the sidebar's snapshot list stays, so every other snapshot is one
+    click away."""
+    with main:
+        _refusal(data, problem, report, snapshot)
+    st.stop()
+
+
+def _refusal(data: str, problem: str, report, snapshot: str | None) -> None:
+    from dashboard.safe_output import as_text
+
+    st.title(f"Snapshot {snapshot} is not used" if snapshot else "No snapshot to show")
+    st.error(as_text(problem), icon=":material/block:")
+    if report is not None and report.errors:
+        st.dataframe({"Table": [e.table for e in report.errors], "Column": [e.column or "" for e in report.errors],
+                      "Rule": [e.rule for e in report.errors], "Finding": [e.message for e in report.errors],
+                      "Rows": [e.count for e in report.errors],
+                      "Examples": [", ".join(e.examples[:3]) for e in report.errors]},
+                     hide_index=True, width="stretch")
+    st.caption("Pick another snapshot in the sidebar; fix this one and import it again with --replace.")
+    bad = bad_folders(data)
+    if bad:
+        st.caption("Folders of this data root that cannot be read as a snapshot:")
+        st.dataframe({"Folder": [b["name"] for b in bad], "Problem": [b["problem"] for b in bad]},
+                     hide_index=True, width="stretch")
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def bad_folders(data: str) -> list[dict[str, str]]:
+    """The dated folders of the data root that cannot be read as a snapshot, with their problem."""
+    if is_uri(data) or (Path(data) / "snapshot.json").is_file():
+        return []
+    return [{"name": b.name, "problem": b.problem} for b in scan_root(Path(data))[1]]
 
 
 @st.cache_data(show_spinner=False)

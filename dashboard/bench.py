@@ -189,10 +189,14 @@ def measure_size(leads: int, cache: Path, settings: dict, out: Path, drop: bool 
         result["serve"] = measure_serve(data, out)
     else:
         result["serve"] = {"status": "skipped", "note": "--quick or --no-serve"}
-    if drop:
+    if drop and (data / BENCH_MARKER).is_file():
         shutil.rmtree(data, ignore_errors=True)
         result["data_dropped"] = True
     return result
+
+
+# the file `funnel bench` writes into each sample folder it generates: the only folders it deletes
+BENCH_MARKER = ".funnel-bench-sample"
 
 
 def ensure_sample(cache: Path, leads: int, snapshots: int, seed: int) -> tuple[Path, float | None]:
@@ -207,8 +211,18 @@ def ensure_sample(cache: Path, leads: int, snapshots: int, seed: int) -> tuple[P
     except SnapshotError:
         pass
     if path.exists():
+        # only a folder this command made (its marker file says so) is deleted; anything else under
+        # --data-cache is someone's data
+        if not (path / BENCH_MARKER).is_file():
+            from dashboard.errors import UsageError
+
+            raise UsageError(f"{path} exists but is not a sample `funnel bench` made (it has no {BENCH_MARKER}); "
+                             "it is left as it is: move it, or give another --data-cache")
         shutil.rmtree(path)
     _log(f"{leads:,} leads: generating the sample into {path}")
+    path.mkdir(parents=True)
+    (path / BENCH_MARKER).write_text("made by `funnel bench`, which may delete this folder to regenerate it\n",
+                                     encoding="utf-8")
     started = time.perf_counter()
     _run_checked([sys.executable, "-m", "dashboard.cli", "sample", "--out", str(path), "--leads", str(leads),
                   "--snapshots", str(snapshots), "--seed", str(seed)])

@@ -17,6 +17,17 @@ import polars as pl
 from dashboard.metrics import BY_KEY, axis_format, format_value
 from dashboard.periods import Period
 
+
+def as_label(value) -> str:
+    """A data value (a campaign name, an owner id, a segment) as plotly text that shows it as typed:
+    plotly reads <b>, <a href>, <span style> ... in labels and titles, so <, > and & become entities."""
+    return str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def title_text(title: str) -> str:
+    """A title (a finding that may name data values) escaped as as_label does, keeping its <br> breaks."""
+    return "<br>".join(as_label(part) for part in title.split("<br>"))
+
 # One colour per side of the meeting, on every page and slide (colour-blind safe pair: blue / orange).
 MARKETING_COLOR = "#1F6FB4"
 SALES_COLOR = "#E07B12"
@@ -100,7 +111,7 @@ def figure(traces: list[dict], layout: dict | None = None, title: str | None = N
         # anchored to the top of the figure, so a title of several lines pushes the legend down, not over it
         # (plotly anchors a title of several lines by its first line and sets the others above it, out of
         # the figure: the pad moves it down by the lines it adds)
-        base["title"] = dict(text=title, font=dict(size=TITLE_SIZE), x=0, xanchor="left", yref="container", y=1,
+        base["title"] = dict(text=title_text(title), font=dict(size=TITLE_SIZE), x=0, xanchor="left", yref="container", y=1,
                              yanchor="top", pad=dict(t=12 + 28 * title.count("<br>")))
     return go.Figure(data=traces, layout=_merge(base, layout or {}))
 
@@ -256,7 +267,7 @@ def campaign_roi_chart(frame: pl.DataFrame, title: str | None = None, top: int =
     rows = rows[:top]
     if not rows:
         return empty("No campaign had cost or attributed bookings in this period", title)
-    names = [_short(r["name"], 38) + ("  ·  ROI " + format_value(r["roi"], "ratio") if r.get("roi") is not None
+    names = [as_label(_short(r["name"], 38)) + ("  ·  ROI " + format_value(r["roi"], "ratio") if r.get("roi") is not None
                                       else "  ·  no cost in period") for r in rows]
     ids = [r["campaign_id"] for r in rows]
     bars = [dict(type="bar", y=names, x=[r.get(key) or 0 for r in rows], orientation="h", name=label,
@@ -310,7 +321,7 @@ def attribution_compare_chart(frame: pl.DataFrame, title: str | None = None, pol
     traces = []
     for i, model in enumerate(models):
         label = model.replace("_", " ") + (" (policy)" if model == policy_model else "")
-        traces.append(dict(type="bar", x=[c.replace("_", " ") for c in channels], name=label,
+        traces.append(dict(type="bar", x=[as_label(c.replace("_", " ")) for c in channels], name=label,
                            y=[shares.get((model, c)) for c in channels],
                            marker=dict(color=MODEL_COLORS[i % len(MODEL_COLORS)]),
                            hovertemplate="%{x}: %{y:.1%} of pipeline credit<extra>" + label + "</extra>"))
@@ -361,7 +372,7 @@ def target_bars_chart(frame: pl.DataFrame, value_key: str, target_key: str, titl
     values = [_num(r.get(value_key)) for r in rows]
     targets = [_num(r.get(target_key)) for r in rows]
     # the attainment under each category: a display ratio of two numbers on screen, as in mql_target_attainment
-    cats = [f"<b>{r[category]}</b><br>" + (f"{v / t:.0%} of target" if (v is not None and t) else "no target")
+    cats = [f"<b>{as_label(r[category])}</b><br>" + (f"{v / t:.0%} of target" if (v is not None and t) else "no target")
             for r, v, t in zip(rows, values, targets)]
     bars = [dict(type="bar", x=cats, y=targets, name=BY_KEY[target_key].label if target_key in BY_KEY else "Target",
                  marker=dict(color=lighter(MUTED_COLOR, 0.4)), text=[format_value(t, m.unit, currency) for t in targets]),
@@ -391,7 +402,7 @@ def owner_chart(frame: pl.DataFrame, metric_key: str = "untouched_mqls", title: 
     if not rows:
         return empty(f"No {BY_KEY[metric_key].label.lower()} in this period", title, height=260)
     owners = [r["group_key"] for r in rows]
-    return _hbars(owners, [r[metric_key] for r in rows], side_color(metric_key), title,
+    return _hbars([as_label(o) for o in owners], [r[metric_key] for r in rows], side_color(metric_key), title,
                   max(260, 38 * len(rows) + 100), customdata=owners)
 
 
@@ -401,7 +412,7 @@ def count_bars_chart(frame: pl.DataFrame, category: str, value: str, title: str 
     rows = sorted(_rows(frame), key=lambda r: (-(r.get(value) or 0), str(r.get(category))))
     if not rows:
         return empty("Nothing in this period", title, height=260)
-    return _hbars([str(r[category]) for r in rows], [r[value] for r in rows], color, title,
+    return _hbars([as_label(r[category]) for r in rows], [r[value] for r in rows], color, title,
                   max(260, 42 * len(rows) + 100))
 
 

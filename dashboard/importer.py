@@ -399,15 +399,31 @@ def _read_parquet(path: Path, table: str, report: Report) -> _Source | None:
     return _Source(df, path.name, False, headers)
 
 
+def _inside(source: Path, path: Path) -> bool:
+    """Whether a path (links followed) lies inside the source folder."""
+    try:
+        return path.resolve().is_relative_to(source.resolve())
+    except (OSError, RuntimeError):  # a link loop
+        return False
+
+
 def _locate(source: Path, name: str, spec: TableMapping, report: Report) -> Path | None:
     if spec.file:
         path = source / spec.file
+        if not _inside(source, path):
+            # an absolute path, ../ or a link out of the export: refused before the file is opened, so
+            # no message can quote what it holds
+            report.error(name, spec.file, None, "outside_source", 0, (),
+                         f"the mapping names {spec.file} for {name}, which is outside --source {source}; "
+                         "a mapping may only name files inside the export's folder")
+            return None
         if not path.is_file():
             report.error(name, spec.file, None, "missing_file", 0, (),
                          f"the mapping names {spec.file} for {name}, but {source} has no such file")
             return None
         return path
-    found = [source / f"{name}{suffix}" for suffix in (".csv", ".parquet") if (source / f"{name}{suffix}").is_file()]
+    found = [source / f"{name}{suffix}" for suffix in (".csv", ".parquet")
+             if (source / f"{name}{suffix}").is_file() and _inside(source, source / f"{name}{suffix}")]
     if len(found) > 1:
         report.error(name, f"{name}.csv", None, "ambiguous_file", 0, (),
                      f"both {name}.csv and {name}.parquet are in the source; keep one")
@@ -919,6 +935,7 @@ def import_export(
     as_of: dt.datetime | str | None = None,
     replace: bool = False,
     progress=None,
+    allow_empty: bool = False,
 ) -> ImportResult:
     """Read, check and write one export as `<out>/<as_of date>/`. Raises ImportRefused (nothing written)."""
     from dashboard.snapshots import SnapshotError, atomic_snapshot_dir
@@ -954,6 +971,13 @@ def import_export(
         report.errors.extend(f for f in checked.errors
                              if not (f.rule == "not_null" and f.column in export.failed.get(f.table, set())))
         report.warnings.extend(checked.warnings)
+    # a mapping that declares the leads empty (`[leads] empty = true`) says so as plainly as --allow-empty
+    allow_empty = allow_empty or bool(mapping.get("leads") and mapping["leads"].empty)
+    if report.ok and not allow_empty and "leads" in export.tables and len(export.tables["leads"]) == 0:
+        # a header-only export would become the newest, default snapshot with every number empty
+        report.error("leads", export.files.get("leads", "leads"), None, "empty_export", 0, (),
+                     "the export holds no leads: refused, so it cannot become the newest snapshot with "
+                     "every number empty (import it with --allow-empty if that is what you mean)")
     if not report.ok:
         raise ImportRefused(report)
     _refuse_existing(out, as_of, replace)
@@ -1008,6 +1032,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="the export's moment (a date alone: the end of that day, UTC); default: the source's "
                         "snapshot.json, else the end of the day of the export's latest timestamp")
     p.add_argument("--replace", action="store_true", help="swap an existing snapshot of the same date")
+    p.add_argument("--allow-empty", action="store_true",
+                   help="accept an export with no leads (refused by default: it would become the newest snapshot)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -1027,7 +1053,9 @@ def run(args: argparse.Namespace) -> int:
         as_of = parse_as_of(args.as_of) if args.as_of else None
     except MappingError as exc:
         raise UsageError(str(exc)) from None
-    except ValueError:
+    except ValueError as exc:
+        if "is outside" in str(exc):
+            raise UsageError(f"--as-of {args.as_of!r}: {exc}") from None
         raise UsageError(f"--as-of {args.as_of!r} is not an ISO-8601 date or timestamp") from None
 
     err = Console(stderr=True)
@@ -1041,7 +1069,7 @@ def run(args: argparse.Namespace) -> int:
 
         try:
             result = import_export(source, Path(args.out), mapping=mapping, as_of=as_of, replace=args.replace,
-                                   progress=progress)
+                                   progress=progress, allow_empty=args.allow_empty)
         except ImportRefused as exc:
             bar.stop()
             print(exc.report.to_text())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dashboard.errors import FunnelError
 
+import math
 import tomllib
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -49,6 +50,41 @@ _KEYS = {
 }
 
 
+# The range every number of funnel.toml must fall in: Policy field -> (lowest, highest, lowest allowed?).
+# Wide enough for any team's agreement, narrow enough that every date computed from a value stays in
+# 1900..2200 (docs/decisions.md, "Policy limits"). A key added later adds its line here.
+LIMITS: dict[str, tuple[float, float, bool]] = {
+    "first_response_hours": (0, 24 * 3650, True),   # up to ten years
+    "decision_days": (0, 3650, True),
+    "min_acceptance_rate": (0, 1, True),              # a fraction
+    "window_days": (0, 3650, False),                  # a window of no days counts nothing
+    "lookback_days": (0, 36500, True),
+    "half_life_days": (0, 3650, False),               # credit halves every H days: H > 0
+    "fiscal_year_start_month": (1, 12, True),
+}
+
+
+def check_number(path: Path, section: str, key: str, value: object, whole: bool = False,
+                 limits: tuple[float, float, bool] | None = None) -> float | int:
+    """One number of funnel.toml checked for type, finiteness and range; PolicyError naming the key.
+
+    TOML allows nan, inf and 1e300, and a boolean is no number here."""
+    where = f"{path}: [{section}] {key}"
+    if whole:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise PolicyError(f"{where} must be a whole number, not {value!r}")
+    elif isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise PolicyError(f"{where} must be a number, not {value!r}")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise PolicyError(f"{where} must be a finite number, not {value!r}")
+    if limits is not None:
+        low, high, low_allowed = limits
+        if value > high or value < low or (value == low and not low_allowed):
+            shown = f"{low:g}..{high:g}" if low_allowed else f"> {low:g} and <= {high:g}"
+            raise PolicyError(f"{where} must be in {shown}, not {value!r}")
+    return value if whole else float(value)
+
+
 def load_policy(data_root: Path) -> Policy:
     """Read `<data_root>/funnel.toml`; absent file or keys take the defaults."""
     path = Path(data_root) / "funnel.toml"
@@ -60,17 +96,17 @@ def load_policy(data_root: Path) -> Policy:
         raise PolicyError(f"{path}: not valid TOML ({exc})") from None
     values: dict[str, object] = {}
     types = {f.name: f.type for f in fields(Policy)}
+    for section in {section for section, _ in _KEYS}:
+        if section in doc and not isinstance(doc[section], dict):
+            raise PolicyError(f"{path}: [{section}] must be a table of keys, not {doc[section]!r}")
     for (section, key), name in _KEYS.items():
         if key not in doc.get(section, {}):
             continue
         value = doc[section][key]
         if types[name] in ("float", float):
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-                raise PolicyError(f"{path}: [{section}] {key} must be a number >= 0, not {value!r}")
-            value = float(value)
+            value = check_number(path, section, key, value, limits=LIMITS.get(name, (0, math.inf, True)))
         elif types[name] in ("int", int):
-            if isinstance(value, bool) or not isinstance(value, int):
-                raise PolicyError(f"{path}: [{section}] {key} must be a whole number, not {value!r}")
+            value = check_number(path, section, key, value, whole=True, limits=LIMITS.get(name))
         elif not isinstance(value, str):
             raise PolicyError(f"{path}: [{section}] {key} must be a string, not {value!r}")
         values[name] = value

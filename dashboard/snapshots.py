@@ -3,6 +3,12 @@
 A snapshot is `<root>/<YYYY-MM-DD>/` with `snapshot.json` and one Parquet file per contract table.
 A new snapshot is built in a hidden temporary folder beside its final place and renamed into place
 in one step, so it appears whole or not at all; an existing snapshot is never written into.
+
+Crash safety (docs/decisions.md, "Faults"): every file and folder is fsynced before a rename, and a
+`--replace` swap interrupted between its two renames (the old snapshot moved aside, the new one not yet
+in place) is finished or undone the next time the root is listed or written (`recover_root`). A
+folder whose snapshot.json cannot be read is set aside with its problem (`scan_root`), so one bad
+folder never stops the others from being used.
 """
 
 from __future__ import annotations
@@ -16,13 +22,22 @@ import os
 import re
 import shutil
 import tempfile
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from dashboard.contract import TABLE_ORDER
+from dashboard.periods import FIRST_DAY, LAST_DAY
 
 SNAPSHOT_NAME = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# the hidden folders atomic_snapshot_dir makes beside `<date>/`: the new snapshot being written, and
+# the old one moved aside during a --replace swap
+_TMP_FOLDER = re.compile(r"^\.(\d{4}-\d{2}-\d{2})\.tmp-")
+_OLD_FOLDER = re.compile(r"^\.(\d{4}-\d{2}-\d{2})\.old-")
+# a temporary folder untouched for this long belongs to no live import (an import of 10M leads writes
+# within minutes); younger ones are never removed
+STALE_SECONDS = 24 * 3600
 
 
 class SnapshotError(FunnelError):
@@ -46,11 +61,22 @@ class SnapshotInfo:
 
 
 def parse_instant(text: str) -> dt.datetime:
-    """An ISO-8601 date or datetime as an aware UTC datetime (no zone means UTC; a date means midnight)."""
+    """An ISO-8601 date or datetime as an aware UTC datetime (no zone means UTC; a date means midnight).
+
+    ValueError for text that is not one, or an instant outside 1900..2200 (the days periods.py allows;
+    0001-01-01T00:00:00+01:00 would not even fit a datetime in UTC)."""
     value = dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace("z", "+00:00"))
     if value.tzinfo is None:
         value = value.replace(tzinfo=dt.timezone.utc)
-    return value.astimezone(dt.timezone.utc)
+    if not FIRST_DAY <= value.date() <= LAST_DAY:
+        raise ValueError(f"{text.strip()!r} is outside {FIRST_DAY.year}..{LAST_DAY.year}")
+    try:
+        value = value.astimezone(dt.timezone.utc)
+    except OverflowError:
+        raise ValueError(f"{text.strip()!r} is outside {FIRST_DAY.year}..{LAST_DAY.year}") from None
+    if not FIRST_DAY <= value.date() <= LAST_DAY:
+        raise ValueError(f"{text.strip()!r} is outside {FIRST_DAY.year}..{LAST_DAY.year}")
+    return value
 
 
 def format_instant(value: dt.datetime) -> str:
@@ -72,20 +98,55 @@ def read_info(folder: Path) -> SnapshotInfo:
         raise SnapshotError(f"{meta_path}: needs an \"as_of\" ISO-8601 timestamp")
     try:
         as_of = parse_instant(meta["as_of"])
-    except ValueError:
-        raise SnapshotError(f"{meta_path}: as_of {meta['as_of']!r} is not an ISO-8601 timestamp") from None
+    except ValueError as exc:
+        why = "is outside" in str(exc) and f"is outside {FIRST_DAY.year}..{LAST_DAY.year}"
+        raise SnapshotError(f"{meta_path}: as_of {meta['as_of']!r} "
+                            f"{why or 'is not an ISO-8601 timestamp'}") from None
     rows = meta.get("rows") if isinstance(meta.get("rows"), dict) else {}
-    return SnapshotInfo(folder, as_of, str(meta.get("source", "")), {k: int(v) for k, v in rows.items()})
+    counts = {}
+    for table, count in rows.items():
+        # a row count is a whole number >= 0 (JSON may hold "many", 1.5, true or 1e400 instead)
+        if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+            raise SnapshotError(f"{meta_path}: rows.{table} {count!r} is not a row count (a whole number >= 0)")
+        counts[str(table)] = count
+    return SnapshotInfo(folder, as_of, str(meta.get("source", "")), counts)
 
 
-def list_snapshots(root: Path) -> list[SnapshotInfo]:
-    """The snapshots under a data root, oldest first (by as_of, then name)."""
+@dataclass(frozen=True)
+class BadFolder:
+    """A dated folder of a data root that cannot be used as a snapshot, and why."""
+
+    path: Path
+    problem: str
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+
+def scan_root(root: Path) -> tuple[list[SnapshotInfo], list[BadFolder]]:
+    """The snapshots under a data root, oldest first (by as_of, then name), and the dated folders that
+    cannot be read as one (a missing or broken snapshot.json), by name. A leftover --replace swap is
+    finished or undone first (recover_root)."""
     root = Path(root)
     if not root.is_dir():
         raise SnapshotError(f"{root}: no such folder")
-    found = [read_info(p) for p in sorted(root.iterdir()) if p.is_dir() and SNAPSHOT_NAME.match(p.name)
-             and (p / "snapshot.json").exists()]
-    return sorted(found, key=lambda s: (s.as_of, s.name))
+    recover_root(root)
+    found, bad = [], []
+    for p in sorted(root.iterdir()):
+        if not (p.is_dir() and SNAPSHOT_NAME.match(p.name)):
+            continue
+        try:
+            found.append(read_info(p))
+        except SnapshotError as exc:
+            bad.append(BadFolder(p, str(exc).replace(f"{p}{os.sep}", "")))
+    return sorted(found, key=lambda s: (s.as_of, s.name)), bad
+
+
+def list_snapshots(root: Path) -> list[SnapshotInfo]:
+    """The snapshots under a data root, oldest first (by as_of, then name); unreadable folders are left
+    out (scan_root lists them with their problem)."""
+    return scan_root(root)[0]
 
 
 def is_snapshot_folder(path: Path) -> bool:
@@ -103,7 +164,11 @@ def resolve(data: Path | str, snapshot: str | None = None) -> SnapshotInfo:
     data = Path(data)
     if is_snapshot_folder(data):
         return choose_snapshot(data, [read_info(data)], snapshot, one_folder=True)
-    return choose_snapshot(data, list_snapshots(data), snapshot)
+    found, bad = scan_root(data)
+    for folder in bad:
+        if folder.name == snapshot:  # the one asked for is broken: say why, not "no such snapshot"
+            raise SnapshotError(f"{folder.path}: {folder.problem}")
+    return choose_snapshot(data, found, snapshot)
 
 
 def choose_snapshot(data: Path | str, snapshots: list[SnapshotInfo], snapshot: str | None,
@@ -149,6 +214,7 @@ def atomic_snapshot_dir(root: Path, as_of: dt.datetime, source: str, replace: bo
 
     root = Path(root)
     root.mkdir(parents=True, exist_ok=True)
+    recover_root(root)
     final = root / as_of.astimezone(dt.timezone.utc).date().isoformat()
     if final.exists() and not replace:
         raise SnapshotError(f"{final}: a snapshot for {final.name} already exists (use --replace to swap it)")
@@ -164,8 +230,12 @@ def atomic_snapshot_dir(root: Path, as_of: dt.datetime, source: str, replace: bo
         meta = {"as_of": format_instant(as_of), "source": source, "rows": rows}
         (tmp / "snapshot.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
         tmp.chmod(0o755)  # mkdtemp makes it private; a snapshot is for everyone who may read the root
+        # on disk before it is renamed into place: a power cut must not leave a named but empty snapshot
+        _fsync_tree(tmp)
         if final.exists():
-            # Swap: move the old one aside, put the new one in place, then drop the old one.
+            # Swap: move the old one aside, put the new one in place, then drop the old one. Killed
+            # between the two renames, recover_root finishes the swap (the new folder is complete: it
+            # has its snapshot.json) the next time the root is opened.
             old = Path(tempfile.mkdtemp(prefix=f".{final.name}.old-", dir=root))
             os.rename(final, old / final.name)
             try:
@@ -173,9 +243,104 @@ def atomic_snapshot_dir(root: Path, as_of: dt.datetime, source: str, replace: bo
             except OSError:
                 os.rename(old / final.name, final)
                 raise
+            _fsync_dir(root)
             shutil.rmtree(old, ignore_errors=True)
         else:
             os.rename(tmp, final)
+            _fsync_dir(root)
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+# -- crash safety -------------------------------------------------------------------------------------
+
+def _fsync_dir(path: Path) -> None:
+    """Make a folder's entries (a rename into it) durable. Not every file system lets a folder be
+    fsynced (some network mounts refuse): that is no reason to fail an import."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _fsync_tree(folder: Path) -> None:
+    """fsync every file under a folder, then each folder, deepest first."""
+    for here, dirs, files in os.walk(folder, topdown=False):
+        for name in files:
+            with open(os.path.join(here, name), "rb") as f:
+                os.fsync(f.fileno())
+        _fsync_dir(Path(here))
+
+
+def _age_seconds(path: Path) -> float:
+    """Seconds since anything in a folder (or a file) last changed."""
+    newest = path.lstat().st_mtime
+    if path.is_dir():
+        for here, dirs, files in os.walk(path):
+            for name in dirs + files:
+                with contextlib.suppress(OSError):
+                    newest = max(newest, os.lstat(os.path.join(here, name)).st_mtime)
+    return time.time() - newest
+
+
+def _complete(folder: Path) -> bool:
+    """A folder atomic_snapshot_dir finished writing: snapshot.json is written last, then fsynced."""
+    try:
+        read_info(folder)
+    except SnapshotError:
+        return False
+    return all((folder / f"{t}.parquet").exists() for t in TABLE_ORDER)
+
+
+def recover_root(root: Path) -> list[str]:
+    """Finish or undo what an interrupted atomic_snapshot_dir left in a data root; what it did, in words.
+
+    - `.<date>.old-*/<date>` with no `<date>/` (killed between the two renames of a --replace): the
+      newest complete `.<date>.tmp-*` is put in place (the swap finished), else the old snapshot is
+      moved back (the swap undone). Either way the date has a snapshot again.
+    - `.<date>.old-*` beside a `<date>/` (killed before the old copy was dropped): removed once stale.
+    - `.<date>.tmp-*` folders untouched for a day: removed; a younger one may be a live import.
+    A root that cannot be written (a read-only mount) is left as it is.
+    """
+    root = Path(root)
+    done: list[str] = []
+    try:
+        entries = sorted(root.iterdir())
+    except OSError:
+        return done
+    olds = [p for p in entries if _OLD_FOLDER.match(p.name) and p.is_dir()]
+    tmps = [p for p in entries if _TMP_FOLDER.match(p.name) and p.is_dir()]
+    try:
+        for old in olds:
+            date = _OLD_FOLDER.match(old.name).group(1)
+            final, kept = root / date, old / date
+            if kept.is_dir() and not final.exists():
+                ready = [t for t in tmps if t.name.startswith(f".{date}.tmp-") and t.exists() and _complete(t)]
+                if ready:
+                    newest = max(ready, key=lambda t: t.stat().st_mtime)
+                    os.rename(newest, final)
+                    done.append(f"{final}: finished an interrupted --replace (the new snapshot put in place)")
+                else:
+                    os.rename(kept, final)
+                    done.append(f"{final}: undid an interrupted --replace (the old snapshot moved back)")
+                _fsync_dir(root)
+                shutil.rmtree(old, ignore_errors=True)
+            elif final.exists() and (kept.is_dir() or _age_seconds(old) > STALE_SECONDS):
+                # the swap ended (the new snapshot is in place) but its old copy was not dropped; an
+                # empty old folder may be a live swap's, about to receive the old snapshot
+                shutil.rmtree(old, ignore_errors=True)
+                done.append(f"{old}: removed the copy an interrupted --replace left")
+        for tmp in tmps:
+            if tmp.exists() and _age_seconds(tmp) > STALE_SECONDS:
+                shutil.rmtree(tmp, ignore_errors=True)
+                done.append(f"{tmp}: removed an import's temporary folder, untouched for a day")
+    except OSError:
+        pass  # not ours to change (read-only): the listing still works
+    return done

@@ -8,6 +8,15 @@ instead of holding every table in memory. The key hashes everything the facts de
 snapshot's files, views.sql, the policy values and as_of it binds, the DuckDB version), so a changed input
 prepares anew. Where no cache folder is writable the facts are built in memory, as before.
 
+A snapshot is checked against the data contract the first time it is opened (`check_contract`); the
+report is kept beside the prepared facts (`<snapshot>-<key>.contract.json`), so a later open costs a
+file read. One that breaks the contract is refused (SnapshotInvalid), never computed from.
+
+Prepared facts heal (docs/decisions.md, "Faults"): a facts file that fails to attach or to read
+(truncated, zero bytes, flipped bytes) is moved aside and prepared again, or the facts are built in
+memory, with one warning; a DuckDB I/O error while preparing (a full disk) is handled as any I/O error:
+the next cache folder, then memory. Temporary files a killed preparation left are removed after a day.
+
 Queries are files under queries/. A line `-- @include NAME.sql` pastes a shared fragment (a list of
 CTEs) in its place, so a definition used by several queries is written once. User values reach SQL
 only as bound `$parameters`; each query receives just the parameters it names.
@@ -16,21 +25,31 @@ only as bound `$parameters`; each query receives just the parameters it names.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
+import sys
 import tempfile
 import threading
+import time
 import warnings
 from functools import lru_cache
 from pathlib import Path
 
 import duckdb
 import polars as pl
+import pyarrow as pa
 
 from dashboard.contract import TABLE_ORDER
 from dashboard.filters import policy_params
 from dashboard.policy import Policy, load_policy
 from dashboard.snapshots import SnapshotError, SnapshotInfo, data_root_of, resolve
+
+# a cache file untouched this long belongs to no live preparation (10M leads prepare in under 2 minutes)
+STALE_SECONDS = 24 * 3600
+# DuckDB's words for a database file it cannot trust (its checksums, its header, a short read)
+_DAMAGED = ("Corrupt database file", "not a valid DuckDB database file", "checksum",
+            "Could not read enough bytes", "Serialization Error", "Deserialization")
 
 QUERIES_DIR = Path(__file__).resolve().parent.parent / "queries"
 _INCLUDE = re.compile(r"^[ \t]*--[ \t]*@include[ \t]+([\w.-]+\.sql)[ \t]*$", re.MULTILINE)
@@ -115,31 +134,68 @@ class Store:
         self._statements: dict[str, duckdb.Statement] = {}
         # The facts depend on the policy (fixed per data root) and the snapshot's as_of: the
         # attribution lookback, and each lead's outcomes under W, H and D (lead_outcomes.sql).
-        view_params = policy_params(policy, snapshot.as_of)
-        facts = prepare_facts(snapshot, view_params) if prepared else None
-        self.facts_path = facts
-        self._con = _connect(":memory:")
-        _register_snapshot(self._con, snapshot)  # raw_<table>: the record tables show the source rows
-        if facts is None:
-            _run_views(self._con, view_params)
-        else:
+        self._view_params = policy_params(policy, snapshot.as_of)
+        self._healed = False
+        facts = prepare_facts(snapshot, self._view_params) if prepared else None
+        try:
+            self._con = self._connect_facts(facts)
+        except duckdb.Error as exc:
+            if facts is None or not is_damaged(exc):
+                raise
+            self._con = self._connect_facts(self._heal_facts(facts, exc))
+        self.facts_path = self._facts
+
+    def _connect_facts(self, facts: Path | None) -> duckdb.DuckDBPyConnection:
+        """A connection with the snapshot's raw tables and its facts (attached, or built in memory)."""
+        self._facts = facts
+        con = _connect(":memory:")
+        try:
+            _register_snapshot(con, self.snapshot)  # raw_<table>: the record tables show the source rows
+            if facts is None:
+                _run_views(con, self._view_params)
+                return con
             # the facts file attached read-only, each of its tables seen under its own name (a view,
             # so every cursor sees it: a search_path setting would hold for this connection only)
-            self._con.execute("SET memory_limit = $limit", {"limit": QUERY_MEMORY_LIMIT})
+            con.execute("SET memory_limit = $limit", {"limit": QUERY_MEMORY_LIMIT})
             # what exceeds it spills beside the facts, not into `.tmp/` under whatever folder the user
             # started the command in (DuckDB's default for an in-memory database)
-            self._con.execute("SET temp_directory = $folder", {"folder": str(facts.parent / "spill")})
-            self._con.execute("ATTACH $path AS facts (READ_ONLY)", {"path": str(facts)})
-            kept = self._con.execute(
+            con.execute("SET temp_directory = $folder", {"folder": str(facts.parent / "spill")})
+            con.execute("ATTACH $path AS facts (READ_ONLY)", {"path": str(facts)})
+            kept = con.execute(
                 "select table_name from duckdb_tables() where database_name = 'facts' order by table_name"
             ).fetchall()
             for (table,) in kept:
-                self._con.table(f'facts.main."{table}"').create_view(table)
+                con.table(f'facts.main."{table}"').create_view(table)
+            return con
+        except BaseException:
+            con.close()
+            raise
+
+    def _heal_facts(self, facts: Path, exc: BaseException) -> Path | None:
+        """A damaged facts file: moved aside and prepared again (or the facts built in memory where it
+        cannot be), with one warning. Returns the facts to use."""
+        moved = set_aside(facts)
+        self._healed = True
+        again = prepare_facts(self.snapshot, self._view_params)
+        if again is not None:
+            try:  # the new file must attach, or this snapshot is built in memory
+                _connect_facts_check(again)
+            except duckdb.Error:
+                set_aside(again)
+                again = None
+        where = f"prepared again as {again.name}" if again else "built in memory for this run"
+        warn_once(f"the prepared facts {facts} could not be read ({_first_line(exc)}); moved aside to "
+                  f"{moved.name if moved else '(could not be moved)'} and {where}")
+        return again
 
     @classmethod
     def open(cls, data: Path | str, snapshot: str | None = None) -> Store:
+        """The snapshot `data` and `snapshot` name, checked against the data contract first (the check
+        runs once per snapshot; SnapshotInvalid when it breaks the contract)."""
         info = resolve(Path(data), snapshot)
-        return cls(info, load_policy(data_root_of(info.path)))
+        policy = load_policy(data_root_of(info.path))
+        require_valid(info)
+        return cls(info, policy)
 
     def run(self, name: str, params: dict[str, object] | None = None) -> pl.DataFrame:
         """Run queries/<name>.sql with the parameters it names taken from `params`."""
@@ -150,16 +206,51 @@ class Store:
         if missing:
             raise KeyError(f"queries/{name}.sql needs parameters {', '.join(sorted(missing))}")
         bound = {k: params[k] for k in wanted}
+        for attempt in (1, 2):
+            with self._lock:
+                con = self._con
+                statement = self._statements.get(name)
+                if statement is None:
+                    [statement] = con.extract_statements(sql)
+                    self._statements[name] = statement
+                cursor = con.cursor()
+            try:
+                return pl.from_arrow(cursor.execute(statement, bound).to_arrow_table())
+            except duckdb.Error as exc:
+                # a facts file damaged after it was attached (a block that fails its checksum): heal
+                # once, then ask again; any other error is the query's own
+                if attempt == 2 or self._facts is None or not is_damaged(exc):
+                    raise
+                self._reconnect_after(con, exc)
+            finally:
+                cursor.close()
+        raise AssertionError("unreachable")
+
+    def stream(self, name: str, params: dict[str, object] | None = None,
+               batch_rows: int = 64 * 1024) -> pa.RecordBatchReader:
+        """queries/<name>.sql's rows as Arrow batches, read as they are consumed (a record download
+        never holds the whole result). The reader owns its cursor; read it to the end or close it."""
+        params = params or {}
+        bound = {k: params[k] for k in query_parameters(name) if k in params}
+        missing = query_parameters(name) - bound.keys()
+        if missing:
+            raise KeyError(f"queries/{name}.sql needs parameters {', '.join(sorted(missing))}")
         with self._lock:
-            statement = self._statements.get(name)
-            if statement is None:
-                [statement] = self._con.extract_statements(sql)
-                self._statements[name] = statement
             cursor = self._con.cursor()
         try:
-            return pl.from_arrow(cursor.execute(statement, bound).to_arrow_table())
-        finally:
+            return cursor.execute(query_text(name), bound).to_arrow_reader(batch_rows)
+        except BaseException:
             cursor.close()
+            raise
+
+    def _reconnect_after(self, broken: duckdb.DuckDBPyConnection, exc: BaseException) -> None:
+        with self._lock:
+            if self._con is not broken:
+                return  # another thread healed it already
+            facts = self._heal_facts(self._facts, exc)
+            self._con = self._connect_facts(facts)
+            self.facts_path = facts
+        broken.close()
 
     def close(self) -> None:
         self._con.close()
@@ -230,6 +321,7 @@ def prepare_facts(snapshot: SnapshotInfo, view_params: dict[str, object]) -> Pat
         final = folder / f"{snapshot.name}-{key}.duckdb"
         if final.is_file():
             return final
+        clean_orphans(folder)
         try:
             folder.mkdir(parents=True, exist_ok=True)
             handle, temp_name = tempfile.mkstemp(prefix=f".{snapshot.name}-", suffix=".tmp", dir=folder)
@@ -247,8 +339,14 @@ def prepare_facts(snapshot: SnapshotInfo, view_params: dict[str, object]) -> Pat
             finally:
                 con.close()
             os.replace(temp, final)
-        except OSError:
+        except (OSError, duckdb.Error) as exc:
+            # no room or no permission here (a full disk reaches us as a DuckDB IOException, or as a
+            # failed commit naming the file): the next folder, else the facts are built in memory, with
+            # one warning saying why. Any other DuckDB error is a bug, raised.
             _remove(temp, Path(f"{temp}.wal"))
+            if not isinstance(exc, OSError) and not is_io_error(exc):
+                raise
+            warn_once(f"could not prepare the facts in {folder} ({_first_line(exc)}); trying elsewhere")
             continue
         except BaseException:
             _remove(temp, Path(f"{temp}.wal"))
@@ -266,3 +364,161 @@ def _remove(*paths: Path) -> None:
             path.unlink()
         except OSError:
             pass
+
+
+# -- faults: damaged facts, orphans, one warning --------------------------------------------------------
+
+_WARNED: set[str] = set()
+
+
+def warn_once(text: str) -> None:
+    """A warning on stderr, once per process (the dashboard's server log, the CLI's terminal)."""
+    if text in _WARNED:
+        return
+    _WARNED.add(text)
+    print(f"funnel: warning: {text}", file=sys.stderr)
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
+def is_damaged(exc: BaseException) -> bool:
+    """Whether a DuckDB error says a database file is unreadable (not that a query is wrong)."""
+    return isinstance(exc, duckdb.IOException) or any(word in str(exc) for word in _DAMAGED)
+
+
+# DuckDB's words for a write the file system refused (its errors carry no errno)
+_IO_WORDS = ("Could not write file", "No space left on device", "File too large", "Disk quota exceeded",
+             "Read-only file system", "Permission denied", "Could not create", "Could not open file")
+
+
+def is_io_error(exc: BaseException) -> bool:
+    """Whether a DuckDB error is the file system's (a full disk, no permission), not the query's."""
+    return isinstance(exc, duckdb.IOException) or any(word in str(exc) for word in _IO_WORDS)
+
+
+def _connect_facts_check(path: Path) -> None:
+    """Attach a facts file read-only and read every table's row count and first block."""
+    con = _connect(":memory:")
+    try:
+        con.execute("ATTACH $path AS facts (READ_ONLY)", {"path": str(path)})
+        for (table,) in con.execute(
+                "select table_name from duckdb_tables() where database_name = 'facts'").fetchall():
+            con.table(f'facts.main."{table}"').limit(1).fetchall()
+    finally:
+        con.close()
+
+
+def set_aside(path: Path) -> Path | None:
+    """Move a damaged cache file (and its .wal) out of the way, for a person to look at; removed by
+    clean_orphans after a day. None when it could not be moved (then it is deleted, if possible)."""
+    aside = path.with_name(f".{path.name}.damaged-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}")
+    try:
+        os.replace(path, aside)
+    except OSError:
+        _remove(path)
+        aside = None
+    _remove(Path(f"{path}.wal"))
+    return aside
+
+
+def clean_orphans(folder: Path) -> list[Path]:
+    """Remove what killed preparations left in a cache folder: temporary files (`.<snapshot>-*.tmp`
+    and their .wal) and damaged files set aside, once untouched for a day (a younger one may be a live
+    preparation's); a .wal beside no database at once (DuckDB leaves none after a clean close)."""
+    removed: list[Path] = []
+    try:
+        entries = list(folder.iterdir())
+    except OSError:
+        return removed
+    now = time.time()
+    for path in entries:
+        name = path.name
+        try:
+            age = now - path.lstat().st_mtime
+        except OSError:
+            continue
+        temporary = name.startswith(".") and (name.endswith(".tmp") or name.endswith(".tmp.wal")
+                                              or ".damaged-" in name)
+        orphan_wal = (name.endswith(".duckdb.wal") and not name.startswith(".")
+                      and not path.with_name(name[:-4]).exists() and age > 60)
+        if (temporary and age > STALE_SECONDS) or orphan_wal:
+            _remove(path)
+            removed.append(path)
+    return removed
+
+
+# -- the contract, checked on open ----------------------------------------------------------------------
+
+class SnapshotInvalid(SnapshotError):
+    """A snapshot that breaks the data contract: nothing is computed from it. `report` holds the
+    findings (dashboard.validate.Report)."""
+
+    def __init__(self, snapshot: SnapshotInfo, report):
+        self.snapshot = snapshot
+        self.report = report
+        rules = "; ".join(f"{f.file} · {f.column + ' · ' if f.column else ''}{f.rule}: {f.message}"
+                          for f in report.errors[:3])
+        more = f" (and {len(report.errors) - 3} more)" if len(report.errors) > 3 else ""
+        super().__init__(
+            f"snapshot {snapshot.name} ({snapshot.path}) breaks the data contract, so no number is computed "
+            f"from it: {rules}{more}. Run `funnel validate {snapshot.path}` for the full report.")
+
+
+def _contract_key(snapshot: SnapshotInfo) -> str:
+    """A digest of what a contract check depends on: the checks' code and the snapshot's files."""
+    import dashboard.contract
+    import dashboard.validate
+
+    digest = hashlib.sha256()
+    for module in (dashboard.contract, dashboard.validate):
+        digest.update(Path(module.__file__).read_bytes())
+    for file in sorted(snapshot.path.rglob("*")):
+        if file.is_file():
+            stat = file.stat()
+            digest.update(f"{file.relative_to(snapshot.path)}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+    return digest.hexdigest()[:16]
+
+
+def check_contract(snapshot: SnapshotInfo):
+    """The snapshot's contract report (dashboard.validate.Report): read from its cache file when the
+    snapshot was checked before, else checked now and kept (where a cache folder is writable)."""
+    from dashboard.validate import Report, validate_snapshot
+
+    key = _contract_key(snapshot)
+    for folder in cache_folders(snapshot):
+        kept = folder / f"{snapshot.name}-{key}.contract.json"
+        try:
+            return Report.from_dict(json.loads(kept.read_text(encoding="utf-8")))
+        except FileNotFoundError:
+            continue
+        except (OSError, ValueError, KeyError, TypeError):
+            _remove(kept)  # damaged: checked again below
+    report = validate_snapshot(snapshot.path)
+    text = json.dumps(report.to_dict(), default=str)
+    for folder in cache_folders(snapshot):
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            handle, temp = tempfile.mkstemp(prefix=f".{snapshot.name}-", suffix=".tmp", dir=folder)
+        except OSError:
+            continue  # not writable here: try the next folder
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as f:
+                f.write(text)
+            os.replace(temp, folder / f"{snapshot.name}-{key}.contract.json")
+        except OSError:
+            _remove(Path(temp))
+            continue
+        for stale in folder.glob(f"{snapshot.name}-*.contract.json"):
+            if stale.name != f"{snapshot.name}-{key}.contract.json":
+                _remove(stale)
+        break
+    return report
+
+
+def require_valid(snapshot: SnapshotInfo) -> None:
+    """SnapshotInvalid unless the snapshot meets the data contract (warnings are allowed)."""
+    report = check_contract(snapshot)
+    if not report.ok:
+        raise SnapshotInvalid(snapshot, report)

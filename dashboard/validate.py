@@ -101,6 +101,16 @@ class Report:
         state = "ok" if self.ok else "INVALID"
         return f"{state}: {_plural(len(self.errors), 'error')}, {_plural(len(self.warnings), 'warning')}"
 
+    @classmethod
+    def from_dict(cls, data: dict) -> Report:
+        """The report to_dict() wrote (the store keeps each snapshot's report beside its facts)."""
+        def finding(d: dict) -> Finding:
+            return Finding(d["table"], d["file"], d["column"], d["rule"], int(d["count"]),
+                           tuple(d["examples"]), d["message"])
+
+        return cls([finding(d) for d in data["errors"]], [finding(d) for d in data["warnings"]],
+                   list(data["notes"]))
+
     def to_dict(self) -> dict:
         return {
             "ok": self.ok,
@@ -155,6 +165,13 @@ def compatible(kind: str, t: pa.DataType) -> bool:
     if kind == "boolean":
         return pa.types.is_boolean(t)
     raise ValueError(kind)
+
+
+def _nested_or_binary(t: pa.DataType) -> bool:
+    if pa.types.is_dictionary(t):
+        t = t.value_type
+    return (pa.types.is_nested(t) or pa.types.is_binary(t) or pa.types.is_large_binary(t)
+            or pa.types.is_fixed_size_binary(t) or pa.types.is_binary_view(t))
 
 
 def _normalise(column: pa.ChunkedArray, kind: str) -> pa.ChunkedArray:
@@ -336,6 +353,12 @@ class _Context:
                                       message=f"column {c.name} ({t}) cannot be read as {c.type} ({exc})")
                     continue
                 usable.add(c.name)
+            for f in data.schema:
+                # nested or binary values have no text form: a CSV download of the records would fail
+                if _nested_or_binary(f.type):
+                    self.report.error(name, self.file(name), f.name, "nested", data.num_rows,
+                                      message=f"column {f.name} is stored as {f.type}: lists, structs, maps "
+                                              "and binary data are not allowed (flatten it, or drop it)")
             pos = self.lines.get(name)
             if pos is None:
                 pos = np.arange(1, data.num_rows + 1, dtype=np.int64)
@@ -607,6 +630,9 @@ def snapshot_folders(path: Path) -> list[Path]:
         raise UsageError(f"{path}: not a folder (give a snapshot folder or a data root)")
     if is_snapshot_folder(path):
         return [path]
+    from dashboard.snapshots import recover_root
+
+    recover_root(path)  # an interrupted --replace is finished or undone first, so its snapshot is checked
     found = sorted(p for p in path.iterdir() if p.is_dir() and SNAPSHOT_NAME.match(p.name))
     if not found:
         if any((path / f"{t}.parquet").exists() for t in TABLE_ORDER):

@@ -6,11 +6,15 @@ app_state's cached queries, labels and definitions from the metric registry, wor
 
 from __future__ import annotations
 
+import functools
+import re
+
 import streamlit as st
 
 from dashboard import charts, findings
 from dashboard.app_state import View
 from dashboard.metrics import BY_KEY, format_value
+from dashboard.safe_output import PREVIEW_ROWS, WRITERS, as_text
 
 SIDE_TITLES = {"marketing": "Marketing", "sales": "Sales", "joint": "Joint"}
 
@@ -18,7 +22,7 @@ SIDE_TITLES = {"marketing": "Marketing", "sales": "Sales", "joint": "Joint"}
 def header(view: View, title: str, question: str) -> None:
     st.title(title)
     st.caption(f"{question}  \n**{view.period.label()}** vs {view.previous.label()} · "
-               f"{view.filters.describe()} · snapshot {view.snapshot}, data as of {view.as_of_text()}")
+               f"{as_text(view.filters.describe())} · snapshot {view.snapshot}, data as of {view.as_of_text()}")
 
 
 def wrap(text: str, width: int = 52) -> str:
@@ -74,17 +78,38 @@ def clicked(event, field: str = "customdata"):
 
 
 def records_table(view: View, name: str, title: str, file_stem: str, **extra) -> None:
-    """The records behind a number, with a CSV download of exactly what the table shows."""
-    frame = view.records(name, **extra)
-    st.subheader(title)
-    if frame.is_empty():
+    """The records behind a number: at most PREVIEW_ROWS on screen (the total stated), and downloads
+    of every one of them (CSV and Parquet), streamed from the query when clicked."""
+    frame, total = view.records_preview(name, PREVIEW_ROWS, **extra)
+    st.subheader(as_text(title))
+    if total == 0:
         st.info("No records behind this number for the current filters.")
         return
-    st.caption(f"{frame.height:,} records · the raw columns of the snapshot's {name}")
+    record_preview(frame, total, name)
+    record_downloads(view, name, total, file_stem, extra)
+
+
+def record_preview(frame, total: int, name: str) -> None:
+    """The table on screen: values as plain text (st.dataframe renders no Markdown or HTML)."""
+    shown = "" if total <= frame.height else f" · the first {frame.height:,} shown; the download holds all {total:,}"
+    st.caption(f"{total:,} records{shown} · the raw columns of the snapshot's {name}")
     st.dataframe(frame, width="stretch", hide_index=True, height=min(420, 38 + 35 * frame.height))
-    st.download_button(f"Download {frame.height:,} records (CSV)", frame.write_csv().encode("utf-8"),
-                       file_name=f"{file_stem}_{view.period.start}_{view.period.end}.csv", mime="text/csv",
-                       key=f"download_{file_stem}")
+
+
+def record_downloads(view: View, name: str, total: int, file_stem: str, extra: dict) -> None:
+    """CSV and Parquet buttons; each file is written from the query's batches only when clicked."""
+    stem = f"{safe_file_stem(file_stem)}_{view.period.start}_{view.period.end}"
+    for column, fmt, label in zip(st.columns([1, 1, 3]), ("csv", "parquet"), ("CSV", "Parquet")):
+        with column:
+            st.download_button(f"Download {total:,} records ({label})",
+                               functools.partial(view.records_file, name, fmt, **extra),
+                               file_name=f"{stem}.{fmt}", mime=WRITERS[fmt][1], key=f"download_{file_stem}_{fmt}",
+                               on_click="ignore")
+
+
+def safe_file_stem(text: str) -> str:
+    """A download's file name made of the safe characters of `text` (an owner id may hold anything)."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("._")[:80] or "records"
 
 
 def warn_small(count, what: str = "cohort") -> None:

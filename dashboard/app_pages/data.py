@@ -19,6 +19,13 @@ st.caption(f"Data root: {view.data}. Numbers are computed with the policy in its
            f"(window {view.policy.window_days:g} days, response SLA {view.policy.first_response_hours:g} h, "
            f"decision SLA {view.policy.decision_days:g} d, attribution {view.policy.model}).")
 
+bad = app_state.bad_folders(view.data)
+if bad:
+    st.error(f"{len(bad)} folder(s) of the data root cannot be read as a snapshot and are left out; every other "
+             "snapshot works. `funnel validate` on the data root reports them too.", icon=":material/block:")
+    st.dataframe({"Folder": [b["name"] for b in bad], "Problem": [b["problem"] for b in bad]},
+                 hide_index=True, width="stretch")
+
 st.subheader(f"Validation of snapshot {view.snapshot}")
 report = app_state.validation(str(view.info.path))
 errors, warnings = report["dict"]["errors"], report["dict"]["warnings"]

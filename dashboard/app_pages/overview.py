@@ -24,8 +24,8 @@ view.prefetch(lambda f: f.kpi_table(list(view.standard_periods()), view.filters)
 _ui.header(view, "Overview", "Are marketing and sales on track together this period?")
 row, prev = view.row(), view.row(view.previous)
 
-st.subheader(findings.change_finding("mql_to_sql_rate", row["mql_to_sql_rate"], prev["mql_to_sql_rate"],
-                                     view.scope))
+st.subheader(_ui.as_text(findings.change_finding("mql_to_sql_rate", row["mql_to_sql_rate"], prev["mql_to_sql_rate"],
+                                                view.scope)))
 left, right = st.columns(2, gap="large")
 for column, side, keys in ((left, "marketing", MARKETING), (right, "sales", SALES)):
     with column:

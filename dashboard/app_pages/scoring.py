@@ -23,7 +23,7 @@ with right:
     cutoff = st.slider("MQL threshold: what if only leads scoring at least this became MQLs?", 0, 100, 50, step=5,
                        key="threshold", bind="query-params")
     what_if = view.threshold(cutoff)
-    st.markdown(f"#### {findings.threshold_finding(cutoff, what_if, view.scope)}")
+    st.markdown(f"#### {_ui.as_text(findings.threshold_finding(cutoff, what_if, view.scope))}")
     for column, (label, value, unit, help_text) in zip(st.columns(3), (
             ("MQL volume at this threshold", what_if["leads_above"], "count",
              "Scored leads at or above the threshold."),

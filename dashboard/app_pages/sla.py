@@ -22,11 +22,11 @@ monthly = view.monthly()
 left, right = st.columns(2, gap="large")
 with left:
     _ui.side_heading("marketing", "Marketing: enough MQLs, good enough to accept")
-    st.markdown(f"**{findings.target_finding(row['mqls'], row['mql_target'], 'MQLs', view.scope)}**")
+    st.markdown(f"**{_ui.as_text(findings.target_finding(row['mqls'], row['mql_target'], 'MQLs', view.scope))}**")
     for column, key in zip(st.columns(3), ("mqls", "mql_target_attainment", "acceptance_rate")):
         with column:
             _ui.metric(view, key, row, prev)
-    st.markdown(f"**{findings.floor_finding(row['acceptance_rate'], p.min_acceptance_rate, view.scope)}**")
+    st.markdown(f"**{_ui.as_text(findings.floor_finding(row['acceptance_rate'], p.min_acceptance_rate, view.scope))}**")
     title = _ui.wrap(findings.trend_finding(monthly.to_dicts(), "mqls", view.scope))
     _ui.plot(charts.trend_chart(monthly, "mqls", title, target_key="mql_target", values=False,
                                 currency=view.currency), key="mql_trend")
@@ -37,7 +37,7 @@ with right:
     _ui.side_heading("sales", "Sales: every MQL answered and decided in time")
     finding = findings.sla_finding(row["sla_response_rate"], p.first_response_hours, row["sla_decision_rate"],
                                    p.decision_days, view.scope)
-    st.markdown(f"**{finding}**")
+    st.markdown(f"**{_ui.as_text(finding)}**")
     cells = st.columns(2)
     for i, key in enumerate(("sla_response_rate", "sla_decision_rate", "median_response_hours", "untouched_mqls")):
         with cells[i % 2]:
@@ -55,7 +55,7 @@ st.caption("Both sides month by month: sales' response and decision rates, marke
 st.subheader("Who is not following up")
 owners = view.kpis(group_by="owner")
 owners = owners.filter(owners["mqls"] > 0).sort(["untouched_mqls", "mqls"], descending=True)
-st.markdown(f"**{findings.untouched_finding(owners.to_dicts(), view.scope)}**")
+st.markdown(f"**{_ui.as_text(findings.untouched_finding(owners.to_dicts(), view.scope))}**")
 table, chart = st.columns([3, 2], gap="large")
 table.dataframe({"Owner": owners["group_key"].to_list(),
                  **{BY_KEY[k].label if k in BY_KEY else "MQLs due for response":
