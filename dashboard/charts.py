@@ -15,7 +15,7 @@ import plotly.graph_objects as go
 import polars as pl
 
 from dashboard.metrics import BY_KEY, format_value
-from dashboard.periods import Period
+from dashboard.periods import Period, month_end
 
 # One colour per side of the meeting, on every page and slide (colour-blind safe pair: blue / orange).
 MARKETING_COLOR = "#1F6FB4"
@@ -467,3 +467,61 @@ def plan_chart(plan: Mapping, title: str | None = None) -> go.Figure:
         yaxis=dict(autorange="reversed", showgrid=False, tickfont=dict(size=18)),
         xaxis=dict(visible=False, range=[0, top * 1.02 if top else 1]),
     ), title, height=400)
+
+
+# -- chart notes on a monthly trend ----------------------------------------------------------------------
+NOTE_COLOR = "#B7410E"
+NOTES_TRACE = "chart-notes"  # the meta of the notes' trace: export.py leaves it out of native charts
+NOTE_HOVER_WIDTH = 60
+NOTE_HOVER_CHARS = 600
+
+
+def note_axis_span(fig: go.Figure) -> tuple[dt.date, dt.date] | None:
+    """The days a monthly chart's x axis covers: the first month's first day to the last month's last."""
+    months = [x for t in fig.data for x in (t.x or ()) if isinstance(x, dt.date) and t.meta != NOTES_TRACE]
+    if not months:
+        return None
+    last = max(months)
+    return min(months), month_end(last)
+
+
+def note_hover(note) -> str:
+    """A note as hover text: escaped (a note is plain text; '<b>' shows as typed), wrapped, cut when long."""
+    import html
+    import textwrap
+
+    text = note.text if len(note.text) <= NOTE_HOVER_CHARS else note.text[:NOTE_HOVER_CHARS] + " …"
+    lines = [line for para in text.splitlines() for line in (textwrap.wrap(para, NOTE_HOVER_WIDTH) or [""])]
+    scope = note.scope_text() if hasattr(note, "scope_text") else ""
+    head = f"{note.date:%d %b %Y}" + (f" · {scope}" if scope and scope != "all records" else "")
+    by = getattr(note, "created_by", None)
+    return "<br>".join(html.escape(s) for s in [head, *lines, *([f"— {by}"] if by else [])])
+
+
+def with_notes(fig: go.Figure, notes) -> go.Figure:
+    """Chart notes (objects with .date and .text, e.g. meetings.Note) drawn on a monthly chart: a dotted
+    line and a marker at the top of the plot on each date the x axis covers, the notes as hover text.
+
+    Notes outside the axis are left out. The figure is changed in place and returned.
+    """
+    span = note_axis_span(fig)
+    if span is None:
+        return fig
+    by_day: dict[dt.date, list] = {}
+    for note in notes:
+        if span[0] <= note.date <= span[1]:
+            by_day.setdefault(note.date, []).append(note)
+    if not by_day:
+        return fig
+    days = sorted(by_day)
+    fig.add_trace(go.Scatter(
+        x=days, y=[1.0] * len(days), yaxis="y2", mode="markers", name="Chart notes", meta=NOTES_TRACE,
+        marker=dict(symbol="triangle-down", size=16, color=NOTE_COLOR), cliponaxis=False,
+        hovertext=["<br><br>".join(note_hover(n) for n in by_day[d]) for d in days], hoverinfo="text",
+        hoverlabel=dict(bgcolor="white", bordercolor=NOTE_COLOR, font=dict(size=14, color="#1F2933"), align="left"),
+    ))
+    fig.update_layout(yaxis2=dict(overlaying="y", range=[0, 1.02], visible=False, fixedrange=True))
+    for day in days:
+        fig.add_shape(type="line", xref="x", x0=day, x1=day, yref="paper", y0=0, y1=1,
+                      line=dict(color=NOTE_COLOR, width=1.5, dash="dot"), layer="below")
+    return fig

@@ -25,6 +25,7 @@ import os
 import re
 import sqlite3
 import sys
+import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
@@ -201,15 +202,22 @@ class MeetingStore:
     """The meeting record of one data root. Thread- and process-safe: every call opens its own connection."""
 
     def __init__(self, data: str | Path, *, read_only: bool = False):
+        if "://" in str(data):
+            raise MeetingError(f"{data}: a data root read through Spark has no meeting record; notes, decisions "
+                               "and actions are kept beside local snapshot folders")
         self.root = data_root_of(data)
         self.path = self.root / DB_NAME
         self.read_only_reason = "opened read-only" if read_only else _writable_reason(self.root, self.path)
-        if self.read_only_reason is None:
-            self._migrate()
+        self._migrated = False
+        self._lock = threading.Lock()
 
     @classmethod
     def open(cls, data: str | Path, *, read_only: bool = False) -> MeetingStore:
         return cls(data, read_only=read_only)
+
+    @property
+    def exists(self) -> bool:
+        return self.path.is_file()
 
     @property
     def writable(self) -> bool:
@@ -221,7 +229,10 @@ class MeetingStore:
         """A connection for one call; None when reading a record that doesn't exist (nothing recorded yet)."""
         if write and not self.writable:
             raise MeetingError(f"the meeting record can't be written: {self.read_only_reason}")
-        if not self.writable:
+        # the file is created on the first write, never by looking: opening a page writes nothing
+        if self.writable and (write or self.path.is_file()):
+            self._ensure_schema()
+        if not self.writable or not self.path.is_file():
             if not self.path.is_file():
                 yield None
                 return
@@ -250,6 +261,12 @@ class MeetingStore:
                                f"({exc})") from None
         finally:
             con.close()
+
+    def _ensure_schema(self) -> None:
+        with self._lock:
+            if not self._migrated:
+                self._migrate()
+                self._migrated = True
 
     def _migrate(self) -> None:
         try:
