@@ -3,7 +3,7 @@
 import streamlit as st
 
 from dashboard import app_state, charts, findings
-from dashboard.app_pages import _ui
+from dashboard.app_pages import _meeting, _ui
 from dashboard.metrics import BY_KEY, format_value
 
 OWNER_COLUMNS = ("mqls", "due_for_response", "untouched_mqls", "sla_response_rate", "median_response_hours",
@@ -28,7 +28,8 @@ with left:
             _ui.metric(view, key, row, prev)
     st.markdown(f"**{findings.floor_finding(row['acceptance_rate'], p.min_acceptance_rate, view.scope)}**")
     title = _ui.wrap(findings.trend_finding(monthly.to_dicts(), "mqls", view.scope))
-    _ui.plot(charts.trend_chart(monthly, "mqls", title, target_key="mql_target", values=False), key="mql_trend")
+    _ui.plot(_meeting.noted(view, charts.trend_chart(monthly, "mqls", title, target_key="mql_target", values=False)),
+             key="mql_trend")
     _ui.plot(charts.target_bars_chart(view.kpis(group_by="segment"), "mqls", "mql_target", "MQLs vs target by segment"),
              key="mql_segments")
 with right:
@@ -45,10 +46,13 @@ with right:
                                      f"Why sales rejected {format_value(row['rejected_mqls'], 'count')} MQLs",
                                      color=charts.SALES_COLOR), key="reasons")
 
-_ui.plot(charts.sla_chart(monthly, findings.trend_finding(monthly.to_dicts(), "sla_response_rate", view.scope),
-                          p.min_acceptance_rate, p.first_response_hours, p.decision_days), key="sla_trend")
+_ui.plot(_meeting.noted(view, charts.sla_chart(monthly, findings.trend_finding(monthly.to_dicts(), "sla_response_rate",
+                                                                               view.scope),
+                                               p.min_acceptance_rate, p.first_response_hours, p.decision_days)),
+         key="sla_trend")
 st.caption("Both sides month by month: sales' response and decision rates, marketing's acceptance rate against "
            "the floor both teams agreed.")
+_meeting.note_form(view, "sla")
 
 st.subheader("Who is not following up")
 owners = view.kpis(group_by="owner")
