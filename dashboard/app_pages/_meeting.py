@@ -182,7 +182,7 @@ def agreed(view: View) -> None:
     if not store.writable:
         st.info(_read_only_text(store, reason, "Recording decisions and actions"))
         return
-    with st.expander("Record a decision or an action", icon=":material/edit_note:", expanded=not record.today):
+    with st.expander("Record a decision or an action", icon=":material/edit_note:"):
         with st.form("record_form", clear_on_submit=True, border=False):
             kind = st.radio("Kind", KINDS, index=1, horizontal=True, key="record_kind")
             text = st.text_area("What was agreed", max_chars=MAX_TEXT, key="record_text",
