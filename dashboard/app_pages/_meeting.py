@@ -85,9 +85,10 @@ def note_form(view: View, page: str) -> None:
                                 key=f"note_date_{page}", format="YYYY-MM-DD",
                                 help=f"Between {first:%d %b %Y} and {last:%d %b %Y}: the days the snapshots' "
                                      "monthly charts cover.")
-            text = st.text_area("Note", max_chars=MAX_TEXT, key=f"note_text_{page}",
+            text = st.text_area("Note", key=f"note_text_{page}",
                                 placeholder="e.g. Routing change: MQLs go to the SDR queue first",
-                                help="Plain text: shown exactly as typed, as hover text on the charts' ▼ marker.")
+                                help=f"Plain text, at most {MAX_TEXT:,} characters: shown exactly as typed, as the "
+                                     "hover text of the ▼ marker on the charts.")
             only_here = st.checkbox(f"Only for this view's filters ({view.filters.describe()})", value=scoped,
                                     disabled=not scoped, key=f"note_scope_{page}",
                                     help="Scoped notes show only on views with these filters; others on every view.")
@@ -185,8 +186,8 @@ def agreed(view: View) -> None:
     with st.expander("Record a decision or an action", icon=":material/edit_note:"):
         with st.form("record_form", clear_on_submit=True, border=False):
             kind = st.radio("Kind", KINDS, index=1, horizontal=True, key="record_kind")
-            text = st.text_area("What was agreed", max_chars=MAX_TEXT, key="record_text",
-                                placeholder="e.g. Sales answers MQLs within 8 hours from March")
+            text = st.text_area("What was agreed", key="record_text",
+                                help=f"Plain text, at most {MAX_TEXT:,} characters.", placeholder="e.g. Sales answers MQLs within 8 hours from March")
             left, right = st.columns(2)
             owner = left.text_input("Owner", max_chars=MAX_OWNER, key="record_owner",
                                     help="Who does it (needed for an action).")
