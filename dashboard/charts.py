@@ -170,12 +170,13 @@ def funnel_chart(row: Mapping, title: str | None = None) -> go.Figure:
 
 # -- a metric month by month -------------------------------------------------------------------------
 def trend_chart(frame: pl.DataFrame, metric_key: str, title: str | None = None,
-                target_key: str | None = None, values: bool = True) -> go.Figure:
+                target_key: str | None = None, values: bool = True, notes=()) -> go.Figure:
     """kpi_table over monthly periods: mature cohorts solid, immature ones dashed and grey.
 
     A cohort metric's immature months are never drawn as if they were comparable: they continue the line
     from the last mature month as a separate, dashed, grey series labelled "still maturing". `target_key`
-    adds a target line (e.g. mqls with mql_target); `values` writes each month's value on its point.
+    adds a target line (e.g. mqls with mql_target); `values` writes each month's value on its point;
+    `notes` (chart notes, see note_layers) are drawn on the months they fall in.
     """
     rows = _rows(frame)
     m = BY_KEY[metric_key]
@@ -208,11 +209,11 @@ def trend_chart(frame: pl.DataFrame, metric_key: str, title: str | None = None,
         traces.append(dict(type="scatter", x=x, y=[_num(r.get(target_key)) for r in rows], mode="lines",
                            name=BY_KEY[target_key].label if target_key in BY_KEY else target_key,
                            line=dict(color=TARGET_COLOR, width=2, dash="dot", shape="hv")))
-    return figure(traces, dict(
+    return figure(*note_layers(x, notes, traces, dict(
         # every month when there is room for its label, else every third; never rotated
         xaxis=dict(tickformat="%b %y", dtick="M1" if (values and len(rows) <= 13) else "M3", tickangle=0),
         yaxis=dict(rangemode="tozero", **_tick_format(m.unit)),
-    ), title)
+    )), title)
 
 
 def sourced_chart(row: Mapping, title: str | None = None, currency: str = "USD") -> go.Figure:
@@ -330,7 +331,7 @@ def attribution_compare_chart(frame: pl.DataFrame, title: str | None = None, pol
 
 # -- SLA -----------------------------------------------------------------------------------------------
 def sla_chart(frame: pl.DataFrame, title: str | None = None, min_acceptance_rate: float | None = None,
-              hours: float | None = None, days: float | None = None) -> go.Figure:
+              hours: float | None = None, days: float | None = None, notes=()) -> go.Figure:
     """Monthly kpi_table: sales' response and decision rates next to marketing's acceptance rate and its floor."""
     rows = _rows(frame)
     if not rows:
@@ -355,7 +356,7 @@ def sla_chart(frame: pl.DataFrame, title: str | None = None, min_acceptance_rate
         layout["annotations"] = [dict(text=f"agreed acceptance floor {min_acceptance_rate:.0%}", xref="paper", x=1,
                                       xanchor="right", yref="y", y=min_acceptance_rate, yanchor="top",
                                       showarrow=False, font=dict(size=15, color=TARGET_COLOR))]
-    return figure(traces, layout, title)
+    return figure(*note_layers(x, notes, traces, layout), title)
 
 
 def target_bars_chart(frame: pl.DataFrame, value_key: str, target_key: str, title: str | None = None,
@@ -498,30 +499,31 @@ def note_hover(note) -> str:
     return "<br>".join(html.escape(s) for s in [head, *lines, *([f"— {by}"] if by else [])])
 
 
-def with_notes(fig: go.Figure, notes) -> go.Figure:
-    """Chart notes (objects with .date and .text, e.g. meetings.Note) drawn on a monthly chart: a dotted
-    line and a marker at the top of the plot on each date the x axis covers, the notes as hover text.
+def note_layers(months: list[dt.date], notes, traces: list[dict], layout: dict) -> tuple[list[dict], dict]:
+    """A monthly chart's traces and layout with its chart notes (objects with .date and .text, e.g.
+    meetings.Note): for each day the months cover (first month's first day to last month's last), a dotted
+    line and a ▼ marker at the top of the plot, the day's notes as hover text. Notes outside are left out.
 
-    Notes outside the axis are left out. The figure is changed in place and returned.
+    Added to the dicts before the figure is built, so it is still built in one step (figure()).
     """
-    span = note_axis_span(fig)
-    if span is None:
-        return fig
+    if not months or not notes:
+        return traces, layout
+    first, last = min(months), month_end(max(months))
     by_day: dict[dt.date, list] = {}
     for note in notes:
-        if span[0] <= note.date <= span[1]:
+        if first <= note.date <= last:
             by_day.setdefault(note.date, []).append(note)
     if not by_day:
-        return fig
+        return traces, layout
     days = sorted(by_day)
-    fig.add_trace(go.Scatter(
-        x=days, y=[1.0] * len(days), yaxis="y2", mode="markers", name="Chart notes", meta=NOTES_TRACE,
-        marker=dict(symbol="triangle-down", size=16, color=NOTE_COLOR), cliponaxis=False,
+    marker = dict(
+        type="scatter", x=days, y=[1.0] * len(days), yaxis="y2", mode="markers", name="Chart notes",
+        meta=NOTES_TRACE, marker=dict(symbol="triangle-down", size=16, color=NOTE_COLOR), cliponaxis=False,
         hovertext=["<br><br>".join(note_hover(n) for n in by_day[d]) for d in days], hoverinfo="text",
         hoverlabel=dict(bgcolor="white", bordercolor=NOTE_COLOR, font=dict(size=14, color="#1F2933"), align="left"),
-    ))
-    fig.update_layout(yaxis2=dict(overlaying="y", range=[0, 1.02], visible=False, fixedrange=True))
-    for day in days:
-        fig.add_shape(type="line", xref="x", x0=day, x1=day, yref="paper", y0=0, y1=1,
-                      line=dict(color=NOTE_COLOR, width=1.5, dash="dot"), layer="below")
-    return fig
+    )
+    lines = [dict(type="line", xref="x", x0=day, x1=day, yref="paper", y0=0, y1=1,
+                  line=dict(color=NOTE_COLOR, width=1.5, dash="dot"), layer="below") for day in days]
+    return [*traces, marker], {**layout, "yaxis2": dict(overlaying="y", range=[0, 1.02], visible=False,
+                                                        fixedrange=True),
+                               "shapes": [*layout.get("shapes", []), *lines]}

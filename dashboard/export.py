@@ -956,7 +956,7 @@ def slide_trend(deck: _Deck, data: DeckData) -> None:
     else:
         title = f"{m.label} by month: fewer than two mature cohorts in the last {len(rows)} months"
     slide, area = deck.content(title)
-    fig = charts.with_notes(charts.trend_chart(data.trend, key), data.chart_notes)
+    fig = charts.trend_chart(data.trend, key, notes=data.chart_notes)
     shown = _chart_notes_shown(fig, data)
     area = _note_caption(slide, area, shown)
     _native_chart(slide, area, fig, excel_format(m.unit), name=f"Trend {key}")
@@ -1027,8 +1027,7 @@ def slide_sla(deck: _Deck, data: DeckData) -> None:
     slide, area = deck.content(title)
     area = _caption(slide, area, [caption])
     fig = charts.sla_chart(data.trend, min_acceptance_rate=p.min_acceptance_rate, hours=p.first_response_hours,
-                           days=p.decision_days)
-    fig = charts.with_notes(fig, data.chart_notes)
+                           days=p.decision_days, notes=data.chart_notes)
     shown = _chart_notes_shown(fig, data)
     area = _note_caption(slide, area, shown)
     _native_chart(slide, area, fig, excel_format("rate"), name="SLA both sides")
@@ -1147,7 +1146,7 @@ RECORD_CHARS = 150  # characters of an item's text in the table (all of it in th
 
 
 def _chart_notes_shown(fig, data: DeckData) -> list:
-    """The chart notes a figure's axis covers (charts.with_notes drew exactly these)."""
+    """The chart notes a figure's axis covers (charts.note_layers drew exactly these)."""
     from dashboard.charts import note_axis_span
 
     span = note_axis_span(fig)

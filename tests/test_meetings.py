@@ -1,7 +1,7 @@
 """The meeting record (dashboard/meetings.py): chart notes, decisions and actions in <root>/meetings.sqlite.
 
 Storage (WAL, versioned schema, two processes writing at once), bad input, `funnel notes export|import`,
-a read-only root, the notes on trend charts (charts.with_notes) and the record in the deck.
+a read-only root, the notes on trend charts (charts.note_layers) and the record in the deck.
 """
 
 from __future__ import annotations
@@ -273,21 +273,21 @@ def test_notes_import_refuses_a_bad_file_whole(tmp_path):
 
 
 # -- notes on charts -----------------------------------------------------------------------------------------
-def _trend():
+def _trend(notes=()):
     import polars as pl
 
     # three months, Jul-Sep 2026: the axis covers 1 Jul to 30 Sep
     frame = pl.DataFrame({"period_key": ["2026-07-01..2026-07-31", "2026-08-01..2026-08-31",
                                          "2026-09-01..2026-09-30"],
                           "mqls": [10, 12, 9], "cohort_mature": [True, True, True]})
-    return charts.trend_chart(frame, "mqls")
+    return charts.trend_chart(frame, "mqls", notes=notes)
 
 
 def test_notes_are_drawn_where_the_axis_covers_their_date(store):
     for day, text in (("2026-06-30", "before"), ("2026-07-01", "first day"), ("2026-08-14", "<b>routing</b>"),
                       ("2026-08-14", "second same day"), ("2026-09-30", "last day"), ("2026-10-01", "after")):
         store.add_note(day, text, "alice")
-    fig = charts.with_notes(_trend(), store.notes())
+    fig = _trend(store.notes())
     (trace,) = [t for t in fig.data if t.meta == charts.NOTES_TRACE]
     assert list(trace.x) == [dt.date(2026, 7, 1), dt.date(2026, 8, 14), dt.date(2026, 9, 30)]
     hover = trace.hovertext[1]
@@ -298,7 +298,7 @@ def test_notes_are_drawn_where_the_axis_covers_their_date(store):
 
 def test_a_chart_without_notes_in_range_is_unchanged(store):
     store.add_note("2025-01-01", "long ago", "a")
-    fig = charts.with_notes(_trend(), store.notes())
+    fig = _trend(store.notes())
     assert [t.meta for t in fig.data] == [None]
 
 

@@ -2,7 +2,7 @@
 
 Not a page (st.navigation lists the pages in app.py). The record lives in dashboard/meetings.py (no
 Streamlit); this file draws it and its forms. Whatever a person typed is shown as plain text: in tables
-(st.dataframe), hover text (escaped by charts.with_notes) and the deck, never through st.markdown.
+(st.dataframe), hover text (escaped by charts.note_hover) and the deck, never through st.markdown.
 Every write names who made it (app_state.current_user) and is followed by a rerun, so the charts and
 lists drawn above the form show it at once; another session sees it on its next rerun.
 """
@@ -13,7 +13,7 @@ import datetime as dt
 
 import streamlit as st
 
-from dashboard import app_state, charts, export
+from dashboard import app_state, export
 from dashboard.app_state import View
 from dashboard.errors import FunnelError
 from dashboard.meetings import KINDS, MAX_OWNER, MAX_TEXT, STATUSES, Action, MeetingStore
@@ -62,11 +62,6 @@ def view_notes(view: View) -> list:
         return store.notes(view.filters)
     except FunnelError:  # a damaged record must not take the charts down; the Data page says what is wrong
         return []
-
-
-def noted(view: View, fig):
-    """A monthly trend figure with the view's chart notes drawn on it."""
-    return charts.with_notes(fig, view_notes(view))
 
 
 def note_form(view: View, page: str) -> None:

@@ -46,9 +46,9 @@ for label, step, _, _ in STEPS:
 
 key = st.selectbox("Trend of", TREND_KEYS, format_func=lambda k: BY_KEY[k].label, key="trend", bind="query-params")
 monthly = view.monthly()
-trend = charts.trend_chart(monthly, key, findings.trend_finding(monthly.to_dicts(), key, view.scope),
-                           target_key="mql_target" if key == "mqls" else None)
-_ui.plot(_meeting.noted(view, trend), key="trend_chart")
+_ui.plot(charts.trend_chart(monthly, key, findings.trend_finding(monthly.to_dicts(), key, view.scope),
+                            target_key="mql_target" if key == "mqls" else None, notes=_meeting.view_notes(view)),
+         key="trend_chart")
 st.caption(f"{BY_KEY[key].definition} Dashed grey: cohorts younger than {view.policy.window_days:g} days "
            "(still maturing), never compared with mature ones.")
 _meeting.note_form(view, "funnel")

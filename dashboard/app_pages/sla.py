@@ -18,6 +18,7 @@ view.prefetch(lambda f: f.kpi_table(list(view.standard_periods()), view.filters)
 _ui.header(view, "SLA", "Is marketing sending enough MQLs that sales accepts, and does sales follow up in time?")
 row, prev = view.row(), view.row(view.previous)
 monthly = view.monthly()
+notes = _meeting.view_notes(view)  # the chart notes for these filters, drawn on both trends
 
 left, right = st.columns(2, gap="large")
 with left:
@@ -28,7 +29,7 @@ with left:
             _ui.metric(view, key, row, prev)
     st.markdown(f"**{findings.floor_finding(row['acceptance_rate'], p.min_acceptance_rate, view.scope)}**")
     title = _ui.wrap(findings.trend_finding(monthly.to_dicts(), "mqls", view.scope))
-    _ui.plot(_meeting.noted(view, charts.trend_chart(monthly, "mqls", title, target_key="mql_target", values=False)),
+    _ui.plot(charts.trend_chart(monthly, "mqls", title, target_key="mql_target", values=False, notes=notes),
              key="mql_trend")
     _ui.plot(charts.target_bars_chart(view.kpis(group_by="segment"), "mqls", "mql_target", "MQLs vs target by segment"),
              key="mql_segments")
@@ -46,10 +47,8 @@ with right:
                                      f"Why sales rejected {format_value(row['rejected_mqls'], 'count')} MQLs",
                                      color=charts.SALES_COLOR), key="reasons")
 
-_ui.plot(_meeting.noted(view, charts.sla_chart(monthly, findings.trend_finding(monthly.to_dicts(), "sla_response_rate",
-                                                                               view.scope),
-                                               p.min_acceptance_rate, p.first_response_hours, p.decision_days)),
-         key="sla_trend")
+_ui.plot(charts.sla_chart(monthly, findings.trend_finding(monthly.to_dicts(), "sla_response_rate", view.scope),
+                          p.min_acceptance_rate, p.first_response_hours, p.decision_days, notes=notes), key="sla_trend")
 st.caption("Both sides month by month: sales' response and decision rates, marketing's acceptance rate against "
            "the floor both teams agreed.")
 _meeting.note_form(view, "sla")
