@@ -181,3 +181,51 @@ def test_a_read_only_root_shows_the_record_and_says_why_adding_is_disabled(app, 
     assert not [t for t in at.text_area if t.key == "note_text_funnel"]
     overview = app()
     assert any(i.value.startswith("Recording decisions and actions is disabled") for i in overview.info)
+
+
+def test_every_chart_offers_png_and_svg_rendered_only_on_click(app, monkeypatch):
+    from dashboard import export
+
+    rendered = []
+    monkeypatch.setattr(export, "figure_to_image", lambda *a, **k: rendered.append(a) or b"")
+    monkeypatch.setenv("BROWSER_PATH", "/usr/bin/true")  # "available": an executable file
+    at = app("sla")
+    no_exception(at)
+    buttons = at.get("download_button")
+    labels = [b.proto.label for b in buttons]
+    # the SLA page draws 5 charts: a PNG and an SVG button under each, enabled
+    assert len(at.get("plotly_chart")) == 5
+    assert labels.count("Download PNG") == 5 and labels.count("Download SVG") == 5
+    assert not any(b.proto.disabled for b in buttons)
+    assert rendered == []  # drawing the page rendered no image: only a click does
+
+
+def test_without_a_browser_the_image_buttons_say_why(app):
+    at = app("plan")  # BROWSER_PATH=/nowhere/chromium (the fixture)
+    no_exception(at)
+    buttons = [b for b in at.get("download_button") if b.proto.label in ("Download PNG", "Download SVG")]
+    assert len(buttons) == 2 and all(b.proto.disabled for b in buttons)
+    reason = "Image export needs Chrome or Chromium: BROWSER_PATH '/nowhere/chromium' is not an executable file."
+    assert any(c.value.startswith(f"Image downloads are off: {reason}") for c in at.caption)
+    assert all(b.proto.help.startswith(reason) for b in buttons)
+
+
+def test_the_deck_is_built_only_when_clicked(app, data_root, monkeypatch):
+    from dashboard import export
+
+    built = []
+    real = export.render_deck
+    monkeypatch.setattr(export, "render_deck", lambda *a, **k: built.append(k) or real(*a, **k))
+    MeetingStore.open(data_root).add_action("2026-09-30", "Answer MQLs within 8 hours", "carol", owner="Sam",
+                                            due="2026-10-15")
+    at = app(segment="Enterprise")
+    assert built == [] and not [b for b in at.get("download_button") if "funnel-review" in b.proto.label]
+    at.button(key="export_deck").click().run()
+    no_exception(at)
+    assert len(built) == 1 and built[0]["record"].last_time[0].text == "Answer MQLs within 8 hours"
+    (deck,) = [b for b in at.get("download_button") if "funnel-review" in b.proto.label]
+    assert deck.proto.label == "Download funnel-review-2026-10-01-2026-10-31-enterprise.pptx"
+    # no browser in these tests: the deck is still built, and the missing pictures are named
+    assert any(w.value.startswith("Pictures left out of the deck: Image export needs Chrome") for w in at.warning)
+    at.run()  # a rerun keeps the built deck for this view, without building it again
+    assert len(built) == 1 and [b for b in at.get("download_button") if "funnel-review" in b.proto.label]
