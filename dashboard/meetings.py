@@ -336,10 +336,6 @@ class MeetingStore:
         found = [_note(r) for r in rows]
         return [n for n in found if filters is None or n.applies_to(filters)]
 
-    def delete_note(self, note_id: int) -> None:
-        with self._connect(write=True) as con:
-            con.execute("delete from notes where id = ?", (int(note_id),))
-
     # -- decisions and actions ---------------------------------------------------------------------------
     def add_action(self, meeting: str, text: str, author: str, *, kind: str = "action", owner: str | None = None,
                    due: dt.date | str | None = None, today: dt.date | None = None, uid: str | None = None,
