@@ -426,3 +426,38 @@ def current() -> View:
 
 def previous_snapshot_name(view: View) -> str | None:
     return previous_of(view.data, view.snapshot)
+
+
+# -- the meeting record (dashboard/meetings.py) -------------------------------------------------------------
+@st.cache_resource(show_spinner=False)
+def meeting_store(data: str):
+    """The data root's meetings.sqlite, one MeetingStore per process (each call opens its own connection, so
+    sessions share it safely). Raises MeetingError for a root that can't keep one (a Spark URI)."""
+    from dashboard.meetings import MeetingStore
+
+    return MeetingStore.open(data)
+
+
+def current_user() -> str:
+    """Who is writing: the signed-in user's email when sign-in (st.login) is on, else "anonymous".
+    Read defensively: st.user has no fields, or raises, when sign-in is not configured."""
+    from dashboard.meetings import ANONYMOUS
+
+    try:
+        user = st.user
+        if user.get("is_logged_in"):
+            return str(user.get("email") or user.get("name") or user.get("sub") or "signed-in user")
+    except Exception:  # noqa: BLE001 - no sign-in configured (or an older Streamlit): nobody is signed in
+        pass
+    return ANONYMOUS
+
+
+def note_span(view: View) -> tuple[dt.date, dt.date]:
+    """The days any snapshot's monthly charts can show: from the first of the 13 months the oldest snapshot's
+    trends draw to the newest snapshot's as-of day. A note outside it would never appear on a chart."""
+    from dashboard.periods import local_date, trailing_months
+
+    snaps = snapshots(view.data)  # newest first
+    zone = view.policy.zone
+    first = trailing_months(local_date(snaps[-1].as_of, zone), 13)[0].start
+    return first, local_date(snaps[0].as_of, zone)

@@ -15,7 +15,7 @@ import plotly.graph_objects as go
 import polars as pl
 
 from dashboard.metrics import BY_KEY, axis_format, format_value
-from dashboard.periods import Period
+from dashboard.periods import Period, month_end
 
 
 def as_label(value) -> str:
@@ -173,12 +173,14 @@ def funnel_chart(row: Mapping, title: str | None = None) -> go.Figure:
 
 # -- a metric month by month -------------------------------------------------------------------------
 def trend_chart(frame: pl.DataFrame, metric_key: str, title: str | None = None,
-                target_key: str | None = None, values: bool = True, currency: str = "USD") -> go.Figure:
+                target_key: str | None = None, values: bool = True, currency: str = "USD",
+                notes=()) -> go.Figure:
     """kpi_table over monthly periods: mature cohorts solid, immature ones dashed and grey.
 
     A cohort metric's immature months are never drawn as if they were comparable: they continue the line
     from the last mature month as a separate, dashed, grey series labelled "still maturing". `target_key`
-    adds a target line (e.g. mqls with mql_target); `values` writes each month's value on its point.
+    adds a target line (e.g. mqls with mql_target); `values` writes each month's value on its point;
+    `notes` (chart notes, see note_layers) are drawn on the months they fall in.
     """
     rows = _rows(frame)
     m = BY_KEY[metric_key]
@@ -211,11 +213,11 @@ def trend_chart(frame: pl.DataFrame, metric_key: str, title: str | None = None,
         traces.append(dict(type="scatter", x=x, y=[_num(r.get(target_key)) for r in rows], mode="lines",
                            name=BY_KEY[target_key].label if target_key in BY_KEY else target_key,
                            line=dict(color=TARGET_COLOR, width=2, dash="dot", shape="hv")))
-    return figure(traces, dict(
+    return figure(*note_layers(x, notes, traces, dict(
         # every month when there is room for its label, else every third; never rotated
         xaxis=dict(tickformat="%b %y", dtick="M1" if (values and len(rows) <= 13) else "M3", tickangle=0),
         yaxis=dict(rangemode="tozero", **axis_format(m.unit, currency)),
-    ), title)
+    )), title)
 
 
 def sourced_chart(row: Mapping, title: str | None = None, currency: str = "USD") -> go.Figure:
@@ -333,7 +335,7 @@ def attribution_compare_chart(frame: pl.DataFrame, title: str | None = None, pol
 
 # -- SLA -----------------------------------------------------------------------------------------------
 def sla_chart(frame: pl.DataFrame, title: str | None = None, min_acceptance_rate: float | None = None,
-              hours: float | None = None, days: float | None = None) -> go.Figure:
+              hours: float | None = None, days: float | None = None, notes=()) -> go.Figure:
     """Monthly kpi_table: sales' response and decision rates next to marketing's acceptance rate and its floor."""
     rows = _rows(frame)
     if not rows:
@@ -358,7 +360,7 @@ def sla_chart(frame: pl.DataFrame, title: str | None = None, min_acceptance_rate
         layout["annotations"] = [dict(text=f"agreed acceptance floor {min_acceptance_rate:.0%}", xref="paper", x=1,
                                       xanchor="right", yref="y", y=min_acceptance_rate, yanchor="top",
                                       showarrow=False, font=dict(size=15, color=TARGET_COLOR))]
-    return figure(traces, layout, title)
+    return figure(*note_layers(x, notes, traces, layout), title)
 
 
 def target_bars_chart(frame: pl.DataFrame, value_key: str, target_key: str, title: str | None = None,
@@ -470,3 +472,62 @@ def plan_chart(plan: Mapping, title: str | None = None) -> go.Figure:
         yaxis=dict(autorange="reversed", showgrid=False, tickfont=dict(size=18)),
         xaxis=dict(visible=False, range=[0, top * 1.02 if top else 1]),
     ), title, height=400)
+
+
+# -- chart notes on a monthly trend ----------------------------------------------------------------------
+NOTE_COLOR = "#B7410E"
+NOTES_TRACE = "chart-notes"  # the meta of the notes' trace: export.py leaves it out of native charts
+NOTE_HOVER_WIDTH = 60
+NOTE_HOVER_CHARS = 600
+
+
+def note_axis_span(fig: go.Figure) -> tuple[dt.date, dt.date] | None:
+    """The days a monthly chart's x axis covers: the first month's first day to the last month's last."""
+    months = [x for t in fig.data for x in (t.x or ()) if isinstance(x, dt.date) and t.meta != NOTES_TRACE]
+    if not months:
+        return None
+    last = max(months)
+    return min(months), month_end(last)
+
+
+def note_hover(note) -> str:
+    """A note as hover text: escaped (a note is plain text; '<b>' shows as typed), wrapped, cut when long."""
+    import html
+    import textwrap
+
+    text = note.text if len(note.text) <= NOTE_HOVER_CHARS else note.text[:NOTE_HOVER_CHARS] + " …"
+    lines = [line for para in text.splitlines() for line in (textwrap.wrap(para, NOTE_HOVER_WIDTH) or [""])]
+    scope = note.scope_text() if hasattr(note, "scope_text") else ""
+    head = f"{note.date:%d %b %Y}" + (f" · {scope}" if scope and scope != "all records" else "")
+    by = getattr(note, "created_by", None)
+    return "<br>".join(html.escape(s) for s in [head, *lines, *([f"— {by}"] if by else [])])
+
+
+def note_layers(months: list[dt.date], notes, traces: list[dict], layout: dict) -> tuple[list[dict], dict]:
+    """A monthly chart's traces and layout with its chart notes (objects with .date and .text, e.g.
+    meetings.Note): for each day the months cover (first month's first day to last month's last), a dotted
+    line and a ▼ marker at the top of the plot, the day's notes as hover text. Notes outside are left out.
+
+    Added to the dicts before the figure is built, so it is still built in one step (figure()).
+    """
+    if not months or not notes:
+        return traces, layout
+    first, last = min(months), month_end(max(months))
+    by_day: dict[dt.date, list] = {}
+    for note in notes:
+        if first <= note.date <= last:
+            by_day.setdefault(note.date, []).append(note)
+    if not by_day:
+        return traces, layout
+    days = sorted(by_day)
+    marker = dict(
+        type="scatter", x=days, y=[1.0] * len(days), yaxis="y2", mode="markers", name="Chart notes",
+        meta=NOTES_TRACE, marker=dict(symbol="triangle-down", size=16, color=NOTE_COLOR), cliponaxis=False,
+        hovertext=["<br><br>".join(note_hover(n) for n in by_day[d]) for d in days], hoverinfo="text",
+        hoverlabel=dict(bgcolor="white", bordercolor=NOTE_COLOR, font=dict(size=14, color="#1F2933"), align="left"),
+    )
+    lines = [dict(type="line", xref="x", x0=day, x1=day, yref="paper", y0=0, y1=1,
+                  line=dict(color=NOTE_COLOR, width=1.5, dash="dot"), layer="below") for day in days]
+    return [*traces, marker], {**layout, "yaxis2": dict(overlaying="y", range=[0, 1.02], visible=False,
+                                                        fixedrange=True),
+                               "shapes": [*layout.get("shapes", []), *lines]}

@@ -236,10 +236,11 @@ def deck_file_name(period: Period, filters: Filters) -> str:
     return f"funnel-review-{period.start.isoformat()}-{period.end.isoformat()}{'-' + scope if scope else ''}.pptx"
 
 
-def deck_download(funnel, period: Period, filters: Filters, template: str | Path | None = None) -> Download:
+def deck_download(funnel, period: Period, filters: Filters, template: str | Path | None = None, *,
+                  record=None, chart_notes=None) -> Download:
     """The "Export meeting deck" button: the deck is built only when clicked."""
     return Download("Export meeting deck", deck_file_name(period, filters), PPTX_MIME,
-                    partial(build_deck, funnel, period, filters, template))
+                    partial(build_deck, funnel, period, filters, template, record=record, chart_notes=chart_notes))
 
 
 # -- the meeting deck -----------------------------------------------------------------------------------
@@ -288,6 +289,9 @@ class DeckData:
     plan_problem: str | None = None
     plan_target_source: str = ""
     image_problems: list[str] = field(default_factory=list)
+    # the meeting record (dashboard/meetings.py): the view's chart notes, and the meetings' decisions and actions
+    chart_notes: list = field(default_factory=list)
+    record: object = None  # a meetings.MeetingRecord; None: no "Agreed" slides
 
     @property
     def currency(self) -> str:
@@ -724,7 +728,10 @@ def _figure_series(fig) -> tuple[object, list[str], list[_Series], bool]:
 
     Reference lines (fig.add_hline) become constant series named by their annotation.
     """
-    traces = list(fig.data)
+    from dashboard.charts import NOTES_TRACE
+
+    noted = [d for t in fig.data if t.meta == NOTES_TRACE for d in t.x]  # chart notes: a ▲ on their month
+    traces = [t for t in fig.data if t.meta != NOTES_TRACE]
     kinds = {t.type for t in traces}
     if kinds == {"bar"}:
         horizontal = traces[0].orientation == "h"
@@ -736,7 +743,7 @@ def _figure_series(fig) -> tuple[object, list[str], list[_Series], bool]:
         top_down = horizontal and fig.layout.yaxis.autorange == "reversed"
         return kind, cats, series, top_down
     if kinds == {"scatter"} and all("lines" in (t.mode or "lines") for t in traces):
-        cats = [_label(c) for c in traces[0].x]
+        cats = [_label(c) + (" ▲" if any(_same_month(c, d) for d in noted) else "") for c in traces[0].x]
         series = [_Series(t.name or "", list(t.y), t.line.color, t.line.dash,
                           "all" if "text" in (t.mode or "") else "last",
                           tuple(i for i, text in enumerate(t.text or ()) if not text)) for t in traces]
@@ -747,6 +754,10 @@ def _figure_series(fig) -> tuple[object, list[str], list[_Series], bool]:
                                       shape.line.color, shape.line.dash or "dash", "none"))
         return XL_CHART_TYPE.LINE_MARKERS, cats, series, False
     raise ValueError(f"no native chart for traces {sorted(kinds)}")
+
+
+def _same_month(a, b) -> bool:
+    return isinstance(a, dt.date) and isinstance(b, dt.date) and (a.year, a.month) == (b.year, b.month)
 
 
 def _native_chart(slide, box: Box, fig, number_format: str, name: str = "Chart"):
@@ -924,11 +935,13 @@ def slide_trend(deck: _Deck, data: DeckData) -> None:
     else:
         title = f"{m.label} by month: fewer than two mature cohorts in the last {len(rows)} months"
     slide, area = deck.content(title)
-    _native_chart(slide, area, charts.trend_chart(data.trend, key, currency=data.currency),
-                  excel_format(m.unit, data.currency), name=f"Trend {key}")
+    fig = charts.trend_chart(data.trend, key, currency=data.currency, notes=data.chart_notes)
+    shown = _chart_notes_shown(fig, data)
+    area = _note_caption(slide, area, shown)
+    _native_chart(slide, area, fig, excel_format(m.unit, data.currency), name=f"Trend {key}")
     table = [f"{r['label']} {data.fmt(key, r[key])}{'' if r['cohort_mature'] else ' (maturing)'}" for r in rows]
     _notes(slide, data, title, [key, "cohort_mature"],
-           ["Month by month: " + "; ".join(table) + ".",
+           [*_note_lines(shown), "Month by month: " + "; ".join(table) + ".",
             f"Dashed: cohorts younger than W = {data.policy.window_days:g} days; their rates will still rise, so "
             "the title compares the latest two mature months."])
 
@@ -993,12 +1006,14 @@ def slide_sla(deck: _Deck, data: DeckData) -> None:
     slide, area = deck.content(title)
     area = _caption(slide, area, [caption])
     fig = charts.sla_chart(data.trend, min_acceptance_rate=p.min_acceptance_rate, hours=p.first_response_hours,
-                           days=p.decision_days)
+                           days=p.decision_days, notes=data.chart_notes)
+    shown = _chart_notes_shown(fig, data)
+    area = _note_caption(slide, area, shown)
     _native_chart(slide, area, fig, excel_format("rate"), name="SLA both sides")
     lines = [f"{BY_KEY[k].label}: {data.fmt(k, cur[k])} (previous {data.fmt(k, data.prior[k])})"
              for k in (*SLA_KEYS, "median_response_hours", "untouched_mqls")]
     _notes(slide, data, title, [*SLA_KEYS, "mql_target", "median_response_hours", "untouched_mqls"],
-           [caption, "Sales' side: responding to and deciding on MQLs in time. Marketing's side: the share of MQLs "
+           [*_note_lines(shown), caption, "Sales' side: responding to and deciding on MQLs in time. Marketing's side: the share of MQLs "
             f"sales accepts (agreed floor {format_value(p.min_acceptance_rate, 'rate')}), and MQLs against target.",
             *lines])
 
@@ -1104,6 +1119,135 @@ def _empty(slide, box: Box, message: str) -> None:
     _write_lines(tb.text_frame, [message], size=18, colour=GREY)
 
 
+# -- the meeting record: chart notes on the trends, and what was agreed --------------------------------------
+RECORD_ROWS = 11  # decisions and actions a slide's table holds; the rest are listed in its notes
+RECORD_CHARS = 150  # characters of an item's text in the table (all of it in the notes)
+
+
+def _chart_notes_shown(fig, data: DeckData) -> list:
+    """The chart notes a figure's axis covers (charts.note_layers drew exactly these)."""
+    from dashboard.charts import note_axis_span
+
+    span = note_axis_span(fig)
+    return [] if span is None else [n for n in data.chart_notes if span[0] <= n.date <= span[1]]
+
+
+def _note_caption(slide, area: Box, notes: list) -> Box:
+    """The chart notes over a native chart, in the words written; each month holding one is marked ▲."""
+    if not notes:
+        return area
+    lines = [f"▲ {n.date:%d %b %Y}: {_shorten(n.text, 110)}" for n in notes[:3]]
+    if len(notes) > 3:
+        lines.append(f"… and {len(notes) - 3} more chart notes (in this slide's notes)")
+    return _caption(slide, area, lines, size=12)
+
+
+def _note_lines(notes: list) -> list[str]:
+    if not notes:
+        return []
+    return ["Chart notes (▲ on the chart's month):", *(
+        f"▲ {n.date:%d %b %Y} ({n.scope_text()}; {n.created_by}, {n.created_at}): {n.text}" for n in notes), ""]
+
+
+def _shorten(text: str, limit: int) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
+
+
+def _record_slide(deck: _Deck, data: DeckData, title: str, items: tuple, empty: str, lead: str) -> None:
+    slide, area = deck.content(title)
+    on = data.record.on
+    if not items:
+        _empty(slide, area, empty)
+        _record_notes(slide, data, [title, "", lead, empty])
+        return
+    shown = items[:RECORD_ROWS]
+    row_h = min(Inches(0.42), int(area.height / (len(shown) + 2)))
+    shape = slide.shapes.add_table(len(shown) + 1, 4, area.left, area.top, area.width, row_h * (len(shown) + 1))
+    shape.name = "Meeting record"
+    table = shape.table
+    for i, share in enumerate((0.58, 0.16, 0.12, 0.14)):
+        table.columns[i].width = int(area.width * share)
+    for i, text in enumerate(("Decision or action", "Owner", "Due", "Status")):
+        _cell(table.cell(0, i), text, size=12, bold=True, colour=GREY, fill=LIGHT)
+    white = RGBColor(0xFF, 0xFF, 0xFF)
+    for r, a in enumerate(shown, start=1):
+        late = a.overdue(on)
+        _cell(table.cell(r, 0), f"{a.kind.capitalize()}: {_shorten(a.text, RECORD_CHARS)}", size=12, fill=white)
+        _cell(table.cell(r, 1), a.owner or "–", size=12, fill=white)
+        _cell(table.cell(r, 2), f"{a.due:%d %b %Y}" if a.due else "–", size=12, fill=white,
+              colour=BAD if late else None)
+        _cell(table.cell(r, 3), f"{a.status} · overdue" if late else a.status, size=12, bold=late, fill=white,
+              colour=BAD if late else GOOD if a.status == "done" else GREY if a.status == "dropped" else None)
+    if len(items) > len(shown):
+        tb = slide.shapes.add_textbox(area.left, area.top + row_h * (len(shown) + 1) + Inches(0.05), area.width,
+                                      Inches(0.35))
+        _write_lines(tb.text_frame, [f"… and {len(items) - len(shown)} more in this slide's notes"], size=12,
+                     colour=GREY)
+    lines = [f"• {a.kind}: {a.text} (owner {a.owner or '–'}, due {a.due.isoformat() if a.due else '–'}, "
+             f"{a.status}{', overdue' if a.overdue(on) else ''}; recorded by {a.created_by} at {a.created_at}"
+             f"{f'; status set by {a.updated_by} at {a.updated_at}' if a.updated_by else ''})" for a in items]
+    _record_notes(slide, data, [title, "", lead, f"Overdue: still open after the due date, as of {on:%d %b %Y}.", *lines])
+
+
+def slide_agreed_last_time(deck: _Deck, data: DeckData) -> None:
+    rec = data.record
+    late = sum(a.overdue(rec.on) for a in rec.last_time)
+    done = sum(a.status == "done" for a in rec.last_time)
+    title = (f"Agreed last time ({rec.previous}): {done} of {len(rec.last_time)} done"
+             + (f", {late} overdue" if late else "")) if rec.last_time else "Agreed last time"
+    empty = ("There was no earlier meeting: this is the first snapshot." if rec.previous is None else
+             f"Nothing was recorded at the meeting that reviewed snapshot {rec.previous}.")
+    _record_slide(deck, data, title, rec.last_time, empty,
+                  f"The decisions and actions of the previous meeting (snapshot {rec.previous}) and where they stand.")
+
+
+def slide_agreed_today(deck: _Deck, data: DeckData) -> None:
+    rec = data.record
+    title = f"Agreed today ({rec.meeting}): {_kinds_text(rec.today)}" if rec.today else "Agreed today"
+    _record_slide(deck, data, title, rec.today, f"Nothing recorded yet for the meeting on snapshot {rec.meeting}.",
+                  f"The decisions and actions recorded for this meeting (snapshot {rec.meeting}).")
+
+
+def _kinds_text(items: tuple) -> str:
+    counts = [(sum(a.kind == k for a in items), k) for k in ("decision", "action")]
+    return ", ".join(f"{n} {k}{'s' if n != 1 else ''}" for n, k in counts if n)
+
+
+def _record_notes(slide, data: DeckData, lines: list[str]) -> None:
+    slide.notes_slide.notes_text_frame.text = "\n".join([*lines, "", f"Period {data.period.label()}; filters: "
+                                                         f"{data.filters.describe()}; snapshot as of {data.as_of_text()}."])
+
+
+def deck_slides(data: DeckData) -> list:
+    """The slides in order: with a meeting record, "Agreed last time" after the cover and "Agreed today" last."""
+    makers = list(SLIDES)
+    if data.record is not None:
+        makers.insert(1, slide_agreed_last_time)
+        makers.append(slide_agreed_today)
+    return makers
+
+
+def meeting_record_of(funnel, data_root: str | Path, generated_on: dt.date | None = None):
+    """The record (previous meeting's and this one's items) and chart notes of a data root, for `funnel
+    export`: (None, []) when the root keeps no meetings.sqlite."""
+    from dashboard.engines import is_uri
+    from dashboard.meetings import MeetingStore
+    from dashboard.periods import local_date
+    from dashboard.snapshots import previous_snapshot
+
+    if is_uri(str(data_root)):
+        return None, []
+    store = MeetingStore.open(data_root, read_only=True)
+    if not store.exists:
+        return None, []
+    info = funnel.store.snapshot
+    single = (Path(data_root) / "snapshot.json").is_file()
+    prev = None if single else previous_snapshot(info)
+    on = generated_on or local_date(dt.datetime.now(dt.timezone.utc), funnel.policy.zone)
+    return store.record(info.name, prev.name if prev else None, on), store.notes()
+
+
 SLIDES = (slide_cover, slide_scorecard, slide_funnel, slide_trend, slide_campaigns, slide_attribution, slide_sla,
           slide_scoring, slide_plan)
 
@@ -1117,25 +1261,38 @@ class DeckResult:
 
 
 def render_deck(funnel, period: Period | None = None, filters: Filters | None = None,
-                template: str | Path | None = None, *, generated_at: dt.datetime | None = None) -> DeckResult:
-    """build_deck, with what the CLI reports: slide count, seconds, and why pictures are missing (if they are)."""
+                template: str | Path | None = None, *, generated_at: dt.datetime | None = None,
+                record=None, chart_notes=None, progress: Callable[[int, int, str], None] | None = None) -> DeckResult:
+    """build_deck, with what the CLI reports: slide count, seconds, and why pictures are missing (if they are).
+
+    `record` (meetings.MeetingRecord) adds the slides "Agreed last time" and "Agreed today"; `chart_notes`
+    (meetings.Note) are drawn on the trend charts whose axis covers their date and whose scope the filters
+    match; `progress(done, total, slide name)` is called after each slide (the app's progress bar).
+    """
     started = time.perf_counter()
     deck = _Deck(template)  # a bad template fails before any query runs
     data = collect(funnel, period, filters, generated_at)
-    for make in SLIDES:
+    data.record = record
+    data.chart_notes = [n for n in (chart_notes or ()) if n.applies_to(data.filters)]
+    makers = deck_slides(data)
+    for done, make in enumerate(makers, start=1):
         make(deck, data)
+        if progress is not None:
+            progress(done, len(makers), make.__name__.removeprefix("slide_").replace("_", " "))
     content = deck.finish(data)
     return DeckResult(content, len(deck.prs.slides), time.perf_counter() - started, tuple(data.image_problems))
 
 
 def build_deck(funnel, period: Period | None = None, filters: Filters | None = None,
-               template: str | Path | None = None, *, generated_at: dt.datetime | None = None) -> bytes:
+               template: str | Path | None = None, *, generated_at: dt.datetime | None = None,
+               record=None, chart_notes=None) -> bytes:
     """The meeting deck (.pptx bytes): title, joint scorecard, one slide per key chart, notes with definitions.
 
     `period` defaults to the last full month before the snapshot's as_of, compared with Period.previous();
     `template` is an optional 16:9 .pptx whose layouts are used (TemplateError when it can't be).
     """
-    return render_deck(funnel, period, filters, template, generated_at=generated_at).content
+    return render_deck(funnel, period, filters, template, generated_at=generated_at, record=record,
+                       chart_notes=chart_notes).content
 
 
 # -- `funnel export` ------------------------------------------------------------------------------------
@@ -1154,6 +1311,7 @@ def run(args) -> int:
     from dashboard.errors import UsageError
     from dashboard.engines import EngineError
     from dashboard.filters import FILTER_KEYS
+    from dashboard.meetings import MeetingError
     from dashboard.policy import PolicyError
     from dashboard.snapshots import SnapshotError
 
@@ -1166,8 +1324,9 @@ def run(args) -> int:
         funnel = Funnel.open(args.data, args.snapshot, engine=args.engine, spark_remote=args.spark_remote)
         period = funnel.period(args.start, args.end)
         filters = funnel.filters(**{k: getattr(args, k) for k in FILTER_KEYS})
-        result = render_deck(funnel, period, filters, args.template)
-    except (ArgumentError, SnapshotError, PolicyError, TemplateError, EngineError) as exc:
+        record, chart_notes = meeting_record_of(funnel, args.data)
+        result = render_deck(funnel, period, filters, args.template, record=record, chart_notes=chart_notes)
+    except (ArgumentError, SnapshotError, PolicyError, TemplateError, EngineError, MeetingError) as exc:
         raise UsageError(str(exc)) from None
     out.write_bytes(result.content)
     for problem in result.image_problems:

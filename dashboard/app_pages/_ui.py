@@ -57,9 +57,12 @@ def plot(fig, key: str | None = None, select: bool = False):
     """A charts.py figure at full width; with `select`, a click reruns the page with the clicked point."""
     config = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
     if select:
-        return st.plotly_chart(fig, width="stretch", theme=None, key=key, on_select="rerun",
-                               selection_mode="points", config=config)
+        event = st.plotly_chart(fig, width="stretch", theme=None, key=key, on_select="rerun",
+                                selection_mode="points", config=config)
+        image_downloads(fig, key)
+        return event
     st.plotly_chart(fig, width="stretch", theme=None, key=key, config=config)
+    image_downloads(fig, key)
     return None
 
 
@@ -116,3 +119,20 @@ def warn_small(count, what: str = "cohort") -> None:
     text = findings.small_cohort_warning(count, what=what)
     if text:
         st.warning(text, icon="⚠️")
+
+
+def image_downloads(fig, key: str | None = None) -> None:
+    """PNG and SVG downloads of a chart, rendered only when clicked (export.figure_downloads: the data is a
+    callable Streamlit runs on the click, so a rerun renders nothing). Disabled, with the reason, when this
+    machine has no Chrome/Chromium for kaleido."""
+    from dashboard import export
+
+    title = re.sub(r"<[^>]+>", " ", str(fig.layout.title.text or "")) or key or "chart"
+    name = export.slug(title)[:60].strip("-") or "chart"
+    reason = export.unavailable_reason()
+    with st.popover("Image", icon=":material/download:", help=reason or "Download this chart as PNG or SVG"):
+        if reason:
+            st.caption(f"Image downloads are off: {reason}")
+        for d in export.figure_downloads(fig, name):
+            st.download_button(d.label, d.data, d.file_name, d.mime, key=f"image_{key or name}_{d.file_name}",
+                               on_click="ignore", disabled=reason is not None, help=reason)

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from dashboard import app_state
-from dashboard.app_pages import _ui
+from dashboard.app_pages import _meeting, _ui
 from dashboard.contract import TABLE_ORDER
 from dashboard.metrics import METRICS
 
@@ -45,6 +45,8 @@ if errors or warnings:
                  hide_index=True, width="stretch")
 with st.expander("The full report (as `funnel validate` prints it)"):
     st.code(report["text"] or "(empty)", language=None)
+
+_meeting.notes_table(view)
 
 st.subheader("Glossary")
 side = st.segmented_control("Whose numbers", ["marketing", "sales", "joint"], key="glossary_side")

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from dashboard import app_state, charts, findings
-from dashboard.app_pages import _ui
+from dashboard.app_pages import _meeting, _ui
 from dashboard.metrics import BY_KEY, format_value
 
 STEPS = (("Lead → MQL", "lead_to_mql", "flow_mqls_per_lead", "median_days_lead_to_mql"),
@@ -47,6 +47,9 @@ for label, step, _, _ in STEPS:
 key = st.selectbox("Trend of", TREND_KEYS, format_func=lambda k: BY_KEY[k].label, key="trend", bind="query-params")
 monthly = view.monthly()
 _ui.plot(charts.trend_chart(monthly, key, findings.trend_finding(monthly.to_dicts(), key, view.scope),
-                            target_key="mql_target" if key == "mqls" else None, currency=view.currency), key="trend_chart")
+                            target_key="mql_target" if key == "mqls" else None, currency=view.currency,
+                            notes=_meeting.view_notes(view)),
+         key="trend_chart")
 st.caption(f"{BY_KEY[key].definition} Dashed grey: cohorts younger than {view.policy.window_days:g} days "
            "(still maturing), never compared with mature ones.")
+_meeting.note_form(view, "funnel")

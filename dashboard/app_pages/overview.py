@@ -3,7 +3,7 @@
 import streamlit as st
 
 from dashboard import app_state, charts, findings
-from dashboard.app_pages import _ui
+from dashboard.app_pages import _meeting, _ui
 from dashboard.metrics import BY_KEY, format_value
 from dashboard.periods import has_ended
 
@@ -22,6 +22,8 @@ compared = view.period if older is None or has_ended(view.period, older.as_of, v
 view.prefetch(lambda f: f.kpi_table(list(view.standard_periods()), view.filters),
               *([] if older is None else [lambda f: older.kpi_table([compared], view.filters)]))
 _ui.header(view, "Overview", "Are marketing and sales on track together this period?")
+_meeting.agreed(view)  # the meeting opens with what it agreed last time, and records today's
+_meeting.deck_button(view)
 row, prev = view.row(), view.row(view.previous)
 
 st.subheader(_ui.as_text(findings.change_finding("mql_to_sql_rate", row["mql_to_sql_rate"], prev["mql_to_sql_rate"],

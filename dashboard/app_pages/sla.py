@@ -3,7 +3,7 @@
 import streamlit as st
 
 from dashboard import app_state, charts, findings
-from dashboard.app_pages import _ui
+from dashboard.app_pages import _meeting, _ui
 from dashboard.metrics import BY_KEY, format_value
 
 OWNER_COLUMNS = ("mqls", "due_for_response", "untouched_mqls", "sla_response_rate", "median_response_hours",
@@ -18,6 +18,7 @@ view.prefetch(lambda f: f.kpi_table(list(view.standard_periods()), view.filters)
 _ui.header(view, "SLA", "Is marketing sending enough MQLs that sales accepts, and does sales follow up in time?")
 row, prev = view.row(), view.row(view.previous)
 monthly = view.monthly()
+notes = _meeting.view_notes(view)  # the chart notes for these filters, drawn on both trends
 
 left, right = st.columns(2, gap="large")
 with left:
@@ -29,7 +30,7 @@ with left:
     st.markdown(f"**{_ui.as_text(findings.floor_finding(row['acceptance_rate'], p.min_acceptance_rate, view.scope))}**")
     title = _ui.wrap(findings.trend_finding(monthly.to_dicts(), "mqls", view.scope))
     _ui.plot(charts.trend_chart(monthly, "mqls", title, target_key="mql_target", values=False,
-                                currency=view.currency), key="mql_trend")
+                                currency=view.currency, notes=notes), key="mql_trend")
     _ui.plot(charts.target_bars_chart(view.kpis(group_by="segment"), "mqls", "mql_target", "MQLs vs target by segment",
                                       currency=view.currency),
              key="mql_segments")
@@ -48,9 +49,10 @@ with right:
                                      color=charts.SALES_COLOR), key="reasons")
 
 _ui.plot(charts.sla_chart(monthly, findings.trend_finding(monthly.to_dicts(), "sla_response_rate", view.scope),
-                          p.min_acceptance_rate, p.first_response_hours, p.decision_days), key="sla_trend")
+                          p.min_acceptance_rate, p.first_response_hours, p.decision_days, notes=notes), key="sla_trend")
 st.caption("Both sides month by month: sales' response and decision rates, marketing's acceptance rate against "
            "the floor both teams agreed.")
+_meeting.note_form(view, "sla")
 
 st.subheader("Who is not following up")
 owners = view.kpis(group_by="owner")
