@@ -200,7 +200,11 @@ def test_every_chart_offers_png_and_svg_rendered_only_on_click(app, monkeypatch)
     assert rendered == []  # drawing the page rendered no image: only a click does
 
 
-def test_without_a_browser_the_image_buttons_say_why(app):
+def test_without_a_browser_the_image_buttons_say_why(app, monkeypatch):
+    from dashboard import export
+
+    # an earlier test may have started this process's browser: here, as in a process without one, it is not
+    monkeypatch.setattr(type(export._RENDERER), "running", property(lambda self: False))
     at = app("plan")  # BROWSER_PATH=/nowhere/chromium (the fixture)
     no_exception(at)
     buttons = [b for b in at.get("download_button") if b.proto.label in ("Download PNG", "Download SVG")]
