@@ -29,10 +29,11 @@ from dashboard.engines import list_snapshots as engine_snapshots
 from dashboard.filters import FILTER_KEYS, Filters
 from dashboard.periods import Period, last_full_quarter, year_to_date
 from dashboard.findings import scope_text
+from dashboard.resources import sample_data
 from dashboard.snapshots import SnapshotInfo, list_snapshots, previous_snapshot, resolve
 
 DATA_ENV = "FUNNEL_DATA"
-DEFAULT_DATA = Path(__file__).resolve().parent.parent / "data" / "sample"
+DEFAULT_DATA = sample_data()  # the bundled sample (dashboard/resources.py)
 PRESETS = ("Last full month", "Last full quarter", "Year to date", "Custom")
 # the stages records_leads.sql / records_opportunities.sql accept (their allow-lists, checked here too)
 LEAD_STAGES = ("lead", "mql", "sal", "sql", "opportunity", "won", "mql_in_period", "untouched", "rejected", "scored")

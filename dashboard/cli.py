@@ -49,6 +49,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     module = importlib.import_module(args._module)
     run = getattr(module, f"run_{args.command}", None) or module.run
+    if getattr(args, "data", "") is None:  # a command with --data, run without it: the bundled sample
+        from dashboard.resources import sample_data
+
+        args.data = str(sample_data())
+        print(f"funnel {args.command}: no --data given: using the bundled sample data ({args.data})", file=sys.stderr)
     try:
         return int(run(args) or 0)
     except FunnelError as exc:

@@ -23,9 +23,9 @@ DATA_ENV = "FUNNEL_DATA"  # read by dashboard/app_state.py
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--data", default="data/sample",
+    parser.add_argument("--data",
                         help="a data root (its newest snapshot is shown first) or one snapshot folder "
-                             "(default: data/sample)")
+                             "(default: the bundled sample)")
     parser.add_argument("--port", type=int, default=8501, help="port to listen on (default 8501)")
     parser.add_argument("--host", default="127.0.0.1",
                         help="address to bind (default 127.0.0.1: this machine only; 0.0.0.0 for the network)")

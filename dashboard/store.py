@@ -30,9 +30,10 @@ import polars as pl
 from dashboard.contract import TABLE_ORDER
 from dashboard.filters import policy_params
 from dashboard.policy import Policy, load_policy
+from dashboard.resources import queries_dir
 from dashboard.snapshots import SnapshotError, SnapshotInfo, data_root_of, resolve
 
-QUERIES_DIR = Path(__file__).resolve().parent.parent / "queries"
+QUERIES_DIR = queries_dir()  # inside the installed package, or the checkout's queries/ (dashboard/resources.py)
 _INCLUDE = re.compile(r"^[ \t]*--[ \t]*@include[ \t]+([\w.-]+\.sql)[ \t]*$", re.MULTILINE)
 _PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 _COMMENT = re.compile(r"--[^\n]*")
