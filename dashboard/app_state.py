@@ -1,10 +1,11 @@
 """The dashboard's state: which snapshot, period and filters are on screen, and every Streamlit cache.
 
 All Streamlit caching lives here. One Funnel (one read-only DuckDB connection) per process and
-snapshot (st.cache_resource); every query result is cached with st.cache_data, keyed by data root +
-snapshot + query + parameters (Filters and Period are frozen dataclasses, so they hash by value).
-A snapshot never changes once written, so results never go stale; only the list of snapshots on
-disk is re-read (every minute), so a new import shows up without a restart.
+snapshot identity (st.cache_resource); every query result is cached with st.cache_data, keyed by data
+root + snapshot + its identity + query + parameters (Filters and Period are frozen dataclasses, so they
+hash by value). The identity is the snapshot's prepared-facts key, so a snapshot replaced on disk
+(`funnel import --replace`) is a new key and is opened anew; the list of snapshots is keyed by the data
+root's listing, so a new import shows up on the next run of any page, without a restart.
 
 The sidebar's widgets are bound to the URL (bind="query-params"): ?segment=Enterprise&period=Last+quarter
 reproduces a view, and a copied link shows the other person exactly what you see.
@@ -30,7 +31,10 @@ from dashboard.filters import FILTER_KEYS, Filters
 from dashboard.periods import Period, last_full_quarter, year_to_date
 from dashboard.findings import scope_text
 from dashboard.resources import sample_data
-from dashboard.snapshots import SnapshotInfo, list_snapshots, previous_snapshot, resolve
+from dashboard.filters import policy_params
+from dashboard.policy import load_policy
+from dashboard.snapshots import SnapshotInfo, data_root_of, list_snapshots, previous_snapshot, resolve
+from dashboard.store import facts_key
 
 DATA_ENV = "FUNNEL_DATA"
 DEFAULT_DATA = sample_data()  # the bundled sample (dashboard/resources.py)
@@ -62,14 +66,52 @@ def engine_settings() -> dict[str, str | None]:
 
 
 # -- the caches ---------------------------------------------------------------------------------------
-@st.cache_resource(show_spinner=False)
-def funnel(data: str, snapshot: str) -> Funnel:
-    """One Funnel per process and snapshot, shared by every session (the Store is thread-safe)."""
+# A running dashboard sees new data without a restart: what is kept open, and every cached result, is
+# keyed by the snapshot's identity (the key of its prepared facts, store.facts_key: its files' sizes and
+# times, views.sql, the policy), never by its name alone. A snapshot replaced with `funnel import
+# --replace` has the same name and a new identity, so it is opened anew and no page can mix the old
+# snapshot's facts with the new one's files. The list of snapshots is keyed by the data root's listing.
+def snapshot_identity(data: str, snapshot: str) -> str:
+    """The snapshot's prepared-facts key (a URI's snapshots, read through Spark, by name)."""
+    if is_uri(data):
+        return snapshot
+    info = resolve(Path(data), snapshot)
+    return facts_key(info, policy_params(load_policy(data_root_of(info.path)), info.as_of))
+
+
+def funnel(data: str, snapshot: str, identity: str | None = None) -> Funnel:
+    """The open Funnel of this snapshot as it is on disk now (identity: when the caller knows it)."""
+    return _open_funnel(data, snapshot, identity or snapshot_identity(data, snapshot))
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _open_funnel(data: str, snapshot: str, identity: str) -> Funnel:
+    """One Funnel per process and snapshot identity, shared by every session (the Store is thread-safe)."""
     return Funnel.open(data, snapshot, **engine_settings())
 
 
-@st.cache_data(ttl=60, show_spinner=False)
+def _listing(data: str) -> tuple[tuple[str, int], ...]:
+    """What the data root holds now: each folder's name and its snapshot.json's change time (cheap: one
+    directory read), so a snapshot imported or replaced since the last run changes the key."""
+    if is_uri(data):
+        return ()
+    root = Path(data)
+    found = []
+    for path in (root, *(sorted(root.iterdir()) if root.is_dir() else ())):
+        try:
+            found.append((path.name, (path / "snapshot.json").stat().st_mtime_ns))
+        except OSError:
+            continue
+    return tuple(found)
+
+
 def snapshots(data: str) -> list[SnapshotInfo]:
+    """The snapshots under the data root, newest first, as they are on disk now."""
+    return _snapshots(data, _listing(data))
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def _snapshots(data: str, listing: tuple[tuple[str, int], ...]) -> list[SnapshotInfo]:
     """The snapshots under the data root, newest first (a data root that is one snapshot: just it)."""
     if is_uri(data):
         return list(reversed(engine_snapshots(data, **engine_settings())))
@@ -79,8 +121,12 @@ def snapshots(data: str) -> list[SnapshotInfo]:
     return list(reversed(list_snapshots(root)))
 
 
-@st.cache_data(show_spinner=False)
 def previous_of(data: str, snapshot: str) -> str | None:
+    return _previous_of(data, snapshot, _listing(data))
+
+
+@st.cache_data(show_spinner=False)
+def _previous_of(data: str, snapshot: str, listing: tuple[tuple[str, int], ...]) -> str | None:
     """The snapshot before this one under the same data root (none when --data is one snapshot folder)."""
     if is_uri(data):
         names = [s.name for s in snapshots(data)]  # newest first; just one when --data is one snapshot
@@ -93,44 +139,45 @@ def previous_of(data: str, snapshot: str) -> str | None:
 
 
 @st.cache_data(show_spinner=False)
-def filter_values(data: str, snapshot: str) -> dict[str, list[str]]:
-    return funnel(data, snapshot).filter_values()
+def filter_values(data: str, snapshot: str, identity: str) -> dict[str, list[str]]:
+    return funnel(data, snapshot, identity).filter_values()
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
-def kpi_table(data: str, snapshot: str, periods: tuple[Period, ...], filters: Filters,
+def kpi_table(data: str, snapshot: str, identity: str, periods: tuple[Period, ...], filters: Filters,
               group_by: str = "all") -> pl.DataFrame:
-    return funnel(data, snapshot).kpi_table(list(periods), filters, group_by)
+    return funnel(data, snapshot, identity).kpi_table(list(periods), filters, group_by)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def attribution_table(data: str, snapshot: str, period: Period, filters: Filters, model: str | None) -> pl.DataFrame:
-    return funnel(data, snapshot).attribution_table(period, filters, model)
+def attribution_table(data: str, snapshot: str, identity: str, period: Period, filters: Filters, model: str | None) -> pl.DataFrame:
+    return funnel(data, snapshot, identity).attribution_table(period, filters, model)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def scoring_table(data: str, snapshot: str, period: Period, filters: Filters) -> pl.DataFrame:
-    return funnel(data, snapshot).scoring_table(period, filters)
+def scoring_table(data: str, snapshot: str, identity: str, period: Period, filters: Filters) -> pl.DataFrame:
+    return funnel(data, snapshot, identity).scoring_table(period, filters)
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
-def threshold(data: str, snapshot: str, period: Period, filters: Filters, cutoff: float) -> dict:
-    return funnel(data, snapshot).threshold(period, filters, cutoff)
+def threshold(data: str, snapshot: str, identity: str, period: Period, filters: Filters, cutoff: float) -> dict:
+    return funnel(data, snapshot, identity).threshold(period, filters, cutoff)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def plan(data: str, snapshot: str, target: float, period: Period, filters: Filters) -> dict:
-    return funnel(data, snapshot).plan(target, period.start, period.end, **filters.as_dict())
+def plan(data: str, snapshot: str, identity: str, target: float, period: Period, filters: Filters) -> dict:
+    return funnel(data, snapshot, identity).plan(target, period.start, period.end, **filters.as_dict())
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def records(data: str, snapshot: str, name: str, period: Period, filters: Filters,
+def records(data: str, snapshot: str, identity: str, name: str, period: Period, filters: Filters,
             extra: tuple[tuple[str, object], ...]) -> pl.DataFrame:
-    return funnel(data, snapshot).records(name, period, filters, **dict(extra))
+    return funnel(data, snapshot, identity).records(name, period, filters, **dict(extra))
 
 
 @st.cache_data(show_spinner=False)
-def validation(path: str) -> dict:
+def validation(path: str, identity: str = "") -> dict:
+    """The contract check of the snapshot at `path` (identity: so a replaced snapshot is checked anew)."""
     from dashboard.validate import Report, validate_snapshot  # the contract check, not imported until asked for
 
     if is_uri(path):  # the checks read local files; a lake's snapshot is checked where it is written
@@ -153,10 +200,17 @@ class View:
     period: Period
     filters: Filters
     preset: str
+    identity: str = ""  # snapshot_identity() of the snapshot, worked out once per run by the sidebar
 
     @property
     def funnel(self) -> Funnel:
-        return funnel(self.data, self.snapshot)
+        return funnel(self.data, self.snapshot, self.identity or None)
+
+    def identity_of(self, snapshot: str | None) -> str:
+        """The identity of this view's snapshot, or of another one under the same data root."""
+        if snapshot in (None, self.snapshot):
+            return self.identity or snapshot_identity(self.data, self.snapshot)
+        return snapshot_identity(self.data, snapshot)
 
     @property
     def info(self) -> SnapshotInfo:
@@ -200,7 +254,7 @@ class View:
 
     def kpis(self, periods: list[Period] | None = None, group_by: str = "all", filters: Filters | None = None,
              snapshot: str | None = None) -> pl.DataFrame:
-        return kpi_table(self.data, snapshot or self.snapshot, tuple(periods or [self.period]),
+        return kpi_table(self.data, snapshot or self.snapshot, self.identity_of(snapshot), tuple(periods or [self.period]),
                          self.filters if filters is None else filters, group_by)
 
     def row(self, period: Period | None = None, snapshot: str | None = None) -> dict:
@@ -219,23 +273,23 @@ class View:
 
     def attribution(self, model: str | None) -> pl.DataFrame:
         """attribution_table for one model, or all six (None); one query serves both."""
-        every = attribution_table(self.data, self.snapshot, self.period, self.filters, None)
+        every = attribution_table(self.data, self.snapshot, self.identity_of(None), self.period, self.filters, None)
         return every if model is None else every.filter(pl.col("model") == model)
 
     def scoring(self) -> pl.DataFrame:
-        return scoring_table(self.data, self.snapshot, self.period, self.filters)
+        return scoring_table(self.data, self.snapshot, self.identity_of(None), self.period, self.filters)
 
     def threshold(self, cutoff: float) -> dict:
-        return threshold(self.data, self.snapshot, self.period, self.filters, float(cutoff))
+        return threshold(self.data, self.snapshot, self.identity_of(None), self.period, self.filters, float(cutoff))
 
     def plan(self, target: float, period: Period) -> dict:
-        return plan(self.data, self.snapshot, float(target), period, self.filters)
+        return plan(self.data, self.snapshot, self.identity_of(None), float(target), period, self.filters)
 
     def records(self, name: str, **extra) -> pl.DataFrame:
         stages = {"leads": LEAD_STAGES, "opportunities": OPPORTUNITY_STAGES}.get(name)
         if stages is not None and extra.get("stage") not in stages:
             raise ValueError(f"records_{name}: unknown stage {extra.get('stage')!r}")
-        return records(self.data, self.snapshot, name, self.period, self.filters, tuple(sorted(extra.items())))
+        return records(self.data, self.snapshot, self.identity_of(None), name, self.period, self.filters, tuple(sorted(extra.items())))
 
 
 def preset_period(preset: str, f: Funnel, custom: tuple[dt.date, ...] | None = None) -> Period:
@@ -264,7 +318,8 @@ def sidebar() -> View:
         snapshot = st.selectbox("Snapshot", names, index=0, key="snapshot", bind="query-params",
                                 help="Each snapshot is the CRM as it was at its as_of time. Newest by default.",
                                 label_visibility="collapsed")
-        f = funnel(data, snapshot)
+        identity = snapshot_identity(data, snapshot)
+        f = funnel(data, snapshot, identity)
         local = f.as_of.astimezone(f.policy.zone)
         st.markdown(f"**Data as of {local:%d %b %Y %H:%M} {f.policy.timezone}**")
         st.markdown("### Period")
@@ -278,8 +333,8 @@ def sidebar() -> View:
         period = preset_period(preset, f, tuple(custom) if custom else None)
         st.caption(f"{period.label()} · compared with {period.previous().label()}")
         st.markdown("### Filters")
-        values = filter_values(data, snapshot)
-        names_by_id = campaign_names(data, snapshot)
+        values = filter_values(data, snapshot, identity)
+        names_by_id = campaign_names(data, snapshot, identity)
         # the campaign widget shows "C0093 · name"; a hand-written link may give just the id (?campaign=C0093)
         raw = st.query_params.get("campaign")
         if raw in names_by_id and "campaign" not in st.session_state:
@@ -293,12 +348,13 @@ def sidebar() -> View:
                                   placeholder=f"All {FILTER_LABELS[key].lower()}s")
             chosen[key] = picked.split(" · ", 1)[0] if (picked and key == "campaign") else picked
         st.caption("Filters live in the URL: copy the address to share this exact view.")
-    return View(data=data, snapshot=snapshot, period=period, filters=Filters.of(**chosen), preset=preset)
+    return View(data=data, snapshot=snapshot, period=period, filters=Filters.of(**chosen), preset=preset,
+                identity=identity)
 
 
 @st.cache_data(show_spinner=False)
-def campaign_names(data: str, snapshot: str) -> dict[str, str]:
-    f = funnel(data, snapshot)
+def campaign_names(data: str, snapshot: str, identity: str) -> dict[str, str]:
+    f = funnel(data, snapshot, identity)
     frame = f.records("campaigns", f.default_period(), Filters(), active_only=False)
     return dict(zip(frame["campaign_id"].cast(pl.Utf8).to_list(), frame["name"].to_list()))
 

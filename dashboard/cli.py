@@ -24,6 +24,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "scoring": ("dashboard.commands", "lead-score bands, conversion and AUC"),
     "plan": ("dashboard.commands", "the reverse funnel: what a bookings target needs"),
     "export": ("dashboard.export", "write the meeting deck (PPTX)"),
+    "init": ("dashboard.init_root", "start a new data root: a commented funnel.toml and the next steps"),
     "bench": ("dashboard.bench", "measure query latency at scale against a pandas peer"),
 }
 

@@ -20,7 +20,7 @@ st.caption(f"Data root: {view.data}. Numbers are computed with the policy in its
            f"decision SLA {view.policy.decision_days:g} d, attribution {view.policy.model}).")
 
 st.subheader(f"Validation of snapshot {view.snapshot}")
-report = app_state.validation(str(view.info.path))
+report = app_state.validation(str(view.info.path), view.identity)
 errors, warnings = report["dict"]["errors"], report["dict"]["warnings"]
 if errors:
     st.error(f"{len(errors)} errors: the numbers of this snapshot are not to be trusted until they are fixed.")
