@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from dashboard import app_state
+from dashboard import app_auth, app_state
 from dashboard.app_pages import _ui
 from dashboard.contract import TABLE_ORDER
 from dashboard.metrics import METRICS
@@ -18,6 +18,10 @@ st.dataframe({"Snapshot": [s.name for s in snaps], "As of (UTC)": [s.as_of_iso f
 st.caption(f"Data root: {view.data}. Numbers are computed with the policy in its funnel.toml "
            f"(window {view.policy.window_days:g} days, response SLA {view.policy.first_response_hours:g} h, "
            f"decision SLA {view.policy.decision_days:g} d, attribution {view.policy.model}).")
+
+user = app_auth.signed_in_as()
+st.caption(f"Signed in as {user}." if user else "Sign-in is not configured: anyone who can open this address sees "
+           "the data (see the README, 'Sharing the dashboard').")
 
 st.subheader(f"Validation of snapshot {view.snapshot}")
 report = app_state.validation(str(view.info.path), view.identity)
