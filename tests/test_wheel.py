@@ -6,8 +6,8 @@ cache when warm), then from an empty temporary folder runs `funnel kpis --json` 
 `funnel import --mapping olist` (a shipped mapping by name) and `funnel serve` (health, then the
 Overview drawn in headless Chromium).
 
-Measured on the project's 2-core machine with pip's cache warm: build 13 s, the venv with every
-dependency 85 s, the three commands ~40 s. Run: pytest -m slow tests/test_wheel.py
+Measured on the project's shared 2-core machine with pip's cache warm: build 13 s, the venv with every
+dependency 85 s (850 MB), the whole module 203 s. Run: pytest -m slow tests/test_wheel.py
 """
 
 from __future__ import annotations
