@@ -20,6 +20,12 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "data" / "sample"
 METRIC = '[data-testid="stMetricValue"]'
+SHOTS = ROOT / "screenshots"  # gitignored: what each case looked like
+
+
+def shot(page, name: str) -> None:
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"auth-{name}.png"))
 
 
 @pytest.fixture(scope="module")
@@ -77,6 +83,7 @@ def test_anonymous_gets_the_sign_in_page_and_no_data(browser, dashboard):
     page.wait_for_selector('[data-testid="stStatusWidget"]', state="detached", timeout=30_000)
     html = page.content()
     assert "Sign in with your company account" in html
+    shot(page, "anonymous")
     assert page.locator(METRIC).count() == 0
     # no snapshot, no figure, no lead: the script stopped before the sidebar and the page ran
     for leaked in ("2026-10-31", "2026-09-30", "Data as of", "Snapshots", "Glossary"):
@@ -95,6 +102,8 @@ def test_an_allowed_user_sees_the_numbers_and_who_is_signed_in(browser, dashboar
     assert sidebar.get_by_role("button", name="Sign out").count() == 1
     page.goto(dashboard + "/data")
     page.get_by_text("Signed in as ana@example.com.").wait_for(timeout=60_000)
+    page.wait_for_selector('[data-testid="stStatusWidget"]', state="detached", timeout=30_000)
+    shot(page, "data-page")
     context.close()
 
 
@@ -113,6 +122,7 @@ def test_a_user_outside_the_allow_list_is_refused(browser, dashboard):
     page.get_by_text("Not on this dashboard's list").wait_for(timeout=60_000)
     page.wait_for_selector('[data-testid="stStatusWidget"]', state="detached", timeout=30_000)
     html = page.content()
+    shot(page, "refused")
     assert "eve@evil-example.com" in page.locator('[data-testid="stMain"]').inner_text(), page.locator("body").inner_text()
     assert page.locator(METRIC).count() == 0
     for leaked in ("2026-10-31", "Data as of"):
