@@ -158,3 +158,38 @@ def test_serve_on_the_network_with_sign_in_needs_the_public_redirect(root, metad
     write(root, GOOD.format(url=metadata_url))
     assert main(["serve", "--data", str(root), "--host", "0.0.0.0", "--port", "8599"]) == 2
     assert "[auth] redirect_uri is missing" in capsys.readouterr().err
+
+
+def _serve_args(root: Path, host: str, allow_anonymous: bool = False):
+    import argparse
+
+    return argparse.Namespace(data=str(root), host=host, port=8599, allow_anonymous=allow_anonymous)
+
+
+def test_allow_anonymous_is_explicit_and_loopback_needs_nothing(root):
+    from dashboard.serve import _sign_in
+
+    assert _sign_in(_serve_args(root, "0.0.0.0", allow_anonymous=True), root) is None
+    assert _sign_in(_serve_args(root, "127.0.0.1"), root) is None
+
+
+def test_serve_hands_streamlit_a_private_secrets_file(root, metadata_url, monkeypatch):
+    import stat
+    import tomllib
+
+    from dashboard.serve import _remove_secrets, _sign_in, command
+
+    monkeypatch.setenv("FUNNEL_AUTH_CLIENT_SECRET", "the-secret")
+    monkeypatch.delenv("FUNNEL_AUTH_COOKIE_SECRET", raising=False)
+    write(root, GOOD.format(url=metadata_url))
+    path = _sign_in(_serve_args(root, "127.0.0.1"), root)
+    try:
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600 and stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+        auth = tomllib.loads(path.read_text(encoding="utf-8"))["auth"]
+        assert auth["client_secret"] == "the-secret" and auth["client_id"] == "funnel"
+        assert auth["redirect_uri"] == "http://localhost:8599/oauth2callback" and len(auth["cookie_secret"]) == 64
+        assert f"--secrets.files={path}" in command(root, 8599, "127.0.0.1", secrets_file=path)
+        assert "the-secret" not in (root / "funnel.toml").read_text(encoding="utf-8")
+    finally:
+        _remove_secrets(path)
+    assert not path.parent.exists()
