@@ -131,6 +131,14 @@ def _sign_in(args: argparse.Namespace, root: Path | None) -> Path | None:
         config = load_auth(root) if root is not None else None
         if config is None:
             if not is_loopback(args.host) and not args.allow_anonymous:
+                from dashboard.resources import is_bundled_sample
+
+                if root is not None and is_bundled_sample(root):  # its funnel.toml is inside the package
+                    raise UsageError(
+                        f"--host {args.host} would show the bundled sample to anyone who can reach port "
+                        f"{args.port}. For your own data, `funnel init DIR`, import into it and add an [auth] "
+                        f"section to DIR/funnel.toml (see the README, 'Sharing the dashboard'); or pass "
+                        f"--allow-anonymous to show the sample to everyone on this network.")
                 raise UsageError(
                     f"--host {args.host} makes every lead, deal and amount readable by anyone who can reach port "
                     f"{args.port}, and no sign-in is configured. Add an [auth] section to "

@@ -193,3 +193,9 @@ def test_serve_hands_streamlit_a_private_secrets_file(root, metadata_url, monkey
     finally:
         _remove_secrets(path)
     assert not path.parent.exists()
+
+
+def test_sharing_the_bundled_sample_points_to_funnel_init(capsys):
+    assert main(["serve", "--host", "0.0.0.0", "--port", "8599"]) == 2
+    err = capsys.readouterr().err
+    assert "bundled sample" in err and "funnel init DIR" in err and "--allow-anonymous" in err
