@@ -8,11 +8,12 @@ reaches the browser. A broken [auth] stops the page with its message; it never f
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import streamlit as st
 
-from dashboard.auth import AuthConfig, AuthError, load_auth
+from dashboard.auth import REQUIRED_ENV, AuthConfig, AuthError, load_auth
 from dashboard.engines import is_uri
 from dashboard.snapshots import data_root_of
 
@@ -32,8 +33,12 @@ def gate(data: str) -> str | None:
         st.error(f"Sign-in is misconfigured, so the dashboard stays closed: {exc}")
         st.stop()
     if config is None:
+        if os.environ.get(REQUIRED_ENV) == "1":
+            st.error("This dashboard was started with sign-in, and the [auth] section of its funnel.toml is gone: "
+                     "it stays closed until [auth] is back or `funnel serve` is restarted.")
+            st.stop()
         return None
-    if not st.user.is_logged_in:
+    if not st.user.get("is_logged_in", False):  # absent (AppTest, no sign-in yet): not signed in
         st.title("Shared Funnel")
         st.markdown("This dashboard shows the sales and marketing funnel to the people on its list. "
                     "Sign in with your company account to see it.")

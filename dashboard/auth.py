@@ -36,6 +36,9 @@ from dashboard.errors import FunnelError
 
 DEFAULT_SECRET_ENV = "FUNNEL_AUTH_CLIENT_SECRET"
 COOKIE_SECRET_ENV = "FUNNEL_AUTH_COOKIE_SECRET"
+# set by `funnel serve` for its server when it started with sign-in: the dashboard then refuses to go on
+# without [auth] (someone deleting the section while it runs must not open it to everyone)
+REQUIRED_ENV = "FUNNEL_AUTH_REQUIRED"
 KEYS = ("server_metadata_url", "client_id", "client_secret_env", "redirect_uri", "allowed_emails", "allowed_domains")
 METADATA_TIMEOUT_SECONDS = 10
 

@@ -90,6 +90,11 @@ def run(args: argparse.Namespace) -> int:
           f"  open http://{shown}:{args.port}/  (Ctrl+C stops)", file=sys.stderr, flush=True)
     env = {**os.environ, DATA_ENV: str(data), ENGINE_ENV: args.engine}
     env.pop(SPARK_REMOTE_ENV, None)  # only this run's --spark-remote, never one left in the environment
+    from dashboard.auth import REQUIRED_ENV
+
+    env.pop(REQUIRED_ENV, None)
+    if secrets_file:
+        env[REQUIRED_ENV] = "1"  # the dashboard refuses to run without [auth] from now on (app_auth.gate)
     if args.spark_remote:
         env[SPARK_REMOTE_ENV] = args.spark_remote
     try:
