@@ -4,6 +4,10 @@ Runs `streamlit run dashboard/app.py` in a child process: headless, bound to 127
 says otherwise, with --data handed over in the FUNNEL_DATA environment variable (and as script args,
 so `streamlit run dashboard/app.py -- --data PATH` works the same way by hand); --engine and
 --spark-remote likewise (FUNNEL_ENGINE, FUNNEL_SPARK_REMOTE).
+
+Sign-in (dashboard/auth.py): an [auth] section in the data root's funnel.toml is checked here, before the
+server starts, and handed to Streamlit as a private secrets file (--secrets.files); a --host other than
+loopback without it refuses unless --allow-anonymous is given.
 """
 
 from __future__ import annotations
