@@ -10,7 +10,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from dashboard import app_state
+from dashboard import app_auth, app_state
 
 PAGES = Path(__file__).resolve().parent / "app_pages"
 
@@ -27,6 +27,7 @@ st.html("""<style>
 h1 {font-size: 2.3rem !important;}
 </style>""")
 
+app_auth.gate(app_state.data_root())  # with [auth] in funnel.toml: nothing below runs until allowed
 st.session_state["_view"] = app_state.sidebar()
 
 page = st.navigation([

@@ -1,10 +1,11 @@
 """The dashboard's state: which snapshot, period and filters are on screen, and every Streamlit cache.
 
 All Streamlit caching lives here. One Funnel (one read-only DuckDB connection) per process and
-snapshot (st.cache_resource); every query result is cached with st.cache_data, keyed by data root +
-snapshot + query + parameters (Filters and Period are frozen dataclasses, so they hash by value).
-A snapshot never changes once written, so results never go stale; only the list of snapshots on
-disk is re-read (every minute), so a new import shows up without a restart.
+snapshot identity (st.cache_resource); every query result is cached with st.cache_data, keyed by data
+root + snapshot + its identity + query + parameters (Filters and Period are frozen dataclasses, so they
+hash by value). The identity is the snapshot's prepared-facts key, so a snapshot replaced on disk
+(`funnel import --replace`) is a new key and is opened anew; the list of snapshots is keyed by the data
+root's listing, so a new import shows up on the next run of any page, without a restart.
 
 The sidebar's widgets are bound to the URL (bind="query-params"): ?segment=Enterprise&period=Last+quarter
 reproduces a view, and a copied link shows the other person exactly what you see.
@@ -30,10 +31,14 @@ from dashboard.filters import FILTER_KEYS, Filters
 from dashboard.periods import Period, last_full_quarter, year_to_date
 from dashboard.findings import scope_text
 from dashboard.errors import FunnelError
-from dashboard.snapshots import SnapshotInfo, list_snapshots, previous_snapshot, resolve, scan_root
+from dashboard.filters import policy_params
+from dashboard.policy import load_policy
+from dashboard.resources import sample_data
+from dashboard.snapshots import SnapshotInfo, data_root_of, list_snapshots, previous_snapshot, resolve, scan_root
+from dashboard.store import facts_key
 
 DATA_ENV = "FUNNEL_DATA"
-DEFAULT_DATA = Path(__file__).resolve().parent.parent / "data" / "sample"
+DEFAULT_DATA = sample_data()  # the bundled sample (dashboard/resources.py)
 PRESETS = ("Last full month", "Last full quarter", "Year to date", "Custom")
 # the stages records_leads.sql / records_opportunities.sql accept (their allow-lists, checked here too)
 LEAD_STAGES = ("lead", "mql", "sal", "sql", "opportunity", "won", "mql_in_period", "untouched", "rejected", "scored")
@@ -62,14 +67,52 @@ def engine_settings() -> dict[str, str | None]:
 
 
 # -- the caches ---------------------------------------------------------------------------------------
-@st.cache_resource(show_spinner=False)
-def funnel(data: str, snapshot: str) -> Funnel:
-    """One Funnel per process and snapshot, shared by every session (the Store is thread-safe)."""
+# A running dashboard sees new data without a restart: what is kept open, and every cached result, is
+# keyed by the snapshot's identity (the key of its prepared facts, store.facts_key: its files' sizes and
+# times, views.sql, the policy), never by its name alone. A snapshot replaced with `funnel import
+# --replace` has the same name and a new identity, so it is opened anew and no page can mix the old
+# snapshot's facts with the new one's files. The list of snapshots is keyed by the data root's listing.
+def snapshot_identity(data: str, snapshot: str) -> str:
+    """The snapshot's prepared-facts key (a URI's snapshots, read through Spark, by name)."""
+    if is_uri(data):
+        return snapshot
+    info = resolve(Path(data), snapshot)
+    return facts_key(info, policy_params(load_policy(data_root_of(info.path)), info.as_of))
+
+
+def funnel(data: str, snapshot: str, identity: str | None = None) -> Funnel:
+    """The open Funnel of this snapshot as it is on disk now (identity: when the caller knows it)."""
+    return _open_funnel(data, snapshot, identity or snapshot_identity(data, snapshot))
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _open_funnel(data: str, snapshot: str, identity: str) -> Funnel:
+    """One Funnel per process and snapshot identity, shared by every session (the Store is thread-safe)."""
     return Funnel.open(data, snapshot, **engine_settings())
 
 
-@st.cache_data(ttl=60, show_spinner=False)
+def _listing(data: str) -> tuple[tuple[str, int], ...]:
+    """What the data root holds now: each folder's name and its snapshot.json's change time (cheap: one
+    directory read), so a snapshot imported or replaced since the last run changes the key."""
+    if is_uri(data):
+        return ()
+    root = Path(data)
+    found = []
+    for path in (root, *(sorted(root.iterdir()) if root.is_dir() else ())):
+        try:
+            found.append((path.name, (path / "snapshot.json").stat().st_mtime_ns))
+        except OSError:
+            continue
+    return tuple(found)
+
+
 def snapshots(data: str) -> list[SnapshotInfo]:
+    """The snapshots under the data root, newest first, as they are on disk now."""
+    return _snapshots(data, _listing(data))
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def _snapshots(data: str, listing: tuple[tuple[str, int], ...]) -> list[SnapshotInfo]:
     """The snapshots under the data root, newest first (a data root that is one snapshot: just it)."""
     if is_uri(data):
         return list(reversed(engine_snapshots(data, **engine_settings())))
@@ -79,8 +122,12 @@ def snapshots(data: str) -> list[SnapshotInfo]:
     return list(reversed(list_snapshots(root)))
 
 
-@st.cache_data(show_spinner=False)
 def previous_of(data: str, snapshot: str) -> str | None:
+    return _previous_of(data, snapshot, _listing(data))
+
+
+@st.cache_data(show_spinner=False)
+def _previous_of(data: str, snapshot: str, listing: tuple[tuple[str, int], ...]) -> str | None:
     """The snapshot before this one under the same data root (none when --data is one snapshot folder)."""
     if is_uri(data):
         names = [s.name for s in snapshots(data)]  # newest first; just one when --data is one snapshot
@@ -93,56 +140,58 @@ def previous_of(data: str, snapshot: str) -> str | None:
 
 
 @st.cache_data(show_spinner=False)
-def filter_values(data: str, snapshot: str) -> dict[str, list[str]]:
-    return funnel(data, snapshot).filter_values()
+def filter_values(data: str, snapshot: str, identity: str) -> dict[str, list[str]]:
+    return funnel(data, snapshot, identity).filter_values()
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
-def kpi_table(data: str, snapshot: str, periods: tuple[Period, ...], filters: Filters,
+def kpi_table(data: str, snapshot: str, identity: str, periods: tuple[Period, ...], filters: Filters,
               group_by: str = "all") -> pl.DataFrame:
-    return funnel(data, snapshot).kpi_table(list(periods), filters, group_by)
+    return funnel(data, snapshot, identity).kpi_table(list(periods), filters, group_by)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def attribution_table(data: str, snapshot: str, period: Period, filters: Filters, model: str | None) -> pl.DataFrame:
-    return funnel(data, snapshot).attribution_table(period, filters, model)
+def attribution_table(data: str, snapshot: str, identity: str, period: Period, filters: Filters, model: str | None) -> pl.DataFrame:
+    return funnel(data, snapshot, identity).attribution_table(period, filters, model)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def scoring_table(data: str, snapshot: str, period: Period, filters: Filters) -> pl.DataFrame:
-    return funnel(data, snapshot).scoring_table(period, filters)
+def scoring_table(data: str, snapshot: str, identity: str, period: Period, filters: Filters) -> pl.DataFrame:
+    return funnel(data, snapshot, identity).scoring_table(period, filters)
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
-def threshold(data: str, snapshot: str, period: Period, filters: Filters, cutoff: float) -> dict:
-    return funnel(data, snapshot).threshold(period, filters, cutoff)
+def threshold(data: str, snapshot: str, identity: str, period: Period, filters: Filters, cutoff: float) -> dict:
+    return funnel(data, snapshot, identity).threshold(period, filters, cutoff)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def plan(data: str, snapshot: str, target: float, period: Period, filters: Filters) -> dict:
-    return funnel(data, snapshot).plan(target, period.start, period.end, **filters.as_dict())
+def plan(data: str, snapshot: str, identity: str, target: float, period: Period, filters: Filters) -> dict:
+    return funnel(data, snapshot, identity).plan(target, period.start, period.end, **filters.as_dict())
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def plan_target(data: str, snapshot: str, period: Period, filters: Filters) -> tuple[Period, float | None, str]:
-    return funnel(data, snapshot).plan_target(period, filters)
+def plan_target(data: str, snapshot: str, identity: str, period: Period,
+                filters: Filters) -> tuple[Period, float | None, str]:
+    return funnel(data, snapshot, identity).plan_target(period, filters)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def records(data: str, snapshot: str, name: str, period: Period, filters: Filters,
+def records(data: str, snapshot: str, identity: str, name: str, period: Period, filters: Filters,
             extra: tuple[tuple[str, object], ...]) -> pl.DataFrame:
-    return funnel(data, snapshot).records(name, period, filters, **dict(extra))
+    return funnel(data, snapshot, identity).records(name, period, filters, **dict(extra))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def records_preview(data: str, snapshot: str, name: str, period: Period, filters: Filters,
+def records_preview(data: str, snapshot: str, identity: str, name: str, period: Period, filters: Filters,
                     extra: tuple[tuple[str, object], ...], limit: int) -> tuple[pl.DataFrame, int]:
     """The first `limit` records behind a number and their total (a record table on screen)."""
-    return funnel(data, snapshot).records_preview(name, period, filters, limit, **dict(extra))
+    return funnel(data, snapshot, identity).records_preview(name, period, filters, limit, **dict(extra))
 
 
 @st.cache_data(show_spinner=False)
-def validation(path: str) -> dict:
+def validation(path: str, identity: str = "") -> dict:
+    """The contract check of the snapshot at `path` (identity: so a replaced snapshot is checked anew)."""
     from dashboard.validate import Report, validate_snapshot  # the contract check, not imported until asked for
 
     if is_uri(path):  # the checks read local files; a lake's snapshot is checked where it is written
@@ -165,10 +214,17 @@ class View:
     period: Period
     filters: Filters
     preset: str
+    identity: str = ""  # snapshot_identity() of the snapshot, worked out once per run by the sidebar
 
     @property
     def funnel(self) -> Funnel:
-        return funnel(self.data, self.snapshot)
+        return funnel(self.data, self.snapshot, self.identity or None)
+
+    def identity_of(self, snapshot: str | None) -> str:
+        """The identity of this view's snapshot, or of another one under the same data root."""
+        if snapshot in (None, self.snapshot):
+            return self.identity or snapshot_identity(self.data, self.snapshot)
+        return snapshot_identity(self.data, snapshot)
 
     @property
     def info(self) -> SnapshotInfo:
@@ -212,7 +268,7 @@ class View:
 
     def kpis(self, periods: list[Period] | None = None, group_by: str = "all", filters: Filters | None = None,
              snapshot: str | None = None) -> pl.DataFrame:
-        return kpi_table(self.data, snapshot or self.snapshot, tuple(periods or [self.period]),
+        return kpi_table(self.data, snapshot or self.snapshot, self.identity_of(snapshot), tuple(periods or [self.period]),
                          self.filters if filters is None else filters, group_by)
 
     def row(self, period: Period | None = None, snapshot: str | None = None) -> dict:
@@ -231,27 +287,27 @@ class View:
 
     def attribution(self, model: str | None) -> pl.DataFrame:
         """attribution_table for one model, or all six (None); one query serves both."""
-        every = attribution_table(self.data, self.snapshot, self.period, self.filters, None)
+        every = attribution_table(self.data, self.snapshot, self.identity_of(None), self.period, self.filters, None)
         return every if model is None else every.filter(pl.col("model") == model)
 
     def scoring(self) -> pl.DataFrame:
-        return scoring_table(self.data, self.snapshot, self.period, self.filters)
+        return scoring_table(self.data, self.snapshot, self.identity_of(None), self.period, self.filters)
 
     def threshold(self, cutoff: float) -> dict:
-        return threshold(self.data, self.snapshot, self.period, self.filters, float(cutoff))
+        return threshold(self.data, self.snapshot, self.identity_of(None), self.period, self.filters, float(cutoff))
 
     def plan(self, target: float, period: Period) -> dict:
-        return plan(self.data, self.snapshot, float(target), period, self.filters)
+        return plan(self.data, self.snapshot, self.identity_of(None), float(target), period, self.filters)
 
     def plan_target(self) -> tuple[Period, float | None, str]:
         """The month the plan is for, its default target and where that came from (Funnel.plan_target)."""
-        return plan_target(self.data, self.snapshot, self.period, self.filters)
+        return plan_target(self.data, self.snapshot, self.identity_of(None), self.period, self.filters)
 
     def records(self, name: str, **extra) -> pl.DataFrame:
         stages = {"leads": LEAD_STAGES, "opportunities": OPPORTUNITY_STAGES}.get(name)
         if stages is not None and extra.get("stage") not in stages:
             raise ValueError(f"records_{name}: unknown stage {extra.get('stage')!r}")
-        return records(self.data, self.snapshot, name, self.period, self.filters, tuple(sorted(extra.items())))
+        return records(self.data, self.snapshot, self.identity_of(None), name, self.period, self.filters, tuple(sorted(extra.items())))
 
     def _record_stage_checked(self, name: str, extra: dict) -> None:
         stages = {"leads": LEAD_STAGES, "opportunities": OPPORTUNITY_STAGES}.get(name)
@@ -261,7 +317,7 @@ class View:
     def records_preview(self, name: str, limit: int, **extra) -> tuple[pl.DataFrame, int]:
         """At most `limit` of the records behind a number, and how many there are."""
         self._record_stage_checked(name, extra)
-        return records_preview(self.data, self.snapshot, name, self.period, self.filters,
+        return records_preview(self.data, self.snapshot, self.identity_of(None), name, self.period, self.filters,
                                tuple(sorted(extra.items())), limit)
 
     def records_file(self, name: str, fmt: str, **extra):
@@ -304,7 +360,8 @@ def sidebar() -> View:
         if snapshot is None:
             refuse_view(main, data, f"{data} holds no usable snapshot.")
         try:
-            f = funnel(data, snapshot)
+            identity = snapshot_identity(data, snapshot)
+            f = funnel(data, snapshot, identity)
         except FunnelError as exc:  # breaks the contract, or unreadable: findings instead of numbers
             refuse_view(main, data, str(exc), getattr(exc, "report", None), snapshot)
         local = f.as_of.astimezone(f.policy.zone)
@@ -320,8 +377,8 @@ def sidebar() -> View:
         period = preset_period(preset, f, tuple(custom) if custom else None)
         st.caption(f"{period.label()} · compared with {period.previous().label()}")
         st.markdown("### Filters")
-        values = filter_values(data, snapshot)
-        names_by_id = campaign_names(data, snapshot)
+        values = filter_values(data, snapshot, identity)
+        names_by_id = campaign_names(data, snapshot, identity)
         # the campaign widget shows "C0093 · name"; a hand-written link may give just the id (?campaign=C0093)
         raw = st.query_params.get("campaign")
         if raw in names_by_id and "campaign" not in st.session_state:
@@ -336,7 +393,8 @@ def sidebar() -> View:
             chosen[key] = picked.split(" · ", 1)[0] if (picked and key == "campaign") else picked
         st.caption("Filters live in the URL: copy the address to share this exact view.")
     link_notice(asked, names, snapshot, values, names_by_id)
-    return View(data=data, snapshot=snapshot, period=period, filters=Filters.of(**chosen), preset=preset)
+    return View(data=data, snapshot=snapshot, period=period, filters=Filters.of(**chosen), preset=preset,
+                identity=identity)
 
 
 def unknown_link_values(asked: dict[str, str | None], snapshot_names: list[str], snapshot: str,
@@ -409,8 +467,8 @@ def bad_folders(data: str) -> list[dict[str, str]]:
 
 
 @st.cache_data(show_spinner=False)
-def campaign_names(data: str, snapshot: str) -> dict[str, str]:
-    f = funnel(data, snapshot)
+def campaign_names(data: str, snapshot: str, identity: str) -> dict[str, str]:
+    f = funnel(data, snapshot, identity)
     frame = f.records("campaigns", f.default_period(), Filters(), active_only=False)
     return dict(zip(frame["campaign_id"].cast(pl.Utf8).to_list(), frame["name"].to_list()))
 

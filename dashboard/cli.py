@@ -25,6 +25,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "plan": ("dashboard.commands", "the reverse funnel: what a bookings target needs"),
     "export": ("dashboard.export", "write the meeting deck (PPTX)"),
     "notes": ("dashboard.meetings", "move the meeting record (chart notes, decisions, actions) as JSON: export | import"),
+    "init": ("dashboard.init_root", "start a new data root: a commented funnel.toml and the next steps"),
     "bench": ("dashboard.bench", "measure query latency at scale against a pandas peer"),
 }
 
@@ -50,6 +51,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     module = importlib.import_module(args._module)
     run = getattr(module, f"run_{args.command}", None) or module.run
+    if getattr(args, "data", "") is None:  # a command with --data, run without it: the bundled sample
+        from dashboard.resources import sample_data
+
+        args.data = str(sample_data())
+        print(f"funnel {args.command}: no --data given: using the bundled sample data ({args.data})", file=sys.stderr)
     try:
         return int(run(args) or 0)
     except FunnelError as exc:

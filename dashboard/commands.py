@@ -18,7 +18,7 @@ from dashboard.snapshots import SnapshotError
 
 
 def common_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--data", default="data/sample", help="a data root (newest snapshot) or one snapshot folder")
+    p.add_argument("--data", help="a data root (newest snapshot) or one snapshot folder (default: the bundled sample)")
     p.add_argument("--snapshot", help="the snapshot to use (its folder name, e.g. 2026-09-30)")
     p.add_argument("--from", dest="start", metavar="DATE", help="first day of the period (default: last full month)")
     p.add_argument("--to", dest="end", metavar="DATE", help="last day of the period, inclusive")

@@ -216,7 +216,9 @@ def load_mapping(path: Path | str | None) -> dict[str, TableMapping]:
 
 
 def shipped_mappings_dir() -> Path:
-    return Path(__file__).resolve().parent.parent / "mappings"
+    from dashboard.resources import mappings_dir
+
+    return mappings_dir()
 
 
 def resolve_mapping(text: str) -> Path:

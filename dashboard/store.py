@@ -43,6 +43,7 @@ import pyarrow as pa
 from dashboard.contract import TABLE_ORDER
 from dashboard.filters import policy_params
 from dashboard.policy import Policy, load_policy
+from dashboard.resources import queries_dir
 from dashboard.snapshots import SnapshotError, SnapshotInfo, data_root_of, resolve
 
 # a cache file untouched this long belongs to no live preparation (10M leads prepare in under 2 minutes)
@@ -51,7 +52,7 @@ STALE_SECONDS = 24 * 3600
 _DAMAGED = ("Corrupt database file", "not a valid DuckDB database file", "checksum",
             "Could not read enough bytes", "Serialization Error", "Deserialization")
 
-QUERIES_DIR = Path(__file__).resolve().parent.parent / "queries"
+QUERIES_DIR = queries_dir()  # inside the installed package, or the checkout's queries/ (dashboard/resources.py)
 _INCLUDE = re.compile(r"^[ \t]*--[ \t]*@include[ \t]+([\w.-]+\.sql)[ \t]*$", re.MULTILINE)
 _PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 _COMMENT = re.compile(r"--[^\n]*")

@@ -364,7 +364,7 @@ def test_serve_command_is_headless_and_local_by_default(data_root):
     parser = argparse.ArgumentParser()
     serve.add_arguments(parser)
     args = parser.parse_args([])
-    assert (args.data, args.port, args.host) == ("data/sample", 8501, "127.0.0.1")
+    assert (args.data, args.port, args.host) == (None, 8501, "127.0.0.1")  # no --data: the bundled sample (cli.main)
     cmd = serve.command(Path(data_root), 8600, args.host)
     assert cmd[1:4] == ["-m", "streamlit", "run"] and cmd[4] == str(APP)
     assert "--server.headless=true" in cmd and "--server.address=127.0.0.1" in cmd and "--server.port=8600" in cmd

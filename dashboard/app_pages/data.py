@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from dashboard import app_state
+from dashboard import app_auth, app_state
 from dashboard.app_pages import _meeting, _ui
 from dashboard.contract import TABLE_ORDER
 from dashboard.metrics import METRICS
@@ -25,9 +25,12 @@ if bad:
              "snapshot works. `funnel validate` on the data root reports them too.", icon=":material/block:")
     st.dataframe({"Folder": [b["name"] for b in bad], "Problem": [b["problem"] for b in bad]},
                  hide_index=True, width="stretch")
+user = app_auth.signed_in_as()
+st.caption(f"Signed in as {user}." if user else "Sign-in is not configured: anyone who can open this address sees "
+           "the data (see the README, 'Sharing the dashboard').")
 
 st.subheader(f"Validation of snapshot {view.snapshot}")
-report = app_state.validation(str(view.info.path))
+report = app_state.validation(str(view.info.path), view.identity)
 errors, warnings = report["dict"]["errors"], report["dict"]["warnings"]
 if errors:
     st.error(f"{len(errors)} errors: the numbers of this snapshot are not to be trusted until they are fixed.")
