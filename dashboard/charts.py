@@ -330,16 +330,18 @@ def attribution_compare_chart(frame: pl.DataFrame, title: str | None = None, pol
 
 # -- SLA -----------------------------------------------------------------------------------------------
 def sla_chart(frame: pl.DataFrame, title: str | None = None, min_acceptance_rate: float | None = None,
-              hours: float | None = None, days: float | None = None) -> go.Figure:
-    """Monthly kpi_table: sales' response and decision rates next to marketing's acceptance rate and its floor."""
+              hours: float | None = None, days: float | None = None,
+              units: tuple[str, str] = ("h", "d")) -> go.Figure:
+    """Monthly kpi_table: sales' response and decision rates next to marketing's acceptance rate and its floor.
+    `units`: how H and D are spoken of (metrics.sla_units: "business hours", "working days" under that clock)."""
     rows = _rows(frame)
     if not rows:
         return empty("No months to show", title)
     x = [month_of(r["period_key"]) for r in rows]
     series = (
-        ("sla_response_rate", f"Response within {hours:g} h (sales)" if hours else "Response within SLA (sales)",
+        ("sla_response_rate", f"Response within {hours:g} {units[0]} (sales)" if hours else "Response within SLA (sales)",
          SALES_COLOR, "solid"),
-        ("sla_decision_rate", f"Decision within {days:g} d (sales)" if days else "Decision within SLA (sales)",
+        ("sla_decision_rate", f"Decision within {days:g} {units[1]} (sales)" if days else "Decision within SLA (sales)",
          lighter(SALES_COLOR, 0.35), "dot"),
         ("acceptance_rate", "MQLs accepted (marketing)", MARKETING_COLOR, "solid"),
     )

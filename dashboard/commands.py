@@ -12,7 +12,7 @@ import sys
 from dashboard.errors import UsageError
 from dashboard.engines import EngineError, add_engine_arguments
 from dashboard.filters import FILTER_KEYS, ArgumentError
-from dashboard.metrics import BY_KEY, KPI_KEYS, format_value
+from dashboard.metrics import BY_KEY, KPI_KEYS, format_value, metric_for, sla_units
 from dashboard.policy import ATTRIBUTION_MODELS, PolicyError
 from dashboard.snapshots import SnapshotError
 
@@ -94,8 +94,13 @@ def _context(result, funnel) -> str:
 def run_kpis(args) -> int:
     def render(result, funnel):
         currency = funnel.policy.currency
-        rows = [[BY_KEY[k].label, format_value(v, BY_KEY[k].unit, currency)] for k, v in result["kpis"].items()]
+        rows = [[metric_for(k, funnel.policy).label, format_value(v, BY_KEY[k].unit, currency)]
+                for k, v in result["kpis"].items()]
         rows.append(["Cohort mature", "yes" if result["cohort_mature"] else "no (rates still maturing)"])
+        if funnel.policy.clock == "business":
+            hours, days = sla_units(funnel.policy)
+            rows.append(["SLA clock", f"{funnel.policy.first_response_hours:g} {hours} / "
+                                      f"{funnel.policy.decision_days:g} {days}: {funnel.policy.calendars.describe()}"])
         _print_table(f"KPIs · {_context(result, funnel)}", ["metric", "value"], rows)
 
     return _run(args, lambda f: f.kpis(args.start, args.end, **_filters(args)), render)

@@ -48,7 +48,7 @@ from pptx.util import Emu, Inches, Pt
 from dashboard.errors import ArgumentError
 from dashboard.filters import Filters
 from dashboard.periods import Period, cohort_matures_at, next_month, trailing_months
-from dashboard.metrics import BY_KEY, format_value
+from dashboard.metrics import BY_KEY, format_value, metric_for, sla_units
 
 IMAGE_FORMATS = {"png": "image/png", "svg": "image/svg+xml"}
 PPTX_MIME = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
@@ -565,7 +565,7 @@ def _notes(slide, data: DeckData, headline: str, keys: list[str], extra: list[st
     p = data.policy
     lines = [headline, "", "What the numbers mean:"]
     for key in dict.fromkeys(keys):
-        m = BY_KEY[key]
+        m = metric_for(key, p)
         lines.append(f"• {m.label}: {m.definition} (queries/{m.query}.sql)")
     lines += ["", *extra] if extra else []
     lines += [
@@ -575,6 +575,9 @@ def _notes(slide, data: DeckData, headline: str, keys: list[str], extra: list[st
         f"Policy (funnel.toml): W = {p.window_days:g} days, H = {p.first_response_hours:g} hours, "
         f"D = {p.decision_days:g} days, L = {p.lookback_days:g} days, attribution model {p.model}.",
     ]
+    if p.clock == "business":
+        lines.append(f"SLA clock: business hours. H = {p.first_response_hours:g} business hours and "
+                     f"D = {p.decision_days:g} working days of the business calendar: {p.calendars.describe()}.")
     slide.notes_slide.notes_text_frame.text = "\n".join(lines)
 
 
@@ -1007,15 +1010,15 @@ def slide_sla(deck: _Deck, data: DeckData) -> None:
     p, cur, scope = data.policy, data.current, data.scope()
     # sales' side in the title, marketing's side in the caption under it
     title = findings.sla_finding(cur["sla_response_rate"], p.first_response_hours, cur["sla_decision_rate"],
-                                 p.decision_days, scope)
+                                 p.decision_days, scope, units=sla_units(p))
     caption = (f"{findings.floor_finding(cur['acceptance_rate'], p.min_acceptance_rate, scope)}; "
                f"{findings.target_finding(cur['mqls'], cur['mql_target'], 'MQLs', scope)}.")
     slide, area = deck.content(title)
     area = _caption(slide, area, [caption])
     fig = charts.sla_chart(data.trend, min_acceptance_rate=p.min_acceptance_rate, hours=p.first_response_hours,
-                           days=p.decision_days)
+                           days=p.decision_days, units=sla_units(p))
     _native_chart(slide, area, fig, excel_format("rate"), name="SLA both sides")
-    lines = [f"{BY_KEY[k].label}: {data.fmt(k, cur[k])} (previous {data.fmt(k, data.prior[k])})"
+    lines = [f"{metric_for(k, p).label}: {data.fmt(k, cur[k])} (previous {data.fmt(k, data.prior[k])})"
              for k in (*SLA_KEYS, "median_response_hours", "untouched_mqls")]
     _notes(slide, data, title, [*SLA_KEYS, "mql_target", "median_response_hours", "untouched_mqls"],
            [caption, "Sales' side: responding to and deciding on MQLs in time. Marketing's side: the share of MQLs "

@@ -119,13 +119,15 @@ def floor_finding(rate, floor, scope: str | None = None) -> str:
     return f"Sales accepted {rate:.0%} of decided MQLs{_in(scope)}, {side} the agreed {floor:.0%} floor"
 
 
-def sla_finding(response_rate, hours: float, decision_rate, days: float, scope: str | None = None) -> str:
-    """'Sales answered 79% of MQLs within 24 h and decided 87% within 5 d'."""
+def sla_finding(response_rate, hours: float, decision_rate, days: float, scope: str | None = None,
+                units: tuple[str, str] = ("h", "d")) -> str:
+    """'Sales answered 79% of MQLs within 24 h and decided 87% within 5 d'; under the business clock
+    units = ("business hours", "working days") (metrics.sla_units)."""
     parts = []
     if _number(response_rate):
-        parts.append(f"answered {response_rate:.0%} of MQLs within {hours:g} h")
+        parts.append(f"answered {response_rate:.0%} of MQLs within {hours:g} {units[0]}")
     if _number(decision_rate):
-        parts.append(f"decided {decision_rate:.0%} within {days:g} d")
+        parts.append(f"decided {decision_rate:.0%} within {days:g} {units[1]}")
     if not parts:
         return f"No MQL due for a response yet{_in(scope)}"
     return "Sales " + " and ".join(parts) + _in(scope)

@@ -10,7 +10,7 @@ import streamlit as st
 
 from dashboard import charts, findings
 from dashboard.app_state import View
-from dashboard.metrics import BY_KEY, format_value
+from dashboard.metrics import BY_KEY, format_value, metric_for
 
 SIDE_TITLES = {"marketing": "Marketing", "sales": "Sales", "joint": "Joint"}
 
@@ -42,7 +42,7 @@ def side_heading(side: str, text: str | None = None) -> None:
 def metric(view: View, key: str, row: dict, prev: dict | None = None, label: str | None = None,
            suffix: str = "") -> None:
     """A registry metric: formatted value, change against `prev`, the definition as help text."""
-    m = BY_KEY[key]
+    m = metric_for(key, view.policy)  # the SLA figures say "business hours" under that clock
     value = row.get(key)
     delta = findings.delta_text(key, value, prev.get(key), view.currency) if prev is not None else None
     st.metric(label or m.label, format_value(value, m.unit, view.currency) + suffix, delta=delta,
