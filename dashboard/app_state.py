@@ -27,13 +27,13 @@ from dashboard.api import Funnel
 from dashboard.engines import ENGINE_ENV, SPARK_REMOTE_ENV, is_uri
 from dashboard.engines import list_snapshots as engine_snapshots
 from dashboard.filters import FILTER_KEYS, Filters
-from dashboard.periods import Period, last_full_quarter, year_to_date
+from dashboard.periods import Period, fiscal_label, last_full_quarter, quarter_to_date, year_to_date
 from dashboard.findings import scope_text
 from dashboard.snapshots import SnapshotInfo, list_snapshots, previous_snapshot, resolve
 
 DATA_ENV = "FUNNEL_DATA"
 DEFAULT_DATA = Path(__file__).resolve().parent.parent / "data" / "sample"
-PRESETS = ("Last full month", "Last full quarter", "Year to date", "Custom")
+PRESETS = ("Last full month", "Last full quarter", "Quarter to date", "Year to date", "Custom")
 # the stages records_leads.sql / records_opportunities.sql accept (their allow-lists, checked here too)
 LEAD_STAGES = ("lead", "mql", "sal", "sql", "opportunity", "won", "mql_in_period", "untouched", "rejected", "scored")
 OPPORTUNITY_STAGES = ("created", "won", "lost", "credited")
@@ -173,6 +173,10 @@ class View:
     def previous(self) -> Period:
         return self.period.previous()
 
+    def label(self, period: Period | None = None) -> str:
+        """A period's name, fiscal quarters and years by their fiscal names (periods.fiscal_label)."""
+        return fiscal_label(period or self.period, self.policy.fiscal_year_start_month)
+
     @property
     def scope(self) -> str | None:
         return scope_text(self.filters)
@@ -241,6 +245,8 @@ def preset_period(preset: str, f: Funnel, custom: tuple[dt.date, ...] | None = N
     """A sidebar preset as a Period, relative to the snapshot's as_of (never the clock)."""
     if preset == "Last full quarter":
         return last_full_quarter(f.as_of, f.policy.zone, f.policy.fiscal_year_start_month)
+    if preset == "Quarter to date":
+        return quarter_to_date(f.as_of, f.policy.zone, f.policy.fiscal_year_start_month)
     if preset == "Year to date":
         return year_to_date(f.as_of, f.policy.zone, f.policy.fiscal_year_start_month)
     if preset == "Custom" and custom and len(custom) == 2 and custom[0] <= custom[1]:
@@ -275,7 +281,8 @@ def sidebar() -> View:
             custom = st.date_input("From – to", value=(default.start, default.end), key="dates",
                                    bind="query-params", format="YYYY-MM-DD")
         period = preset_period(preset, f, tuple(custom) if custom else None)
-        st.caption(f"{period.label()} · compared with {period.previous().label()}")
+        fiscal = f.policy.fiscal_year_start_month  # quarters and years are fiscal: "FY2027 Q1 (Feb-Apr 2026)"
+        st.caption(f"{fiscal_label(period, fiscal)} · compared with {fiscal_label(period.previous(), fiscal)}")
         st.markdown("### Filters")
         values = filter_values(data, snapshot)
         names_by_id = campaign_names(data, snapshot)

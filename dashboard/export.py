@@ -47,7 +47,8 @@ from pptx.util import Emu, Inches, Pt
 
 from dashboard.errors import ArgumentError
 from dashboard.filters import Filters
-from dashboard.periods import Period, cohort_matures_at, next_month, trailing_months
+from dashboard.periods import (Period, cohort_matures_at, fiscal_label, next_fiscal_quarter, next_month,
+                              quarter_containing, trailing_months)
 from dashboard.metrics import BY_KEY, format_value, metric_for, sla_units
 
 IMAGE_FORMATS = {"png": "image/png", "svg": "image/svg+xml"}
@@ -294,6 +295,12 @@ class DeckData:
     def currency(self) -> str:
         return self.policy.currency
 
+    def label(self, period: Period) -> str:
+        """A period's name, fiscal quarters and years by their fiscal names ("FY2027 Q1 (Feb-Apr 2026)")."""
+        from dashboard.periods import fiscal_label
+
+        return fiscal_label(period, self.policy.fiscal_year_start_month)
+
     @property
     def model(self) -> str:
         return self.policy.model
@@ -312,7 +319,7 @@ class DeckData:
         return scope_text(self.filters)
 
     def context(self) -> str:
-        return (f"{self.period.label()} vs {self.previous.label()} · {self.filters.describe()} · "
+        return (f"{self.label(self.period)} vs {self.label(self.previous)} · {self.filters.describe()} · "
                 f"snapshot as of {self.as_of_text()}")
 
     def cohort_matures_on(self, period: Period) -> dt.date:
@@ -332,17 +339,21 @@ def collect(funnel, period: Period | None = None, filters: Filters | None = None
     trend = trend.with_columns(pl.col("period_key").replace_strict(labels, default=None).alias("label"))
     attribution = funnel.attribution_table(period, filters, None)
     scoring = funnel.scoring_table(period, filters)
-    # the reverse-funnel plan for the month after the period, against that month's bookings target
+    # the reverse-funnel plan for the month after the period, against that month's bookings target; after a
+    # fiscal quarter, for the next fiscal quarter (targets are set per quarter: its months' sum)
+    fiscal = funnel.policy.fiscal_year_start_month
     plan_period = next_month(period)
+    if period == quarter_containing(period.start, fiscal):
+        plan_period = next_fiscal_quarter(period, fiscal)
     # (targets are often entered late: without one for that month, the period's own target stands in)
     plan_target = funnel.kpi_table([plan_period], filters).row(0, named=True)["bookings_target"]
-    target_source = f"{plan_period.label()} bookings target"
+    target_source = f"{fiscal_label(plan_period, fiscal)} bookings target"
     if not (_is_number(plan_target) and plan_target > 0):
         plan_target = rows[period.key]["bookings_target"]
-        target_source = f"{period.label()} bookings target (none is set for {plan_period.label()} yet)"
+        target_source = f"{fiscal_label(period, fiscal)} bookings target (none is set for {fiscal_label(plan_period, fiscal)} yet)"
     plan, problem = None, None
     if not (_is_number(plan_target) and plan_target > 0):
-        problem = (f"No bookings target for {plan_period.label()} or {period.label()} in the snapshot's targets: "
+        problem = (f"No bookings target for {fiscal_label(plan_period, fiscal)} or {fiscal_label(period, fiscal)} in the snapshot's targets: "
                    "no plan to show.")
     else:
         plan = funnel.plan(plan_target, plan_period.start, plan_period.end, **filters.as_dict())
@@ -526,7 +537,7 @@ class _Deck:
     def finish(self, data: DeckData) -> bytes:
         context = data.context()
         props = self.prs.core_properties
-        props.title = f"Funnel review · {data.period.label()}"
+        props.title = f"Funnel review · {data.label(data.period)}"
         props.subject = context
         props.author = props.last_modified_by = "Shared Funnel"
         props.keywords = "funnel; sales; marketing"
@@ -570,8 +581,8 @@ def _notes(slide, data: DeckData, headline: str, keys: list[str], extra: list[st
     lines += ["", *extra] if extra else []
     lines += [
         "",
-        f"Period {data.period.label()} ({data.period.start} to {data.period.end}), compared with "
-        f"{data.previous.label()}; filters: {data.filters.describe()}; snapshot as of {data.as_of_text()}.",
+        f"Period {data.label(data.period)} ({data.period.start} to {data.period.end}), compared with "
+        f"{data.label(data.previous)}; filters: {data.filters.describe()}; snapshot as of {data.as_of_text()}.",
         f"Policy (funnel.toml): W = {p.window_days:g} days, H = {p.first_response_hours:g} hours, "
         f"D = {p.decision_days:g} days, L = {p.lookback_days:g} days, attribution model {p.model}.",
     ]
@@ -635,9 +646,9 @@ def _cell(cell, text: str, size: int = 12, bold: bool = False, colour: RGBColor 
 def slide_cover(deck: _Deck, data: DeckData) -> None:
     gen = data.generated_at.astimezone(dt.timezone.utc)
     slide = deck.cover(
-        f"Funnel review · {data.period.label()}",
+        f"Funnel review · {data.label(data.period)}",
         [
-            f"Period {data.period.start:%d %b %Y} – {data.period.end:%d %b %Y}, compared with {data.previous.label()}",
+            f"Period {data.period.start:%d %b %Y} – {data.period.end:%d %b %Y}, compared with {data.label(data.previous)}",
             f"Filters: {data.filters.describe()}",
             f"Snapshot as of {data.as_of_text()}",
             f"Generated {gen:%Y-%m-%d %H:%M} UTC",
@@ -652,7 +663,7 @@ def slide_scorecard(deck: _Deck, data: DeckData) -> None:
     height = max(len(sides["marketing"]), len(sides["sales"]))
     joint_rows = math.ceil(len(sides["joint"]) / 2)
     n_rows = 2 + height + (1 + joint_rows if joint_rows else 0)
-    slide, area = deck.content(f"Joint scorecard · {data.period.label()} vs {data.previous.label()}")
+    slide, area = deck.content(f"Joint scorecard · {data.label(data.period)} vs {data.label(data.previous)}")
     immature = not data.current["cohort_mature"]
     note_h = Inches(0.35) if immature else 0
     row_h = min(Inches(0.36), int((area.height - note_h) / n_rows))
@@ -678,7 +689,7 @@ def slide_scorecard(deck: _Deck, data: DeckData) -> None:
         _cell(cell, text, size=13, bold=True, colour=white, fill=colour)
 
     def heads(row: int, col: int) -> None:
-        for i, text in enumerate(("", data.period.label(), data.previous.label(), "Change")):
+        for i, text in enumerate(("", data.label(data.period), data.label(data.previous), "Change")):
             _cell(table.cell(row, col + i), text, size=11, bold=True, colour=GREY, fill=LIGHT,
                   align=PP_ALIGN.LEFT if i == 0 else PP_ALIGN.RIGHT)
 
@@ -715,7 +726,7 @@ def slide_scorecard(deck: _Deck, data: DeckData) -> None:
     extra = []
     if immature:
         matures = data.cohort_matures_on(data.period)
-        note = (f"* Cohort still maturing: {data.period.label()}'s leads have had less than W = "
+        note = (f"* Cohort still maturing: {data.label(data.period)}'s leads have had less than W = "
                 f"{data.policy.window_days:g} days to convert (complete on {matures:%d %b %Y}); the rate will rise.")
         tb = slide.shapes.add_textbox(area.left, area.top + row_h * n_rows + Inches(0.05), area.width, note_h)
         _write_lines(tb.text_frame, [note], size=11, colour=GREY)
@@ -924,7 +935,7 @@ def slide_funnel(deck: _Deck, data: DeckData) -> None:
     counts = [f"{BY_KEY[k].label} {data.fmt(k, data.current[k])}" for k in FUNNEL_KEYS]
     # a picture: PowerPoint has no chart type for a funnel with these labels
     _picture(slide, area, charts.funnel_chart(data.current),
-             f"Stage funnel of the {data.period.label()} lead cohort: " + "; ".join(counts), data)
+             f"Stage funnel of the {data.label(data.period)} lead cohort: " + "; ".join(counts), data)
     rates = [f"{BY_KEY[k].label} {data.fmt(k, data.current[k])} (previous {data.fmt(k, data.prior[k])})"
              for k in STEP_RATES]
     _notes(slide, data, title, [*FUNNEL_KEYS, *STEP_RATES, "cohort_mature"],
@@ -971,7 +982,7 @@ def slide_campaigns(deck: _Deck, data: DeckData) -> None:
         largest = max((v or 0) for t in fig.data for v in t.x)
         _native_chart(slide, area, fig, excel_format("currency", data.currency, largest), name="Campaign ROI")
     else:
-        _empty(slide, area, f"No campaign had cost or attributed bookings in {data.period.label()}.")
+        _empty(slide, area, f"No campaign had cost or attributed bookings in {data.label(data.period)}.")
     money = partial(format_value, unit="currency", currency=data.currency)
     lines = [f"{r['name']} ({r['campaign_id']}, {r['channel']}): cost {money(r['cost'])}"
              f", attributed bookings {money(r['attributed_bookings'])}, "
@@ -991,7 +1002,7 @@ def slide_attribution(deck: _Deck, data: DeckData) -> None:
     if fig.data:
         _native_chart(slide, area, fig, excel_format("rate"), name="Attribution models")
     else:
-        _empty(slide, area, f"No attributed pipeline in {data.period.label()}.")
+        _empty(slide, area, f"No attributed pipeline in {data.label(data.period)}.")
     models = [t.name for t in fig.data]
     channels = list(fig.data[0].x) if fig.data else []
     lines = [f"{c}: " + ", ".join(f"{t.name} {format_value(v, 'rate')}" for t in fig.data for v in [t.y[i]])
@@ -1050,12 +1061,12 @@ def slide_plan(deck: _Deck, data: DeckData) -> None:
 
     plan = data.plan
     if plan is None:
-        slide, area = deck.content(f"Plan for {data.plan_period.label()}: no bookings target")
+        slide, area = deck.content(f"Plan for {data.label(data.plan_period)}: no bookings target")
         _empty(slide, area, data.plan_problem or "No plan.")
         _notes(slide, data, data.plan_problem or "", ["bookings_target"])
         return
     needed, cur = plan["needed"], data.currency
-    title = f"{data.plan_period.label()}: " + findings.plan_finding(plan, data.scope(), cur)
+    title = f"{data.label(data.plan_period)}: " + findings.plan_finding(plan, data.scope(), cur)
     slide, area = deck.content(title)
     left, right = area.split(0.56)
     fig = charts.plan_chart(plan)
@@ -1098,7 +1109,7 @@ def slide_plan(deck: _Deck, data: DeckData) -> None:
     rates = [f"{BY_KEY[k].label} {data.fmt(k, v)}" for k, v in plan["rates"].items()]
     _notes(slide, data, title, [*plan["rates"], "sales_cycle_days", "median_days_sql_to_opp", "median_days_mql_to_sql",
                                 "median_days_lead_to_mql", "bookings_target"],
-           [f"Reverse funnel for {data.plan_period.label()}: target {format_value(plan['target'], 'currency', cur)} "
+           [f"Reverse funnel for {data.label(data.plan_period)}: target {format_value(plan['target'], 'currency', cur)} "
             f"(the {data.plan_target_source}), with the rates of {t['from']} to {t['to']}: " + "; ".join(rates) + ".",
             "Won deals = target / average deal size; opportunities = won / win rate; SQLs = opportunities / "
             "SQL → opportunity; MQLs = SQLs / MQL → SQL; leads = MQLs / lead → MQL; budget = MQLs x cost per MQL; "
@@ -1174,6 +1185,7 @@ def run(args) -> int:
     import json
 
     from dashboard.api import Funnel
+    from dashboard.commands import apply_period_argument
     from dashboard.errors import UsageError
     from dashboard.engines import EngineError
     from dashboard.filters import FILTER_KEYS
@@ -1187,6 +1199,7 @@ def run(args) -> int:
         raise UsageError(f"--out {args.out!r}: folder {str(out.parent)!r} does not exist")
     try:
         funnel = Funnel.open(args.data, args.snapshot, engine=args.engine, spark_remote=args.spark_remote)
+        apply_period_argument(args, funnel)  # --period FYyyyy-Qn, on the snapshot's fiscal calendar
         period = funnel.period(args.start, args.end)
         filters = funnel.filters(**{k: getattr(args, k) for k in FILTER_KEYS})
         result = render_deck(funnel, period, filters, args.template)
@@ -1202,6 +1215,8 @@ def run(args) -> int:
                    "as_of": funnel.store.snapshot.as_of_iso, "images": not result.image_problems}, sys.stdout, indent=2)
         sys.stdout.write("\n")
     else:
-        print(f"wrote {out}: {result.slides} slides, {len(result.content) / 1024:,.0f} KB, {period.label()} vs "
-              f"{period.previous().label()}, {filters.describe()}, in {result.seconds:.1f} s")
+        fiscal = funnel.policy.fiscal_year_start_month
+        print(f"wrote {out}: {result.slides} slides, {len(result.content) / 1024:,.0f} KB, "
+              f"{fiscal_label(period, fiscal)} vs {fiscal_label(period.previous(), fiscal)}, {filters.describe()}, "
+              f"in {result.seconds:.1f} s")
     return 0

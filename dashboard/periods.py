@@ -235,6 +235,11 @@ def quarter_to_date(as_of: dt.datetime, zone: ZoneInfo, start_month: int = 1) ->
     return Period(quarter_containing(today, start_month).start, today)
 
 
+def next_fiscal_quarter(period: Period, start_month: int = 1) -> Period:
+    """The fiscal quarter after the one holding the period's last day (the plan's "next quarter")."""
+    return quarter_containing(add_months(quarter_containing(period.end, start_month).start, 3), start_month)
+
+
 def year_to_date(as_of: dt.datetime, zone: ZoneInfo, start_month: int = 1) -> Period:
     today = local_date(as_of, zone)
     return Period(fiscal_year(fiscal_year_of(today, start_month), start_month).start, today)

@@ -17,7 +17,7 @@ SIDE_TITLES = {"marketing": "Marketing", "sales": "Sales", "joint": "Joint"}
 
 def header(view: View, title: str, question: str) -> None:
     st.title(title)
-    st.caption(f"{question}  \n**{view.period.label()}** vs {view.previous.label()} · "
+    st.caption(f"{question}  \n**{view.label()}** vs {view.label(view.previous)} · "
                f"{view.filters.describe()} · snapshot {view.snapshot}, data as of {view.as_of_text()}")
 
 

@@ -6,24 +6,30 @@ import streamlit as st
 
 from dashboard import app_state, charts, findings
 from dashboard.app_pages import _ui
-from dashboard.periods import local_date, next_month
+from dashboard.periods import local_date, next_fiscal_quarter, next_month
 from dashboard.metrics import BY_KEY, format_value
 
+HORIZONS = ("Next month", "Next fiscal quarter")
 RATES = ("avg_deal_size", "win_rate", "sql_to_opp_rate", "mql_to_sql_rate", "lead_to_mql_rate", "cost_per_mql")
 
 view = app_state.current()
-_ui.header(view, "Plan", "What does next month's bookings target need from each stage of the funnel, and by when?")
-target_period = next_month(view.period)
+_ui.header(view, "Plan", "What does next month's (or quarter's) bookings target need from each stage of the funnel, "
+                        "and by when?")
+# targets are monthly; a fiscal quarter's is its months' sum (metrics.md "Fiscal calendar")
+horizon = st.radio("Plan for", HORIZONS, index=0, horizontal=True, key="horizon", bind="query-params")
+target_period = (next_fiscal_quarter(view.period, view.policy.fiscal_year_start_month)
+                 if horizon == HORIZONS[1] else next_month(view.period))
 # the target month's row and the trailing rates the plan works back from (Funnel.plan's own query)
 view.prefetch(lambda f: f.kpi_table([target_period], view.filters),
               lambda f: f.kpi_table([f.default_trailing()], view.filters))
 planned = view.row(target_period)["bookings_target"]
-target = st.number_input(f"Bookings target for {target_period.label()} ({view.currency})", min_value=0.0,
+target = st.number_input(f"Bookings target for {view.label(target_period)} ({view.currency})", min_value=0.0,
                          value=float(planned or 1_000_000), step=50_000.0, format="%.0f", key="target",
                          bind="query-params",
-                         help="Defaults to the snapshot's bookings target for the month after the period.")
+                         help="Defaults to the snapshot's bookings target for the month (or fiscal quarter) after "
+                              "the period.")
 if planned is None:
-    st.caption(f"The snapshot has no bookings target for {target_period.label()}: enter one.")
+    st.caption(f"The snapshot has no bookings target for {view.label(target_period)}: enter one.")
 plan = view.plan(target, target_period)
 t = plan["trailing"]
 
@@ -47,7 +53,7 @@ with left:
     st.table({"Stage": [r[0] for r in rows],
                   "Needed": [format_value(needed.get(r[1]), r[2], view.currency) for r in rows],
                   "By when": [plan["by_when"].get(r[1])
-                              or (f"in {target_period.label()}" if r[1] == "won_deals" else "–") for r in rows]},
+                              or (f"in {view.label(target_period)}" if r[1] == "won_deals" else "–") for r in rows]},
              hide_index=True)
 with right:
     _ui.side_heading("joint", "From these trailing rates")
