@@ -108,13 +108,13 @@ def _context(result, funnel) -> str:
 
 
 def _period_name(period: dict, funnel) -> str:
-    """"2026-02-01 .. 2026-04-30 (FY2027 Q1)" when the days are a fiscal quarter or year."""
+    """"FY2027 Q1 (Feb-Apr 2026): 2026-02-01 .. 2026-04-30" when the days are a fiscal quarter or year."""
     from dashboard.periods import Period, fiscal_label
 
     days = Period.of(period["from"], period["to"])
     name = fiscal_label(days, funnel.policy.fiscal_year_start_month)
     text = f"{period['from']} .. {period['to']}"
-    return text if name == days.label() else f"{text} ({name})"
+    return text if name == days.label() else f"{name}: {text}"
 
 
 def run_kpis(args) -> int:
