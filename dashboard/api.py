@@ -145,6 +145,13 @@ class Funnel:
         """The last `months` calendar months up to the one holding as_of (the last may be partial)."""
         return trailing_months(local_date(self.as_of, self.policy.zone), months)
 
+    def quarterly_periods(self, quarters: int = 5) -> list[Period]:
+        """The last `quarters` fiscal quarters up to the one holding as_of (the last may be partial)."""
+        from dashboard.periods import trailing_fiscal_quarters
+
+        return trailing_fiscal_quarters(local_date(self.as_of, self.policy.zone), quarters,
+                                        self.policy.fiscal_year_start_month)
+
     def attribution_table(self, period: Period, filters: Filters, model: str | None = None) -> pl.DataFrame:
         if model is not None and model not in ATTRIBUTION_MODELS:
             raise ArgumentError(f"unknown model {model!r} (one of {', '.join(ATTRIBUTION_MODELS)})")

@@ -170,18 +170,20 @@ def funnel_chart(row: Mapping, title: str | None = None) -> go.Figure:
 
 # -- a metric month by month -------------------------------------------------------------------------
 def trend_chart(frame: pl.DataFrame, metric_key: str, title: str | None = None,
-                target_key: str | None = None, values: bool = True) -> go.Figure:
+                target_key: str | None = None, values: bool = True,
+                x_labels: Mapping[str, str] | None = None) -> go.Figure:
     """kpi_table over monthly periods: mature cohorts solid, immature ones dashed and grey.
 
     A cohort metric's immature months are never drawn as if they were comparable: they continue the line
     from the last mature month as a separate, dashed, grey series labelled "still maturing". `target_key`
     adds a target line (e.g. mqls with mql_target); `values` writes each month's value on its point.
+    `x_labels` (period_key -> name, e.g. "FY2027 Q1") draws periods other than months, by those names.
     """
     rows = _rows(frame)
     m = BY_KEY[metric_key]
     if not rows:
         return empty("No months to show", title)
-    x = [month_of(r["period_key"]) for r in rows]
+    x = [x_labels[r["period_key"]] if x_labels else month_of(r["period_key"]) for r in rows]
     y = [_num(r.get(metric_key)) for r in rows]
     keys = [r["period_key"] for r in rows]
     mature = [bool(r.get("cohort_mature", True)) for r in rows]
@@ -208,9 +210,11 @@ def trend_chart(frame: pl.DataFrame, metric_key: str, title: str | None = None,
         traces.append(dict(type="scatter", x=x, y=[_num(r.get(target_key)) for r in rows], mode="lines",
                            name=BY_KEY[target_key].label if target_key in BY_KEY else target_key,
                            line=dict(color=TARGET_COLOR, width=2, dash="dot", shape="hv")))
+    # every month when there is room for its label, else every third; never rotated (named periods: each)
+    xaxis = (dict(type="category", tickangle=0) if x_labels else
+             dict(tickformat="%b %y", dtick="M1" if (values and len(rows) <= 13) else "M3", tickangle=0))
     return figure(traces, dict(
-        # every month when there is room for its label, else every third; never rotated
-        xaxis=dict(tickformat="%b %y", dtick="M1" if (values and len(rows) <= 13) else "M3", tickangle=0),
+        xaxis=xaxis,
         yaxis=dict(rangemode="tozero", **_tick_format(m.unit)),
     ), title)
 

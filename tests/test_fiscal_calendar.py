@@ -144,3 +144,23 @@ def test_the_deck_names_the_fiscal_quarter_and_plans_the_next(roots):
     deck = Presentation(io.BytesIO(export.build_deck(funnel, Period.of("2026-08-01", "2026-10-31"))))
     texts = " ".join(shape.text_frame.text for slide in deck.slides for shape in slide.shapes if shape.has_text_frame)
     assert "FY2027 Q3 (Aug-Oct 2026)" in texts
+
+
+def test_quarterly_trend_periods_and_names(roots):
+    from dashboard import charts
+    from dashboard.filters import Filters
+    from dashboard.periods import fiscal_quarter_name
+
+    funnel = Funnel.open(roots[2])  # February start, as_of 15 Feb 2027
+    quarters = funnel.quarterly_periods(3)
+    # the last three: Aug-Oct 2026 (FY2027 Q3), Nov 2026-Jan 2027 (Q4), and FY2028 Q1 up to as_of
+    assert quarters == [Period.of("2026-08-01", "2026-10-31"), Period.of("2026-11-01", "2027-01-31"),
+                        Period.of("2027-02-01", "2027-02-15")]
+    names = [fiscal_quarter_name(q, 2) for q in quarters]
+    assert names == ["FY2027 Q3", "FY2027 Q4", "FY2028 Q1 to date"]
+    trend = funnel.kpi_table(quarters, Filters())
+    # leads: none in Aug-Oct; Dec 15 and Jan 31 in Nov-Jan; Feb 1 in Feb 1-15
+    assert dict(zip(trend["period_key"], trend["leads"])) == {quarters[0].key: 0, quarters[1].key: 2,
+                                                              quarters[2].key: 1}
+    fig = charts.trend_chart(trend, "leads", x_labels=dict(zip((q.key for q in quarters), names)))
+    assert list(fig.data[0].x) == names
