@@ -218,3 +218,28 @@ def test_a_region_inherits_what_it_does_not_override():
     assert (emea.start_minute, emea.end_minute, emea.workdays) == (8 * 60, 16 * 60 + 30, (0, 1, 2))
     assert emea.timezone == "Europe/Berlin" and calendars.default.timezone == "UTC"  # reporting.timezone
     assert emea.working_day_us == 8.5 * 3_600_000_000
+
+
+def test_the_example_policy_on_the_sample(tmp_path):
+    """docs/examples/funnel-business-fiscal.toml on the sample's newest snapshot (with H = 24 as the
+    sample's policy): only the SLA figures change, and B(a, b) <= b - a bounds them."""
+    import shutil
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parent.parent
+    shutil.copytree(repo / "data" / "sample" / "2026-10-31", tmp_path / "2026-10-31")
+    example = (repo / "docs" / "examples" / "funnel-business-fiscal.toml").read_text(encoding="utf-8")
+    assert 'clock = "business"' in example and "fiscal_year_start_month = 2" in example
+    (tmp_path / "funnel.toml").write_text(example.replace("first_response_hours = 4", "first_response_hours = 24"),
+                                          encoding="utf-8")
+    business = Funnel.open(tmp_path)
+    wall = Funnel.open(repo / "data" / "sample", "2026-10-31")
+    assert business.policy.clock == "business" and wall.policy.clock == "calendar"
+    b, w = (f.kpi_table([Period.of("2026-09-01", "2026-09-30")], Filters()).row(0, named=True)
+            for f in (business, wall))
+    sla = {"sla_response_rate", "median_response_hours", "untouched_mqls", "sla_decision_rate", "due_for_response",
+           "responses_in_time", "due_for_decision", "decisions_in_time"}
+    assert {k: v for k, v in b.items() if k not in sla} == {k: v for k, v in w.items() if k not in sla}
+    assert b["due_for_response"] <= w["due_for_response"] and b["untouched_mqls"] <= w["untouched_mqls"]
+    assert b["median_response_hours"] <= w["median_response_hours"]
+    assert b["median_response_hours"] != w["median_response_hours"]  # the clock does change it
