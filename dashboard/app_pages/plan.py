@@ -35,7 +35,7 @@ t = plan["trailing"]
 
 _ui.plot(charts.plan_chart(plan, findings.plan_finding(plan, view.scope, view.currency)), key="plan_chart")
 st.caption(f"Worked back from the trailing rates of {t['from']} to {t['to']} (mature cohorts). 'By when' counts "
-           "back from the month's first day by the median days of each step.")
+           f"back from the first day of {view.label(target_period)} by the median days of each step.")
 passed = [d for d in plan["by_when"].values() if d and dt.date.fromisoformat(d) <= local_date(view.info.as_of, view.policy.zone)]
 if passed:
     st.warning(f"{len(passed)} of the dates are on or before the snapshot's as_of ({view.info.as_of:%d %b %Y}): "
