@@ -243,3 +243,22 @@ def test_the_example_policy_on_the_sample(tmp_path):
     assert b["due_for_response"] <= w["due_for_response"] and b["untouched_mqls"] <= w["untouched_mqls"]
     assert b["median_response_hours"] <= w["median_response_hours"]
     assert b["median_response_hours"] != w["median_response_hours"]  # the clock does change it
+
+
+def test_the_cli_refuses_a_bad_calendar_with_exit_2(tmp_path, capsys):
+    from dashboard.cli import main
+
+    write_snapshot(tmp_path, AS_OF, POLICY.replace('holidays = "DE"', 'holidays = "ZZ"'), leads=LEADS)
+    assert main(["kpis", "--data", str(tmp_path), "--json"]) == 2
+    err = capsys.readouterr().err
+    assert "[calendar.regions.EMEA] holidays 'ZZ'" in err and "Traceback" not in err
+
+
+def test_the_cli_table_says_business_hours(business, capsys):
+    from dashboard.cli import main
+
+    root = business.store.snapshot.path.parent
+    assert main(["kpis", "--data", str(root), "--from", "2026-01-01", "--to", "2026-12-31"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "Response within SLA (business hours)" in out and "Decision within SLA (working days)" in out
+    assert "4 business hours / 2 working days" in out
