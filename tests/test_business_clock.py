@@ -262,3 +262,18 @@ def test_the_cli_table_says_business_hours(business, capsys):
     out = " ".join(capsys.readouterr().out.split())
     assert "Response within SLA (business hours)" in out and "Decision within SLA (working days)" in out
     assert "4 business hours / 2 working days" in out
+
+
+def test_the_deck_says_business_hours(business):
+    import io
+
+    from pptx import Presentation
+
+    from dashboard import export
+
+    deck = Presentation(io.BytesIO(export.build_deck(business, Period.of("2026-03-01", "2026-03-31"))))
+    texts = " ".join(shape.text_frame.text for slide in deck.slides for shape in slide.shapes if shape.has_text_frame)
+    notes = " ".join(slide.notes_slide.notes_text_frame.text for slide in deck.slides if slide.has_notes_slide)
+    # March: FRI, NYMAR, BERMAR, CAW are the month's MQLs; all answered within 4 business hours
+    assert "within 4 business hours" in texts
+    assert "Response within SLA (business hours)" in notes and "SLA clock: business hours" in notes
