@@ -25,6 +25,9 @@ from dashboard.errors import ArgumentError
 from dashboard.filters import FILTER_KEYS, GROUP_BY, Filters, period_params, policy_params
 from dashboard.periods import (
     Period,
+    fiscal_label,
+    next_fiscal_quarter,
+    quarter_containing,
     last_full_month,
     local_date,
     next_month,
@@ -151,6 +154,13 @@ class Funnel:
     def monthly_periods(self, months: int = 24) -> list[Period]:
         """The last `months` calendar months up to the one holding as_of (the last may be partial)."""
         return trailing_months(local_date(self.as_of, self.policy.zone), months)
+
+    def quarterly_periods(self, quarters: int = 5) -> list[Period]:
+        """The last `quarters` fiscal quarters up to the one holding as_of (the last may be partial)."""
+        from dashboard.periods import trailing_fiscal_quarters
+
+        return trailing_fiscal_quarters(local_date(self.as_of, self.policy.zone), quarters,
+                                        self.policy.fiscal_year_start_month)
 
     def attribution_table(self, period: Period, filters: Filters, model: str | None = None) -> pl.DataFrame:
         if model is not None and model not in ATTRIBUTION_MODELS:
@@ -282,15 +292,22 @@ class Funnel:
             "already_past": already_past,
         }
 
-    def plan_target(self, period: Period, filters: Filters) -> tuple[Period, float | None, str]:
-        """The plan the page and the deck show for a period: the month after it, against that month's
-        bookings target; targets are often entered late, so without one the period's own target stands
-        in. Returns (the planned month, the target or None when neither month has one, where it came from)."""
-        planned = next_month(period)
+    def plan_target(self, period: Period, filters: Filters,
+                    quarter: bool | None = None) -> tuple[Period, float | None, str]:
+        """The plan the page and the deck show for a period: the month after it (`quarter`: the fiscal
+        quarter after it; by default when the period is a fiscal quarter), against that period's bookings
+        target (a quarter's is its months' sum); targets are often entered late, so without one the
+        period's own target stands in. Returns (the planned period, the target or None when neither has
+        one, where it came from)."""
+        fiscal = self.policy.fiscal_year_start_month
+        if quarter is None:
+            quarter = period == quarter_containing(period.start, fiscal)
+        planned = next_fiscal_quarter(period, fiscal) if quarter else next_month(period)
         rows = {r["period_key"]: r for r in self.kpi_table([period, planned], filters).iter_rows(named=True)}
+        name = lambda p: fiscal_label(p, fiscal)  # noqa: E731
         for source in (planned, period):
             target = rows[source.key]["bookings_target"]
             if isinstance(target, (int, float)) and math.isfinite(target) and target > 0:
-                note = "" if source == planned else f" (none is set for {planned.label()} yet)"
-                return planned, float(target), f"{source.label()} bookings target{note}"
-        return planned, None, f"no bookings target for {planned.label()} or {period.label()}"
+                note = "" if source == planned else f" (none is set for {name(planned)} yet)"
+                return planned, float(target), f"{name(source)} bookings target{note}"
+        return planned, None, f"no bookings target for {name(planned)} or {name(period)}"

@@ -28,7 +28,7 @@ from dashboard.api import Funnel
 from dashboard.engines import ENGINE_ENV, SPARK_REMOTE_ENV, is_uri
 from dashboard.engines import list_snapshots as engine_snapshots
 from dashboard.filters import FILTER_KEYS, Filters
-from dashboard.periods import Period, last_full_quarter, year_to_date
+from dashboard.periods import Period, fiscal_label, last_full_quarter, quarter_to_date, year_to_date
 from dashboard.findings import scope_text
 from dashboard.errors import FunnelError
 from dashboard.filters import policy_params
@@ -39,7 +39,7 @@ from dashboard.store import facts_key
 
 DATA_ENV = "FUNNEL_DATA"
 DEFAULT_DATA = sample_data()  # the bundled sample (dashboard/resources.py)
-PRESETS = ("Last full month", "Last full quarter", "Year to date", "Custom")
+PRESETS = ("Last full month", "Last full quarter", "Quarter to date", "Year to date", "Custom")
 # the stages records_leads.sql / records_opportunities.sql accept (their allow-lists, checked here too)
 LEAD_STAGES = ("lead", "mql", "sal", "sql", "opportunity", "won", "mql_in_period", "untouched", "rejected", "scored")
 OPPORTUNITY_STAGES = ("created", "won", "lost", "credited")
@@ -171,9 +171,9 @@ def plan(data: str, snapshot: str, identity: str, target: float, period: Period,
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def plan_target(data: str, snapshot: str, identity: str, period: Period,
-                filters: Filters) -> tuple[Period, float | None, str]:
-    return funnel(data, snapshot, identity).plan_target(period, filters)
+def plan_target(data: str, snapshot: str, identity: str, period: Period, filters: Filters,
+                quarter: bool) -> tuple[Period, float | None, str]:
+    return funnel(data, snapshot, identity).plan_target(period, filters, quarter)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
@@ -242,6 +242,10 @@ class View:
     def previous(self) -> Period:
         return self.period.previous()
 
+    def label(self, period: Period | None = None) -> str:
+        """A period's name, fiscal quarters and years by their fiscal names (periods.fiscal_label)."""
+        return fiscal_label(period or self.period, self.policy.fiscal_year_start_month)
+
     @property
     def scope(self) -> str | None:
         return scope_text(self.filters)
@@ -299,9 +303,10 @@ class View:
     def plan(self, target: float, period: Period) -> dict:
         return plan(self.data, self.snapshot, self.identity_of(None), float(target), period, self.filters)
 
-    def plan_target(self) -> tuple[Period, float | None, str]:
-        """The month the plan is for, its default target and where that came from (Funnel.plan_target)."""
-        return plan_target(self.data, self.snapshot, self.identity_of(None), self.period, self.filters)
+    def plan_target(self, quarter: bool = False) -> tuple[Period, float | None, str]:
+        """The month (or fiscal quarter) the plan is for, its default target and where that came from
+        (Funnel.plan_target)."""
+        return plan_target(self.data, self.snapshot, self.identity_of(None), self.period, self.filters, quarter)
 
     def records(self, name: str, **extra) -> pl.DataFrame:
         stages = {"leads": LEAD_STAGES, "opportunities": OPPORTUNITY_STAGES}.get(name)
@@ -333,6 +338,8 @@ def preset_period(preset: str, f: Funnel, custom: tuple[dt.date, ...] | None = N
     """A sidebar preset as a Period, relative to the snapshot's as_of (never the clock)."""
     if preset == "Last full quarter":
         return last_full_quarter(f.as_of, f.policy.zone, f.policy.fiscal_year_start_month)
+    if preset == "Quarter to date":
+        return quarter_to_date(f.as_of, f.policy.zone, f.policy.fiscal_year_start_month)
     if preset == "Year to date":
         return year_to_date(f.as_of, f.policy.zone, f.policy.fiscal_year_start_month)
     if preset == "Custom" and custom and len(custom) == 2 and custom[0] <= custom[1]:
@@ -375,7 +382,8 @@ def sidebar() -> View:
             custom = st.date_input("From – to", value=(default.start, default.end), key="dates",
                                    bind="query-params", format="YYYY-MM-DD")
         period = preset_period(preset, f, tuple(custom) if custom else None)
-        st.caption(f"{period.label()} · compared with {period.previous().label()}")
+        fiscal = f.policy.fiscal_year_start_month  # quarters and years are fiscal: "FY2027 Q1 (Feb-Apr 2026)"
+        st.caption(f"{fiscal_label(period, fiscal)} · compared with {fiscal_label(period.previous(), fiscal)}")
         st.markdown("### Filters")
         values = filter_values(data, snapshot, identity)
         names_by_id = campaign_names(data, snapshot, identity)

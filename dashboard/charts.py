@@ -174,19 +174,20 @@ def funnel_chart(row: Mapping, title: str | None = None) -> go.Figure:
 # -- a metric month by month -------------------------------------------------------------------------
 def trend_chart(frame: pl.DataFrame, metric_key: str, title: str | None = None,
                 target_key: str | None = None, values: bool = True, currency: str = "USD",
-                notes=()) -> go.Figure:
+                notes=(), x_labels: Mapping[str, str] | None = None) -> go.Figure:
     """kpi_table over monthly periods: mature cohorts solid, immature ones dashed and grey.
 
     A cohort metric's immature months are never drawn as if they were comparable: they continue the line
     from the last mature month as a separate, dashed, grey series labelled "still maturing". `target_key`
     adds a target line (e.g. mqls with mql_target); `values` writes each month's value on its point;
-    `notes` (chart notes, see note_layers) are drawn on the months they fall in.
+    `notes` (chart notes, see note_layers) are drawn on the months they fall in (monthly charts only).
+    `x_labels` (period_key -> name, e.g. "FY2027 Q1") draws periods other than months, by those names.
     """
     rows = _rows(frame)
     m = BY_KEY[metric_key]
     if not rows:
         return empty("No months to show", title)
-    x = [month_of(r["period_key"]) for r in rows]
+    x = [x_labels[r["period_key"]] if x_labels else month_of(r["period_key"]) for r in rows]
     y = [_num(r.get(metric_key)) for r in rows]
     keys = [r["period_key"] for r in rows]
     mature = [bool(r.get("cohort_mature", True)) for r in rows]
@@ -213,11 +214,13 @@ def trend_chart(frame: pl.DataFrame, metric_key: str, title: str | None = None,
         traces.append(dict(type="scatter", x=x, y=[_num(r.get(target_key)) for r in rows], mode="lines",
                            name=BY_KEY[target_key].label if target_key in BY_KEY else target_key,
                            line=dict(color=TARGET_COLOR, width=2, dash="dot", shape="hv")))
-    return figure(*note_layers(x, notes, traces, dict(
-        # every month when there is room for its label, else every third; never rotated
-        xaxis=dict(tickformat="%b %y", dtick="M1" if (values and len(rows) <= 13) else "M3", tickangle=0),
-        yaxis=dict(rangemode="tozero", **axis_format(m.unit, currency)),
-    )), title)
+    # every month when there is room for its label, else every third; never rotated (named periods: each)
+    xaxis = (dict(type="category", tickangle=0) if x_labels else
+             dict(tickformat="%b %y", dtick="M1" if (values and len(rows) <= 13) else "M3", tickangle=0))
+    layout = dict(xaxis=xaxis, yaxis=dict(rangemode="tozero", **axis_format(m.unit, currency)))
+    if x_labels:  # named periods have no days to place a note on
+        return figure(traces, layout, title)
+    return figure(*note_layers(x, notes, traces, layout), title)
 
 
 def sourced_chart(row: Mapping, title: str | None = None, currency: str = "USD") -> go.Figure:
@@ -335,16 +338,18 @@ def attribution_compare_chart(frame: pl.DataFrame, title: str | None = None, pol
 
 # -- SLA -----------------------------------------------------------------------------------------------
 def sla_chart(frame: pl.DataFrame, title: str | None = None, min_acceptance_rate: float | None = None,
-              hours: float | None = None, days: float | None = None, notes=()) -> go.Figure:
-    """Monthly kpi_table: sales' response and decision rates next to marketing's acceptance rate and its floor."""
+              hours: float | None = None, days: float | None = None, notes=(),
+              units: tuple[str, str] = ("h", "d")) -> go.Figure:
+    """Monthly kpi_table: sales' response and decision rates next to marketing's acceptance rate and its floor.
+    `units`: how H and D are spoken of (metrics.sla_units: "business hours", "working days" under that clock)."""
     rows = _rows(frame)
     if not rows:
         return empty("No months to show", title)
     x = [month_of(r["period_key"]) for r in rows]
     series = (
-        ("sla_response_rate", f"Response within {hours:g} h (sales)" if hours else "Response within SLA (sales)",
+        ("sla_response_rate", f"Response within {hours:g} {units[0]} (sales)" if hours else "Response within SLA (sales)",
          SALES_COLOR, "solid"),
-        ("sla_decision_rate", f"Decision within {days:g} d (sales)" if days else "Decision within SLA (sales)",
+        ("sla_decision_rate", f"Decision within {days:g} {units[1]} (sales)" if days else "Decision within SLA (sales)",
          lighter(SALES_COLOR, 0.35), "dot"),
         ("acceptance_rate", "MQLs accepted (marketing)", MARKETING_COLOR, "solid"),
     )

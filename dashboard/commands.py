@@ -12,7 +12,7 @@ import sys
 from dashboard.errors import UsageError
 from dashboard.engines import EngineError, add_engine_arguments
 from dashboard.filters import FILTER_KEYS, ArgumentError
-from dashboard.metrics import BY_KEY, KPI_KEYS, format_value
+from dashboard.metrics import BY_KEY, KPI_KEYS, format_value, metric_for, sla_units
 from dashboard.policy import ATTRIBUTION_MODELS, PolicyError
 from dashboard.snapshots import SnapshotError
 
@@ -22,6 +22,9 @@ def common_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--snapshot", help="the snapshot to use (its folder name, e.g. 2026-09-30)")
     p.add_argument("--from", dest="start", metavar="DATE", help="first day of the period (default: last full month)")
     p.add_argument("--to", dest="end", metavar="DATE", help="last day of the period, inclusive")
+    p.add_argument("--period", metavar="YYYY-MM|FYyyyy|FYyyyy-Qn",
+                   help="shorthand for --from/--to: a calendar month, a fiscal year or a fiscal quarter "
+                        "(funnel.toml's [reporting] fiscal_year_start_month)")
     for key in FILTER_KEYS:
         p.add_argument(f"--{key}", help=f"only this {key}")
     p.add_argument("--json", action="store_true", help="print JSON (the format of metrics.md)")
@@ -58,9 +61,22 @@ def _filters(args) -> dict:
     return {k: getattr(args, k) for k in FILTER_KEYS}
 
 
+def apply_period_argument(args, funnel) -> None:
+    """`--period` as the --from/--to it stands for, read on the snapshot's fiscal calendar."""
+    from dashboard.periods import parse_period
+
+    if getattr(args, "period", None) is None:
+        return
+    if args.start is not None or args.end is not None:
+        raise ArgumentError("give --period or --from/--to, not both")
+    period = parse_period(args.period, funnel.policy.fiscal_year_start_month)
+    args.start, args.end = period.start.isoformat(), period.end.isoformat()
+
+
 def _run(args, produce, render) -> int:
     try:
         funnel = _open(args)
+        apply_period_argument(args, funnel)
         result = produce(funnel)
     except (ArgumentError, SnapshotError, PolicyError, EngineError) as exc:
         raise UsageError(str(exc)) from None
@@ -88,14 +104,29 @@ def _context(result, funnel) -> str:
     active = {k: v for k, v in result.get("filters", {}).items() if v}
     scope = ", ".join(f"{k}={v}" for k, v in active.items()) or "all records"
     period = result["period"]
-    return f"{period['from']} .. {period['to']} · {scope} · snapshot as of {funnel.store.snapshot.as_of_iso}"
+    return f"{_period_name(period, funnel)} · {scope} · snapshot as of {funnel.store.snapshot.as_of_iso}"
+
+
+def _period_name(period: dict, funnel) -> str:
+    """"FY2027 Q1 (Feb-Apr 2026): 2026-02-01 .. 2026-04-30" when the days are a fiscal quarter or year."""
+    from dashboard.periods import Period, fiscal_label
+
+    days = Period.of(period["from"], period["to"])
+    name = fiscal_label(days, funnel.policy.fiscal_year_start_month)
+    text = f"{period['from']} .. {period['to']}"
+    return text if name == days.label() else f"{name}: {text}"
 
 
 def run_kpis(args) -> int:
     def render(result, funnel):
         currency = funnel.policy.currency
-        rows = [[BY_KEY[k].label, format_value(v, BY_KEY[k].unit, currency)] for k, v in result["kpis"].items()]
+        rows = [[metric_for(k, funnel.policy).label, format_value(v, BY_KEY[k].unit, currency)]
+                for k, v in result["kpis"].items()]
         rows.append(["Cohort mature", "yes" if result["cohort_mature"] else "no (rates still maturing)"])
+        if funnel.policy.clock == "business":
+            hours, days = sla_units(funnel.policy)
+            rows.append(["SLA clock", f"{funnel.policy.first_response_hours:g} {hours} / "
+                                      f"{funnel.policy.decision_days:g} {days}: {funnel.policy.calendars.describe()}"])
         _print_table(f"KPIs · {_context(result, funnel)}", ["metric", "value"], rows)
 
     return _run(args, lambda f: f.kpis(args.start, args.end, **_filters(args)), render)
@@ -115,7 +146,7 @@ def run_campaigns(args) -> int:
         rows.append(["Unattributed", "", format_value(result["unattributed_pipeline"], "currency", currency),
                      format_value(result["unattributed_bookings"], "currency", currency), "", "", ""])
         labels = [BY_KEY[k].label for k in keys]
-        _print_table(f"Campaigns · {result['model']} · {result['period']['from']} .. {result['period']['to']}",
+        _print_table(f"Campaigns · {result['model']} · {_period_name(result['period'], funnel)}",
                      ["campaign", *labels], rows)
 
     return _run(args, lambda f: f.campaigns(args.start, args.end, model=args.model, **_filters(args)), render)
@@ -140,7 +171,7 @@ def run_plan(args) -> int:
         t = result["trailing"]
         note = "" if result["trailing_cohort_mature"] else " (trailing cohorts not yet mature!)"
         _print_table(f"Plan for {format_value(result['target'], 'currency', currency)} bookings, "
-                     f"{result['period']['from']} .. {result['period']['to']}; rates of {t['from']} .. {t['to']}{note}",
+                     f"{_period_name(result['period'], funnel)}; rates of {_period_name(t, funnel)}{note}",
                      ["needed", "count", "by when"], rows)
 
     return _run(args, lambda f: f.plan(args.target, args.start, args.end, args.trailing_from, args.trailing_to,

@@ -47,8 +47,8 @@ from pptx.util import Emu, Inches, Pt
 
 from dashboard.errors import ArgumentError
 from dashboard.filters import Filters
-from dashboard.periods import Period, cohort_matures_at, next_month, trailing_months
-from dashboard.metrics import BY_KEY, excel_format, format_value
+from dashboard.periods import Period, cohort_matures_at, fiscal_label, trailing_months
+from dashboard.metrics import BY_KEY, excel_format, format_value, metric_for, sla_units
 
 IMAGE_FORMATS = {"png": "image/png", "svg": "image/svg+xml"}
 PPTX_MIME = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
@@ -297,6 +297,12 @@ class DeckData:
     def currency(self) -> str:
         return self.policy.currency
 
+    def label(self, period: Period) -> str:
+        """A period's name, fiscal quarters and years by their fiscal names ("FY2027 Q1 (Feb-Apr 2026)")."""
+        from dashboard.periods import fiscal_label
+
+        return fiscal_label(period, self.policy.fiscal_year_start_month)
+
     @property
     def model(self) -> str:
         return self.policy.model
@@ -315,7 +321,7 @@ class DeckData:
         return scope_text(self.filters)
 
     def context(self) -> str:
-        return (f"{self.period.label()} vs {self.previous.label()} · {self.filters.describe()} · "
+        return (f"{self.label(self.period)} vs {self.label(self.previous)} · {self.filters.describe()} · "
                 f"snapshot as of {self.as_of_text()}")
 
     def cohort_matures_on(self, period: Period) -> dt.date:
@@ -335,12 +341,14 @@ def collect(funnel, period: Period | None = None, filters: Filters | None = None
     trend = trend.with_columns(pl.col("period_key").replace_strict(labels, default=None).alias("label"))
     attribution = funnel.attribution_table(period, filters, None)
     scoring = funnel.scoring_table(period, filters)
-    # the reverse-funnel plan for the month after the period (Funnel.plan_target: the page's rule too)
+    # the reverse-funnel plan for the month after the period, or after a fiscal quarter the next fiscal
+    # quarter (Funnel.plan_target: the page's rule too)
+    fiscal = funnel.policy.fiscal_year_start_month
     plan_period, plan_target, target_source = funnel.plan_target(period, filters)
     plan, problem = None, None
     if plan_target is None:
-        problem = (f"No bookings target for {plan_period.label()} or {period.label()} in the snapshot's targets: "
-                   "no plan to show.")
+        problem = (f"No bookings target for {fiscal_label(plan_period, fiscal)} or {fiscal_label(period, fiscal)} "
+                   "in the snapshot's targets: no plan to show.")
     else:
         plan = funnel.plan(plan_target, plan_period.start, plan_period.end, **filters.as_dict())
     return DeckData(
@@ -523,7 +531,7 @@ class _Deck:
     def finish(self, data: DeckData) -> bytes:
         context = data.context()
         props = self.prs.core_properties
-        props.title = f"Funnel review · {data.period.label()}"
+        props.title = f"Funnel review · {data.label(data.period)}"
         props.subject = context
         props.author = props.last_modified_by = "Shared Funnel"
         props.keywords = "funnel; sales; marketing"
@@ -562,16 +570,19 @@ def _notes(slide, data: DeckData, headline: str, keys: list[str], extra: list[st
     p = data.policy
     lines = [headline, "", "What the numbers mean:"]
     for key in dict.fromkeys(keys):
-        m = BY_KEY[key]
+        m = metric_for(key, p)
         lines.append(f"• {m.label}: {m.definition} (queries/{m.query}.sql)")
     lines += ["", *extra] if extra else []
     lines += [
         "",
-        f"Period {data.period.label()} ({data.period.start} to {data.period.end}), compared with "
-        f"{data.previous.label()}; filters: {data.filters.describe()}; snapshot as of {data.as_of_text()}.",
+        f"Period {data.label(data.period)} ({data.period.start} to {data.period.end}), compared with "
+        f"{data.label(data.previous)}; filters: {data.filters.describe()}; snapshot as of {data.as_of_text()}.",
         f"Policy (funnel.toml): W = {p.window_days:g} days, H = {p.first_response_hours:g} hours, "
         f"D = {p.decision_days:g} days, L = {p.lookback_days:g} days, attribution model {p.model}.",
     ]
+    if p.clock == "business":
+        lines.append(f"SLA clock: business hours. H = {p.first_response_hours:g} business hours and "
+                     f"D = {p.decision_days:g} working days of the business calendar: {p.calendars.describe()}.")
     slide.notes_slide.notes_text_frame.text = "\n".join(lines)
 
 
@@ -615,9 +626,9 @@ def _cell(cell, text: str, size: int = 12, bold: bool = False, colour: RGBColor 
 def slide_cover(deck: _Deck, data: DeckData) -> None:
     gen = data.generated_at.astimezone(dt.timezone.utc)
     slide = deck.cover(
-        f"Funnel review · {data.period.label()}",
+        f"Funnel review · {data.label(data.period)}",
         [
-            f"Period {data.period.start:%d %b %Y} – {data.period.end:%d %b %Y}, compared with {data.previous.label()}",
+            f"Period {data.period.start:%d %b %Y} – {data.period.end:%d %b %Y}, compared with {data.label(data.previous)}",
             f"Filters: {data.filters.describe()}",
             f"Snapshot as of {data.as_of_text()}",
             f"Generated {gen:%Y-%m-%d %H:%M} UTC",
@@ -632,7 +643,7 @@ def slide_scorecard(deck: _Deck, data: DeckData) -> None:
     height = max(len(sides["marketing"]), len(sides["sales"]))
     joint_rows = math.ceil(len(sides["joint"]) / 2)
     n_rows = 2 + height + (1 + joint_rows if joint_rows else 0)
-    slide, area = deck.content(f"Joint scorecard · {data.period.label()} vs {data.previous.label()}")
+    slide, area = deck.content(f"Joint scorecard · {data.label(data.period)} vs {data.label(data.previous)}")
     immature = not data.current["cohort_mature"]
     note_h = Inches(0.35) if immature else 0
     row_h = min(Inches(0.36), int((area.height - note_h) / n_rows))
@@ -658,7 +669,7 @@ def slide_scorecard(deck: _Deck, data: DeckData) -> None:
         _cell(cell, text, size=13, bold=True, colour=white, fill=colour)
 
     def heads(row: int, col: int) -> None:
-        for i, text in enumerate(("", data.period.label(), data.previous.label(), "Change")):
+        for i, text in enumerate(("", data.label(data.period), data.label(data.previous), "Change")):
             _cell(table.cell(row, col + i), text, size=11, bold=True, colour=GREY, fill=LIGHT,
                   align=PP_ALIGN.LEFT if i == 0 else PP_ALIGN.RIGHT)
 
@@ -695,7 +706,7 @@ def slide_scorecard(deck: _Deck, data: DeckData) -> None:
     extra = []
     if immature:
         matures = data.cohort_matures_on(data.period)
-        note = (f"* Cohort still maturing: {data.period.label()}'s leads have had less than W = "
+        note = (f"* Cohort still maturing: {data.label(data.period)}'s leads have had less than W = "
                 f"{data.policy.window_days:g} days to convert (complete on {matures:%d %b %Y}); the rate will rise.")
         tb = slide.shapes.add_textbox(area.left, area.top + row_h * n_rows + Inches(0.05), area.width, note_h)
         _write_lines(tb.text_frame, [note], size=11, colour=GREY)
@@ -911,7 +922,7 @@ def slide_funnel(deck: _Deck, data: DeckData) -> None:
     counts = [f"{BY_KEY[k].label} {data.fmt(k, data.current[k])}" for k in FUNNEL_KEYS]
     # a picture: PowerPoint has no chart type for a funnel with these labels
     _picture(slide, area, charts.funnel_chart(data.current),
-             f"Stage funnel of the {data.period.label()} lead cohort: " + "; ".join(counts), data)
+             f"Stage funnel of the {data.label(data.period)} lead cohort: " + "; ".join(counts), data)
     rates = [f"{BY_KEY[k].label} {data.fmt(k, data.current[k])} (previous {data.fmt(k, data.prior[k])})"
              for k in STEP_RATES]
     _notes(slide, data, title, [*FUNNEL_KEYS, *STEP_RATES, "cohort_mature"],
@@ -961,7 +972,7 @@ def slide_campaigns(deck: _Deck, data: DeckData) -> None:
         largest = max((v or 0) for t in fig.data for v in t.x)
         _native_chart(slide, area, fig, excel_format("currency", data.currency, largest), name="Campaign ROI")
     else:
-        _empty(slide, area, f"No campaign had cost or attributed bookings in {data.period.label()}.")
+        _empty(slide, area, f"No campaign had cost or attributed bookings in {data.label(data.period)}.")
     money = partial(format_value, unit="currency", currency=data.currency)
     lines = [f"{r['name']} ({r['campaign_id']}, {r['channel']}): cost {money(r['cost'])}"
              f", attributed bookings {money(r['attributed_bookings'])}, "
@@ -981,7 +992,7 @@ def slide_attribution(deck: _Deck, data: DeckData) -> None:
     if fig.data:
         _native_chart(slide, area, fig, excel_format("rate"), name="Attribution models")
     else:
-        _empty(slide, area, f"No attributed pipeline in {data.period.label()}.")
+        _empty(slide, area, f"No attributed pipeline in {data.label(data.period)}.")
     models = [t.name for t in fig.data]
     channels = list(fig.data[0].x) if fig.data else []
     lines = [f"{c}: " + ", ".join(f"{t.name} {format_value(v, 'rate')}" for t in fig.data for v in [t.y[i]])
@@ -1000,17 +1011,17 @@ def slide_sla(deck: _Deck, data: DeckData) -> None:
     p, cur, scope = data.policy, data.current, data.scope()
     # sales' side in the title, marketing's side in the caption under it
     title = findings.sla_finding(cur["sla_response_rate"], p.first_response_hours, cur["sla_decision_rate"],
-                                 p.decision_days, scope)
+                                 p.decision_days, scope, units=sla_units(p))
     caption = (f"{findings.floor_finding(cur['acceptance_rate'], p.min_acceptance_rate, scope)}; "
                f"{findings.target_finding(cur['mqls'], cur['mql_target'], 'MQLs', scope)}.")
     slide, area = deck.content(title)
     area = _caption(slide, area, [caption])
     fig = charts.sla_chart(data.trend, min_acceptance_rate=p.min_acceptance_rate, hours=p.first_response_hours,
-                           days=p.decision_days, notes=data.chart_notes)
+                           days=p.decision_days, notes=data.chart_notes, units=sla_units(p))
     shown = _chart_notes_shown(fig, data)
     area = _note_caption(slide, area, shown)
     _native_chart(slide, area, fig, excel_format("rate"), name="SLA both sides")
-    lines = [f"{BY_KEY[k].label}: {data.fmt(k, cur[k])} (previous {data.fmt(k, data.prior[k])})"
+    lines = [f"{metric_for(k, p).label}: {data.fmt(k, cur[k])} (previous {data.fmt(k, data.prior[k])})"
              for k in (*SLA_KEYS, "median_response_hours", "untouched_mqls")]
     _notes(slide, data, title, [*SLA_KEYS, "mql_target", "median_response_hours", "untouched_mqls"],
            [*_note_lines(shown), caption, "Sales' side: responding to and deciding on MQLs in time. Marketing's side: the share of MQLs "
@@ -1042,12 +1053,12 @@ def slide_plan(deck: _Deck, data: DeckData) -> None:
 
     plan = data.plan
     if plan is None:
-        slide, area = deck.content(f"Plan for {data.plan_period.label()}: no bookings target")
+        slide, area = deck.content(f"Plan for {data.label(data.plan_period)}: no bookings target")
         _empty(slide, area, data.plan_problem or "No plan.")
         _notes(slide, data, data.plan_problem or "", ["bookings_target"])
         return
     needed, cur = plan["needed"], data.currency
-    title = f"{data.plan_period.label()}: " + findings.plan_finding(plan, data.scope(), cur)
+    title = f"{data.label(data.plan_period)}: " + findings.plan_finding(plan, data.scope(), cur)
     slide, area = deck.content(title)
     left, right = area.split(0.56)
     fig = charts.plan_chart(plan)
@@ -1090,7 +1101,7 @@ def slide_plan(deck: _Deck, data: DeckData) -> None:
     rates = [f"{BY_KEY[k].label} {data.fmt(k, v)}" for k, v in plan["rates"].items()]
     _notes(slide, data, title, [*plan["rates"], "sales_cycle_days", "median_days_sql_to_opp", "median_days_mql_to_sql",
                                 "median_days_lead_to_mql", "bookings_target"],
-           [f"Reverse funnel for {data.plan_period.label()}: target {format_value(plan['target'], 'currency', cur)} "
+           [f"Reverse funnel for {data.label(data.plan_period)}: target {format_value(plan['target'], 'currency', cur)} "
             f"(the {data.plan_target_source}), with the rates of {t['from']} to {t['to']}: " + "; ".join(rates) + ".",
             "Won deals = target / average deal size; opportunities = won / win rate; SQLs = opportunities / "
             "SQL → opportunity; MQLs = SQLs / MQL → SQL; leads = MQLs / lead → MQL; budget = MQLs x cost per MQL; "
@@ -1308,6 +1319,7 @@ def run(args) -> int:
     import json
 
     from dashboard.api import Funnel
+    from dashboard.commands import apply_period_argument
     from dashboard.errors import UsageError
     from dashboard.engines import EngineError
     from dashboard.filters import FILTER_KEYS
@@ -1322,6 +1334,7 @@ def run(args) -> int:
         raise UsageError(f"--out {args.out!r}: folder {str(out.parent)!r} does not exist")
     try:
         funnel = Funnel.open(args.data, args.snapshot, engine=args.engine, spark_remote=args.spark_remote)
+        apply_period_argument(args, funnel)  # --period FYyyyy-Qn, on the snapshot's fiscal calendar
         period = funnel.period(args.start, args.end)
         filters = funnel.filters(**{k: getattr(args, k) for k in FILTER_KEYS})
         record, chart_notes = meeting_record_of(funnel, args.data)
@@ -1338,6 +1351,8 @@ def run(args) -> int:
                    "as_of": funnel.store.snapshot.as_of_iso, "images": not result.image_problems}, sys.stdout, indent=2)
         sys.stdout.write("\n")
     else:
-        print(f"wrote {out}: {result.slides} slides, {len(result.content) / 1024:,.0f} KB, {period.label()} vs "
-              f"{period.previous().label()}, {filters.describe()}, in {result.seconds:.1f} s")
+        fiscal = funnel.policy.fiscal_year_start_month
+        print(f"wrote {out}: {result.slides} slides, {len(result.content) / 1024:,.0f} KB, "
+              f"{fiscal_label(period, fiscal)} vs {fiscal_label(period.previous(), fiscal)}, {filters.describe()}, "
+              f"in {result.seconds:.1f} s")
     return 0

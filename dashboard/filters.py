@@ -84,4 +84,16 @@ def policy_params(policy: Policy, as_of: dt.datetime) -> dict[str, object]:
         "decision_us": round(policy.decision_days * US_PER_DAY),
         "lookback_us": round(policy.lookback_days * US_PER_DAY),
         "half_life_days": float(policy.half_life_days),
+        # the SLA clock (lead_outcomes.sql). Under "business", store.py builds the working-time tables
+        # from these calendars (business_calendar.py); their repr and the holidays package's version (its
+        # data) are part of what the prepared facts depend on (store.facts_key digests every item here)
+        "business_clock": policy.clock == "business",
+        "business_calendars": policy.calendars if policy.clock == "business" else None,
+        "holidays_version": _holidays_version() if policy.clock == "business" else None,
     }
+
+
+def _holidays_version() -> str:
+    import holidays
+
+    return holidays.__version__

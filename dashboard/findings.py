@@ -119,13 +119,15 @@ def floor_finding(rate, floor, scope: str | None = None) -> str:
     return f"Sales accepted {rate:.0%} of decided MQLs{_in(scope)}, {side} the agreed {floor:.0%} floor"
 
 
-def sla_finding(response_rate, hours: float, decision_rate, days: float, scope: str | None = None) -> str:
-    """'Sales answered 79% of MQLs within 24 h and decided 87% within 5 d'."""
+def sla_finding(response_rate, hours: float, decision_rate, days: float, scope: str | None = None,
+                units: tuple[str, str] = ("h", "d")) -> str:
+    """'Sales answered 79% of MQLs within 24 h and decided 87% within 5 d'; under the business clock
+    units = ("business hours", "working days") (metrics.sla_units)."""
     parts = []
     if _number(response_rate):
-        parts.append(f"answered {response_rate:.0%} of MQLs within {hours:g} h")
+        parts.append(f"answered {response_rate:.0%} of MQLs within {hours:g} {units[0]}")
     if _number(decision_rate):
-        parts.append(f"decided {decision_rate:.0%} within {days:g} d")
+        parts.append(f"decided {decision_rate:.0%} within {days:g} {units[1]}")
     if not parts:
         return f"No MQL due for a response yet{_in(scope)}"
     return "Sales " + " and ".join(parts) + _in(scope)
@@ -239,14 +241,18 @@ def funnel_finding(row: Mapping, window_days: float, scope: str | None = None) -
             f"{format_value(won, 'rate')} won within {window_days:g} days")
 
 
-def trend_finding(rows: list[Mapping], metric_key: str, scope: str | None = None) -> str:
-    """kpi rows by month: the change between the two latest mature months, named by month."""
+def trend_finding(rows: list[Mapping], metric_key: str, scope: str | None = None,
+                  names: Mapping[str, str] | None = None) -> str:
+    """kpi rows by month: the change between the two latest mature months, named by month (or by `names`,
+    period_key -> name, for other periods such as fiscal quarters)."""
     m = BY_KEY[metric_key]
     cohort = m.is_cohort
     usable = [r for r in rows if _number(r.get(metric_key)) and (r.get("cohort_mature", True) or not cohort)]
     if len(usable) < 2:
-        return f"{m.label} by month: {'no two mature cohorts' if cohort else 'too few months'} to compare yet"
+        unit = "fiscal quarter" if names else "month"
+        return f"{m.label} by {unit}: {'no two mature cohorts' if cohort else f'too few {unit}s'} to compare yet"
     before, latest = usable[-2], usable[-1]
-    label = lambda r: Period.from_key(r["period_key"]).start.strftime("%b %Y")  # noqa: E731
+    label = lambda r: (names[r["period_key"]] if names else  # noqa: E731
+                       Period.from_key(r["period_key"]).start.strftime("%b %Y"))
     text = change_finding(metric_key, latest[metric_key], before[metric_key], scope)
     return f"{text} ({label(before)} → {label(latest)}{', latest mature cohorts' if cohort else ''})"

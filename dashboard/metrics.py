@@ -283,6 +283,46 @@ def metric(key: str) -> Metric:
     return BY_KEY[key]
 
 
+# Under `[sla] clock = "business"` (metrics.md "The SLA clock") the SLA figures count working time of the
+# lead's business calendar: their labels and definitions say so wherever they are shown.
+BUSINESS_CLOCK_METRICS: dict[str, tuple[str, str]] = {
+    "sla_response_rate": (
+        "Response within SLA (business hours)",
+        "MQLs of the period due for response (at least H business hours between mql_at and as_of) whose "
+        "first response came within H business hours (H = sla.first_response_hours; business hours = the "
+        "working time of the lead's [calendar]: workdays, hours, zone, holidays), over those due."),
+    "median_response_hours": (
+        "Median response time (business hours)",
+        "Median of the business hours between mql_at and first_response_at (0 for a response before the "
+        "MQL) over the period's MQLs with a response."),
+    "untouched_mqls": (
+        "Untouched MQLs",
+        "MQLs of the period due for response (at least H business hours old at as_of) with no first response "
+        "at all."),
+    "sla_decision_rate": (
+        "Decision within SLA (working days)",
+        "MQLs of the period due for a decision (at least D working days between mql_at and as_of) accepted or "
+        "rejected within D working days (D = sla.decision_days; one working day = one workday's hours, 8 h "
+        "for 09:00-17:00), over those due."),
+}
+
+
+def metric_for(key: str, policy=None) -> Metric:
+    """The registry's metric as the policy's SLA clock states it (BUSINESS_CLOCK_METRICS)."""
+    m = BY_KEY[key]
+    if policy is not None and getattr(policy, "clock", "calendar") == "business" and key in BUSINESS_CLOCK_METRICS:
+        label, definition = BUSINESS_CLOCK_METRICS[key]
+        return Metric(m.key, label, m.unit, definition, m.query, m.side, m.in_kpis, m.higher_is_better)
+    return m
+
+
+def sla_units(policy) -> tuple[str, str]:
+    """How H and D are spoken of: ("h", "d") on the calendar clock, ("business hours", "working days")."""
+    if getattr(policy, "clock", "calendar") == "business":
+        return "business hours", "working days"
+    return "h", "d"
+
+
 def query_summary(name: str) -> str:
     """What a query answers: its header up to the "Grain:" line, on one line."""
     from dashboard.store import query_header
@@ -309,6 +349,12 @@ def render_docs() -> str:
     ]
     for m in METRICS:
         lines.append(f"| `{m.key}` | {m.label} | {m.unit} | {m.side} | {m.definition} | `queries/{m.query}.sql` |")
+    lines += ["", "## Under the business-hours SLA clock", "",
+              "With `[sla] clock = \"business\"` in `funnel.toml` these figures count working time "
+              "(see `docs/business-calendar.md`):", "",
+              "| key | label | definition |", "|---|---|---|"]
+    for key, (label, definition) in BUSINESS_CLOCK_METRICS.items():
+        lines.append(f"| `{key}` | {label} | {definition} |")
     lines += ["", "## Queries", ""]
     from dashboard.store import query_names
 

@@ -235,6 +235,30 @@ def quarter_to_date(as_of: dt.datetime, zone: ZoneInfo, start_month: int = 1) ->
     return Period(quarter_containing(today, start_month).start, today)
 
 
+def next_fiscal_quarter(period: Period, start_month: int = 1) -> Period:
+    """The fiscal quarter after the one holding the period's last day (the plan's "next quarter")."""
+    return quarter_containing(add_months(quarter_containing(period.end, start_month).start, 3), start_month)
+
+
+def trailing_fiscal_quarters(last: dt.date, count: int, start_month: int = 1) -> list[Period]:
+    """`count` fiscal quarters ending with the one holding `last`; the last one runs only to `last` (a
+    quarterly trend up to as_of)."""
+    quarters = [quarter_containing(last, start_month)]
+    while len(quarters) < count:
+        quarters.insert(0, quarter_containing(quarters[0].start - dt.timedelta(days=1), start_month))
+    quarters[-1] = Period(quarters[-1].start, min(quarters[-1].end, last))
+    return quarters
+
+
+def fiscal_quarter_name(period: Period, start_month: int = 1) -> str:
+    """A short name for a trend's axis: "FY2027 Q1", or "FY2028 Q1 to date" for a quarter's first part."""
+    year, quarter = fiscal_quarter_of(period.start, start_month)
+    whole = fiscal_quarter(year, quarter, start_month)
+    if period.start != whole.start or period.end > whole.end:
+        return period.label()
+    return f"FY{year} Q{quarter}" + ("" if period.end == whole.end else " to date")
+
+
 def year_to_date(as_of: dt.datetime, zone: ZoneInfo, start_month: int = 1) -> Period:
     today = local_date(as_of, zone)
     return Period(fiscal_year(fiscal_year_of(today, start_month), start_month).start, today)

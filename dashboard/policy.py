@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from dashboard.business_calendar import BusinessCalendars, CalendarError, parse_calendars
 from dashboard.errors import FunnelError
 
 import math
 import tomllib
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+SLA_CLOCKS = ("calendar", "business")
 ATTRIBUTION_MODELS = ("first_touch", "last_touch", "linear", "u_shaped", "w_shaped", "time_decay")
 
 
@@ -29,6 +31,8 @@ class Policy:
     lookback_days: float = 365
     half_life_days: float = 7
     fiscal_year_start_month: int = 1
+    clock: str = "calendar"  # [sla] clock: SLA_CLOCKS
+    calendars: BusinessCalendars = BusinessCalendars()  # [calendar], used when clock = "business"
 
     @property
     def zone(self) -> ZoneInfo:
@@ -47,6 +51,7 @@ _KEYS = {
     ("attribution", "lookback_days"): "lookback_days",
     ("attribution", "half_life_days"): "half_life_days",
     ("reporting", "fiscal_year_start_month"): "fiscal_year_start_month",
+    ("sla", "clock"): "clock",
 }
 
 
@@ -115,6 +120,12 @@ def load_policy(data_root: Path) -> Policy:
         policy.zone
     except (ZoneInfoNotFoundError, ValueError):
         raise PolicyError(f"{path}: [reporting] timezone {policy.timezone!r} is not an IANA time zone") from None
+    if policy.clock not in SLA_CLOCKS:
+        raise PolicyError(f"{path}: [sla] clock {policy.clock!r} is not one of {', '.join(SLA_CLOCKS)}")
+    try:  # dashboard/business_calendar.py reads [calendar]; checked whichever clock is chosen
+        policy = replace(policy, calendars=parse_calendars(doc.get("calendar"), policy.timezone))
+    except CalendarError as exc:
+        raise PolicyError(f"{path}: {exc}") from None
     if policy.model not in ATTRIBUTION_MODELS:
         raise PolicyError(f"{path}: [attribution] model {policy.model!r} is not one of {', '.join(ATTRIBUTION_MODELS)}")
     if policy.half_life_days <= 0:

@@ -284,8 +284,34 @@ def _register_snapshot(con: duckdb.DuckDBPyConnection, snapshot: SnapshotInfo) -
 
 
 def _run_views(con: duckdb.DuckDBPyConnection, view_params: dict[str, object]) -> None:
+    _register_working_time(con, view_params)
     for statement in view_statements():
         con.execute(statement, {k: view_params[k] for k in sql_parameters(statement)})
+
+
+def working_time_tables(view_params: dict[str, object], span) -> dict[str, object]:
+    """The SLA clock's tables (business_calendar.py) for a snapshot: empty under the calendar clock; under
+    the business clock, covering `span()`'s (first_us, last_us) of the snapshot's timestamps and as_of.
+    Shared with the Spark engine, which registers the same Arrow tables."""
+    from dashboard.business_calendar import empty_tables, working_time_tables as build
+
+    if not view_params.get("business_clock"):
+        return empty_tables()
+    as_of_us = int(view_params["as_of_us"])
+    first_us, last_us = span()
+    return build(view_params["business_calendars"], as_of_us if first_us is None else int(first_us),
+                 as_of_us if last_us is None else int(last_us), as_of_us)
+
+
+def _register_working_time(con: duckdb.DuckDBPyConnection, view_params: dict[str, object]) -> None:
+    """calendars, calendar_regions, working_hours: temporary views over Arrow tables, read once by
+    lead_outcomes.sql while the facts are prepared (not kept in the facts file)."""
+    def span():
+        [row] = con.execute(query_text("calendar_span")).fetchall()
+        return row
+
+    for name, table in working_time_tables(view_params, span).items():
+        con.register(name, table)
 
 
 def facts_key(snapshot: SnapshotInfo, view_params: dict[str, object]) -> str:

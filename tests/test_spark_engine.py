@@ -145,6 +145,8 @@ HAND_WORKED = [
     ("test_metrics_timezone_scoring", "new_york",
      [(None, None, {}), ("2026-03-01", "2026-03-31", {}), ("2026-03-01", "2026-03-31", {"segment": "C"})]),
     ("test_metrics_timezone_scoring", "scores", [("2026-03-01", "2026-03-31", {})]),
+    # the business-hours SLA clock: working-time tables registered on Spark, W looked up per hour
+    ("test_business_clock", "business", [("2026-01-01", "2026-12-31", {}), ("2026-01-01", "2026-12-31", {"region": "EMEA"})]),
 ]
 
 

@@ -40,8 +40,9 @@ def test_views_become_selects_registered_by_name():
     assert {"leads", "opportunities", "touches", "lead_facts", "opportunity_facts", "attribution_credits"} <= set(statements)
     assert statements["lead_facts"].materialise and not statements["leads"].materialise
     assert statements["attribution_credits"].parameters == {"lookback_us", "half_life_days"}
-    # each lead's outcomes are judged once, under the policy and as_of (lead_outcomes.sql)
-    assert statements["lead_facts"].parameters == {"window_us", "response_us", "decision_us", "as_of_us"}
+    # each lead's outcomes are judged once, under the policy, its SLA clock and as_of (lead_outcomes.sql)
+    assert statements["lead_facts"].parameters == {"window_us", "response_us", "decision_us", "as_of_us",
+                                                   "business_clock"}
     assert all(s.sql.upper().startswith(("SELECT", "WITH")) for s in statements.values())
 
 

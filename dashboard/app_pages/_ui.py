@@ -13,7 +13,7 @@ import streamlit as st
 
 from dashboard import charts, findings
 from dashboard.app_state import View
-from dashboard.metrics import BY_KEY, format_value
+from dashboard.metrics import BY_KEY, format_value, metric_for
 from dashboard.safe_output import PREVIEW_ROWS, WRITERS, as_text
 
 SIDE_TITLES = {"marketing": "Marketing", "sales": "Sales", "joint": "Joint"}
@@ -21,7 +21,7 @@ SIDE_TITLES = {"marketing": "Marketing", "sales": "Sales", "joint": "Joint"}
 
 def header(view: View, title: str, question: str) -> None:
     st.title(title)
-    st.caption(f"{question}  \n**{view.period.label()}** vs {view.previous.label()} · "
+    st.caption(f"{question}  \n**{view.label()}** vs {view.label(view.previous)} · "
                f"{as_text(view.filters.describe())} · snapshot {view.snapshot}, data as of {view.as_of_text()}")
 
 
@@ -46,7 +46,7 @@ def side_heading(side: str, text: str | None = None) -> None:
 def metric(view: View, key: str, row: dict, prev: dict | None = None, label: str | None = None,
            suffix: str = "") -> None:
     """A registry metric: formatted value, change against `prev`, the definition as help text."""
-    m = BY_KEY[key]
+    m = metric_for(key, view.policy)  # the SLA figures say "business hours" under that clock
     value = row.get(key)
     delta = findings.delta_text(key, value, prev.get(key), view.currency) if prev is not None else None
     st.metric(label or m.label, format_value(value, m.unit, view.currency) + suffix, delta=delta,

@@ -5,7 +5,7 @@ import streamlit as st
 from dashboard import app_auth, app_state
 from dashboard.app_pages import _meeting, _ui
 from dashboard.contract import TABLE_ORDER
-from dashboard.metrics import METRICS
+from dashboard.metrics import METRICS, metric_for, sla_units
 
 view = app_state.current()
 _ui.header(view, "Data", "Which snapshots are there, can their numbers be trusted, and what does each number mean?")
@@ -16,8 +16,10 @@ st.dataframe({"Snapshot": [s.name for s in snaps], "As of (UTC)": [s.as_of_iso f
               **{t: [s.rows.get(t) for s in snaps] for t in TABLE_ORDER},
               "Source": [s.source for s in snaps]}, hide_index=True, width="stretch")
 st.caption(f"Data root: {view.data}. Numbers are computed with the policy in its funnel.toml "
-           f"(window {view.policy.window_days:g} days, response SLA {view.policy.first_response_hours:g} h, "
-           f"decision SLA {view.policy.decision_days:g} d, attribution {view.policy.model}).")
+           f"(window {view.policy.window_days:g} days, response SLA {view.policy.first_response_hours:g} "
+           f"{sla_units(view.policy)[0]}, decision SLA {view.policy.decision_days:g} {sla_units(view.policy)[1]}, "
+           f"attribution {view.policy.model})."
+           + (f" Business calendar: {view.policy.calendars.describe()}." if view.policy.clock == "business" else ""))
 
 bad = app_state.bad_folders(view.data)
 if bad:
@@ -53,8 +55,9 @@ _meeting.notes_table(view)
 
 st.subheader("Glossary")
 side = st.segmented_control("Whose numbers", ["marketing", "sales", "joint"], key="glossary_side")
-st.table({"Metric": [m.label for m in METRICS if side in (None, m.side)],
+shown = [metric_for(m.key, view.policy) for m in METRICS]  # SLA definitions as the policy's clock says
+st.table({"Metric": [m.label for m in shown if side in (None, m.side)],
           "Key": [m.key for m in METRICS if side in (None, m.side)],
           "Side": [m.side for m in METRICS if side in (None, m.side)],
-          "Definition": [m.definition for m in METRICS if side in (None, m.side)],
+          "Definition": [m.definition for m in shown if side in (None, m.side)],
           "Query": [f"queries/{m.query}.sql" for m in METRICS if side in (None, m.side)]}, hide_index=True)

@@ -5,6 +5,7 @@ import streamlit as st
 from dashboard import app_state, charts, findings
 from dashboard.app_pages import _meeting, _ui
 from dashboard.metrics import BY_KEY, format_value
+from dashboard.periods import fiscal_quarter_name
 
 STEPS = (("Lead → MQL", "lead_to_mql", "flow_mqls_per_lead", "median_days_lead_to_mql"),
          ("MQL → SQL", "mql_to_sql", "flow_sqls_per_mql", "median_days_mql_to_sql"),
@@ -45,11 +46,24 @@ for label, step, _, _ in STEPS:
         st.caption(f"⚠️ {label}: only {row[f'{step}_cohort']} leads in the cohort; its rate swings by chance.")
 
 key = st.selectbox("Trend of", TREND_KEYS, format_func=lambda k: BY_KEY[k].label, key="trend", bind="query-params")
-monthly = view.monthly()
-_ui.plot(charts.trend_chart(monthly, key, findings.trend_finding(monthly.to_dicts(), key, view.scope),
-                            target_key="mql_target" if key == "mqls" else None, currency=view.currency,
-                            notes=_meeting.view_notes(view)),
-         key="trend_chart")
+by = st.radio("By", ("Month", "Fiscal quarter"), horizontal=True, key="trend_by", bind="query-params")
+if by == "Fiscal quarter":
+    # fiscal quarters of funnel.toml's fiscal year; the running quarter is shown "to date", and left out of
+    # the finding (a part quarter against a whole one)
+    quarters = view.funnel.quarterly_periods(5)
+    names = {q.key: fiscal_quarter_name(q, view.policy.fiscal_year_start_month) for q in quarters}
+    trend = view.kpis(quarters).sort("period_key")
+    whole = [r for r in trend.to_dicts() if not names[r["period_key"]].endswith("to date")]
+    _ui.plot(charts.trend_chart(trend, key, findings.trend_finding(whole, key, view.scope, names=names),
+                                target_key="mql_target" if key == "mqls" else None, x_labels=names,
+                                currency=view.currency),
+             key="trend_chart_quarters")
+else:
+    monthly = view.monthly()
+    _ui.plot(charts.trend_chart(monthly, key, findings.trend_finding(monthly.to_dicts(), key, view.scope),
+                                target_key="mql_target" if key == "mqls" else None, currency=view.currency,
+                                notes=_meeting.view_notes(view)),
+             key="trend_chart")
 st.caption(f"{BY_KEY[key].definition} Dashed grey: cohorts younger than {view.policy.window_days:g} days "
            "(still maturing), never compared with mature ones.")
 _meeting.note_form(view, "funnel")

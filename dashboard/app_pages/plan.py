@@ -6,15 +6,19 @@ from dashboard import app_state, charts, findings
 from dashboard.app_pages import _ui
 from dashboard.metrics import BY_KEY, format_value
 
+HORIZONS = ("Next month", "Next fiscal quarter")
 RATES = ("avg_deal_size", "win_rate", "sql_to_opp_rate", "mql_to_sql_rate", "lead_to_mql_rate", "cost_per_mql")
 
 view = app_state.current()
-_ui.header(view, "Plan", "What does next month's bookings target need from each stage of the funnel, and by when?")
+_ui.header(view, "Plan", "What does next month's (or quarter's) bookings target need from each stage of the funnel, "
+                        "and by when?")
+# targets are monthly; a fiscal quarter's is its months' sum (metrics.md "Fiscal calendar")
+horizon = st.radio("Plan for", HORIZONS, index=0, horizontal=True, key="horizon", bind="query-params")
 # the trailing rates the plan works back from (Funnel.plan's own query), beside the target's months
 view.prefetch(lambda f: f.kpi_table([f.default_trailing()], view.filters))
-# the month after the period and its bookings target: the deck's rule too (Funnel.plan_target)
-target_period, planned, source = view.plan_target()
-target = st.number_input(f"Bookings target for {target_period.label()} ({view.currency})", min_value=0.0,
+# the period after this one and its bookings target: the deck's rule too (Funnel.plan_target)
+target_period, planned, source = view.plan_target(quarter=horizon == HORIZONS[1])
+target = st.number_input(f"Bookings target for {view.label(target_period)} ({view.currency})", min_value=0.0,
                          value=float(planned or 0.0), step=50_000.0, format="%.0f", key="target",
                          bind="query-params", help=f"Defaults to the {source}.")
 if planned is None:
@@ -27,7 +31,7 @@ t = plan["trailing"]
 
 _ui.plot(charts.plan_chart(plan, findings.plan_finding(plan, view.scope, view.currency)), key="plan_chart")
 st.caption(f"Worked back from the trailing rates of {t['from']} to {t['to']} (mature cohorts). 'By when' counts "
-           "back from the month's first day by the median days of each step.")
+           f"back from the first day of {view.label(target_period)} by the median days of each step.")
 passed = plan["already_past"]
 if passed:
     st.warning(f"{len(passed)} of the dates are on or before the snapshot's as_of ({view.info.as_of:%d %b %Y}): "
@@ -45,7 +49,7 @@ with left:
     st.table({"Stage": [r[0] for r in rows],
                   "Needed": [format_value(needed.get(r[1]), r[2], view.currency) for r in rows],
                   "By when": [plan["by_when"].get(r[1])
-                              or (f"in {target_period.label()}" if r[1] == "won_deals" else "–") for r in rows]},
+                              or (f"in {view.label(target_period)}" if r[1] == "won_deals" else "–") for r in rows]},
              hide_index=True)
 with right:
     _ui.side_heading("joint", "From these trailing rates")

@@ -4,7 +4,7 @@ import streamlit as st
 
 from dashboard import app_state, charts, findings
 from dashboard.app_pages import _meeting, _ui
-from dashboard.metrics import BY_KEY, format_value
+from dashboard.metrics import BY_KEY, format_value, metric_for, sla_units
 
 OWNER_COLUMNS = ("mqls", "due_for_response", "untouched_mqls", "sla_response_rate", "median_response_hours",
                  "sla_decision_rate", "acceptance_rate")
@@ -37,7 +37,7 @@ with left:
 with right:
     _ui.side_heading("sales", "Sales: every MQL answered and decided in time")
     finding = findings.sla_finding(row["sla_response_rate"], p.first_response_hours, row["sla_decision_rate"],
-                                   p.decision_days, view.scope)
+                                   p.decision_days, view.scope, units=sla_units(p))
     st.markdown(f"**{_ui.as_text(finding)}**")
     cells = st.columns(2)
     for i, key in enumerate(("sla_response_rate", "sla_decision_rate", "median_response_hours", "untouched_mqls")):
@@ -49,9 +49,11 @@ with right:
                                      color=charts.SALES_COLOR), key="reasons")
 
 _ui.plot(charts.sla_chart(monthly, findings.trend_finding(monthly.to_dicts(), "sla_response_rate", view.scope),
-                          p.min_acceptance_rate, p.first_response_hours, p.decision_days, notes=notes), key="sla_trend")
+                          p.min_acceptance_rate, p.first_response_hours, p.decision_days, notes=notes,
+                          units=sla_units(p)), key="sla_trend")
 st.caption("Both sides month by month: sales' response and decision rates, marketing's acceptance rate against "
-           "the floor both teams agreed.")
+           "the floor both teams agreed."
+           + (f" Sales' SLA counts business hours: {p.calendars.describe()}." if p.clock == "business" else ""))
 _meeting.note_form(view, "sla")
 
 st.subheader("Who is not following up")
@@ -60,7 +62,7 @@ owners = owners.filter(owners["mqls"] > 0).sort(["untouched_mqls", "mqls"], desc
 st.markdown(f"**{_ui.as_text(findings.untouched_finding(owners.to_dicts(), view.scope))}**")
 table, chart = st.columns([3, 2], gap="large")
 table.dataframe({"Owner": owners["group_key"].to_list(),
-                 **{BY_KEY[k].label if k in BY_KEY else "MQLs due for response":
+                 **{metric_for(k, p).label if k in BY_KEY else "MQLs due for response":
                     [format_value(v, BY_KEY[k].unit if k in BY_KEY else "count") for v in owners[k].to_list()]
                     for k in OWNER_COLUMNS}},
                 hide_index=True, width="stretch", height=min(600, 38 + 35 * owners.height))

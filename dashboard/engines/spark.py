@@ -290,6 +290,14 @@ def remote_policy(spark, data_root: str) -> Policy:
 
 
 # -- the store ------------------------------------------------------------------------------------------
+def _spark_schema(table) -> str:
+    """A DDL schema for a small Arrow table of ints and strings (an empty one has no rows to infer from)."""
+    import pyarrow as pa
+
+    types = {pa.int32(): "INT", pa.int64(): "BIGINT", pa.string(): "STRING"}
+    return ", ".join(f"{field.name} {types[field.type]}" for field in table.schema)
+
+
 def _to_polars(frame) -> pl.DataFrame:
     return pl.from_arrow(frame.toArrow())
 
@@ -323,6 +331,7 @@ class SparkStore:
                 raise SnapshotError(f"{location}: Spark cannot read it ({_first_line(exc)})") from None
             self._register(f"raw_{table}", frame)
         view_params = policy_params(policy, snapshot.as_of)  # as DuckDB's Store: the policy and as_of
+        self._register_working_time(spark, view_params)
         for statement in spark_views():
             frame = spark.sql(statement.sql, args={k: view_params[k] for k in statement.parameters})
             if statement.materialise:
@@ -332,6 +341,17 @@ class SparkStore:
                 frame.count()
                 self._cached.append(frame)
             self._register(statement.target, frame)
+
+    def _register_working_time(self, spark, view_params) -> None:
+        """The SLA clock's tables (store.working_time_tables: the same Arrow tables as DuckDB's)."""
+        from dashboard.store import working_time_tables
+
+        def span():
+            row = _to_polars(spark.sql(spark_query("calendar_span").sql)).row(0)
+            return row[0], row[1]
+
+        for name, table in working_time_tables(view_params, span).items():
+            self._register(name, spark.createDataFrame(table.to_pandas(), schema=_spark_schema(table)))
 
     def _register(self, name: str, frame) -> None:
         frame.createOrReplaceTempView(name)
