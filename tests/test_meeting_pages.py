@@ -38,6 +38,10 @@ def data_root(tmp_path) -> Path:
 def app(data_root, monkeypatch):
     monkeypatch.setenv("FUNNEL_DATA", str(data_root))
     monkeypatch.setenv("BROWSER_PATH", "/nowhere/chromium")  # no image rendering in these tests
+    # ... even when an earlier test started this process's browser (export._RENDERER outlives a test)
+    from dashboard import export
+
+    monkeypatch.setattr(type(export._RENDERER), "running", property(lambda self: False))
 
     def make(page: str | None = None, **query) -> AppTest:
         at = AppTest.from_file(str(APP), default_timeout=120)
@@ -200,11 +204,7 @@ def test_every_chart_offers_png_and_svg_rendered_only_on_click(app, monkeypatch)
     assert rendered == []  # drawing the page rendered no image: only a click does
 
 
-def test_without_a_browser_the_image_buttons_say_why(app, monkeypatch):
-    from dashboard import export
-
-    # an earlier test may have started this process's browser: here, as in a process without one, it is not
-    monkeypatch.setattr(type(export._RENDERER), "running", property(lambda self: False))
+def test_without_a_browser_the_image_buttons_say_why(app):
     at = app("plan")  # BROWSER_PATH=/nowhere/chromium (the fixture)
     no_exception(at)
     buttons = [b for b in at.get("download_button") if b.proto.label in ("Download PNG", "Download SVG")]
