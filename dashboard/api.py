@@ -33,6 +33,14 @@ CAMPAIGN_KEYS = (
     "attributed_opportunities", "attributed_pipeline", "attributed_won_deals", "attributed_bookings",
     "leads_acquired", "cost", "cost_per_lead", "roi",
 )
+# the pipeline waterfall's buckets (metrics.md "Changes between two snapshots"), those shown beside it,
+# and what a drill-down may list (those, plus the open deals that did not move)
+CHANGE_BUCKETS = ("start", "new", "increased", "decreased", "won", "lost", "reopened", "removed", "end")
+CHANGE_BESIDE = ("created_and_won", "created_and_lost")
+CHANGE_RECORD_BUCKETS = CHANGE_BUCKETS + CHANGE_BESIDE + ("unchanged",)
+# metrics.md "Pacing and projection": the figures paced, and the steps projected
+PACE_METRICS = ("mqls", "sqls", "pipeline", "bookings")
+PROJECTION_STEPS = ("lead_to_mql", "mql_to_sql", "sql_to_opp", "opp_to_won", "lead_to_won")
 # filter -> the query listing its allowed values
 _FILTER_VALUES_QUERY = "filter_values"
 # Queries run together two at a time: DuckDB binds and plans a query on one core (~40 ms for a KPI
@@ -59,13 +67,17 @@ class Funnel:
         self._filter_values: dict[str, list[str]] | None = None
         self._pool: ThreadPoolExecutor | None = None
         self._pool_lock = threading.Lock()
+        self.engine: tuple[str, str | None] = (getattr(store, "engine", "duckdb"), None)
+        self._siblings: dict[str, Funnel] = {}  # other snapshots of the root (changes between two)
 
     @classmethod
     def open(cls, path: Path | str, snapshot: str | None = None, engine: str = "duckdb",
              spark_remote: str | None = None) -> Funnel:
         """`engine`: "duckdb" (in this process) or "spark" (a local Spark, or the Spark Connect server at
         `spark_remote`, e.g. "sc://host:15002"; then `path` may be a URI the cluster reads). Same numbers."""
-        return cls(open_store(path, snapshot, engine, spark_remote))
+        funnel = cls(open_store(path, snapshot, engine, spark_remote))
+        funnel.engine = (engine, spark_remote)  # another snapshot of the root opens the same way
+        return funnel
 
     def _run(self, name: str, params: dict | None = None) -> pl.DataFrame:
         """queries/<name>.sql on this snapshot, through the result cache (dashboard/results.py)."""
@@ -252,4 +264,95 @@ class Funnel:
             "needed": {k: clean(v) for k, v in needed.items()},
             "lag_days": {k: clean(v) for k, v in lags.items()},
             "by_when": by_when,
+        }
+
+
+    # -- changes between two snapshots (the pipeline waterfall) -----------------------------------
+    def snapshot_names(self) -> list[str]:
+        """The snapshots of this Funnel's data root, oldest first."""
+        from dashboard.engines import list_snapshots
+
+        engine, remote = self.engine
+        return [s.name for s in list_snapshots(str(self.store.snapshot.path.parent), engine, remote)]
+
+    def sibling(self, name: str) -> Funnel:
+        """Another snapshot of the same data root, opened on the same engine and kept with this one."""
+        if name == self.store.snapshot.name:
+            return self
+        with self._pool_lock:
+            found = self._siblings.get(name)
+        if found is None:
+            engine, remote = self.engine
+            found = Funnel(open_store(str(self.store.snapshot.path.parent), name, engine, remote))
+            found.engine = self.engine
+            with self._pool_lock:
+                found = self._siblings.setdefault(name, found)
+        return found
+
+    def change_snapshots(self, from_snapshot: str | None = None, to_snapshot: str | None = None):
+        """(S0, S1) as Funnels: by default this Funnel's snapshot and the one taken before it."""
+        names = self.snapshot_names()
+        for flag, name in (("--from-snapshot", from_snapshot), ("--to-snapshot", to_snapshot)):
+            if name is not None and name not in names:
+                raise ArgumentError(f"{flag} {name}: no such snapshot (have: {', '.join(names)})")
+        after = self.sibling(to_snapshot) if to_snapshot else self
+        if from_snapshot is None:
+            earlier = names[: names.index(after.store.snapshot.name)]
+            if not earlier:
+                raise ArgumentError(f"no snapshot before {after.store.snapshot.name} to compare it with "
+                                    f"(have: {', '.join(names)}); give --from-snapshot")
+            from_snapshot = earlier[-1]
+        before = self.sibling(from_snapshot)
+        if before.as_of >= after.as_of:
+            raise ArgumentError(f"--from-snapshot {from_snapshot} must be older than --to-snapshot "
+                                f"{after.store.snapshot.name}")
+        return before, after
+
+    def _states(self, filters: Filters) -> pl.DataFrame:
+        """queries/opportunity_states.sql on this snapshot (its period lists are bound, never read)."""
+        day = local_date(self.as_of, self.policy.zone)
+        return self._run("opportunity_states", self.params([Period(day, day)], filters))
+
+    def _changes(self, name: str, from_snapshot, to_snapshot, filters: dict, **extra):
+        before, after = self.change_snapshots(from_snapshot, to_snapshot)
+        checked = Filters.of(**filters)
+        for key, value in checked.active().items():
+            # a value of either snapshot: a segment gone since S0 still names S0's deals
+            if value not in after.filter_values()[key] and value not in before.filter_values()[key]:
+                after.filters(**{key: value})  # raises the usual "unknown ... (known: ...)" error
+        previous, current = self.together(lambda: before._states(checked), lambda: after._states(checked))
+        inputs = {"previous_states": previous, "current_states": current}
+        bound = {"from_snapshot": before.store.snapshot.name, **checked.as_dict(), **extra}
+        frame = after.results.get_or_run(name, bound, lambda: after.store.run_with(name, extra, inputs))
+        return before, after, checked, frame
+
+    def change_table(self, from_snapshot=None, to_snapshot=None, **filters) -> pl.DataFrame:
+        """The waterfall (queries/changes.sql): one row per bucket: opportunities, amount, closed_amount."""
+        return self._changes("changes", from_snapshot, to_snapshot, filters)[3]
+
+    def change_records(self, bucket: str, from_snapshot=None, to_snapshot=None, **filters) -> pl.DataFrame:
+        """One bucket's opportunities with both snapshots' state, stage and amount (records_changes.sql)."""
+        if bucket not in CHANGE_RECORD_BUCKETS:
+            raise ArgumentError(f"unknown bucket {bucket!r} (one of {', '.join(CHANGE_RECORD_BUCKETS)})")
+        return self._changes("records_changes", from_snapshot, to_snapshot, filters, bucket=bucket)[3]
+
+    def changes(self, from_snapshot=None, to_snapshot=None, **filters) -> dict:
+        """What `funnel changes --json` prints (metrics.md "Machine-readable output")."""
+        before, after, checked, table = self._changes("changes", from_snapshot, to_snapshot, filters)
+        rows = {r["bucket"]: r for r in table.iter_rows(named=True)}
+
+        def bucket(key):
+            return {"count": int(rows[key]["opportunities"]), "amount": clean(float(rows[key]["amount"]))}
+
+        return {
+            "from_snapshot": before.store.snapshot.name,
+            "to_snapshot": after.store.snapshot.name,
+            "from_as_of": before.store.snapshot.as_of_iso,
+            "to_as_of": after.store.snapshot.as_of_iso,
+            "currency": after.policy.currency,
+            "filters": checked.as_dict(),
+            "buckets": {key: bucket(key) for key in CHANGE_BUCKETS},
+            "won_bookings": clean(float(rows["won"]["closed_amount"])),
+            "created_and_won": bucket("created_and_won"),
+            "created_and_lost": bucket("created_and_lost"),
         }
