@@ -23,7 +23,8 @@ import polars as pl
 from dashboard.engines import open_store
 from dashboard.errors import ArgumentError
 from dashboard.filters import FILTER_KEYS, GROUP_BY, Filters, period_params, policy_params
-from dashboard.periods import Period, last_full_month, local_date, trailing_mature_months, trailing_months
+from dashboard.periods import (Period, fiscal_label, last_full_month, local_date, local_midnight_us, month_of,
+                               quarter_containing, to_us, trailing_mature_months, trailing_months)
 from dashboard.metrics import KPI_KEYS
 from dashboard.policy import ATTRIBUTION_MODELS
 from dashboard.results import ResultCache
@@ -356,3 +357,68 @@ class Funnel:
             "created_and_won": bucket("created_and_won"),
             "created_and_lost": bucket("created_and_lost"),
         }
+
+    # -- pacing and projection (where will this period land?) ------------------------------------
+    def current_periods(self) -> dict[str, Period]:
+        """C: the fiscal quarter and the calendar month holding as_of (reporting time zone)."""
+        today = local_date(self.as_of, self.policy.zone)
+        return {"quarter": quarter_containing(today, self.policy.fiscal_year_start_month), "month": month_of(today)}
+
+    def pace_table(self, filters: Filters, periods: list[Period] | None = None) -> pl.DataFrame:
+        """queries/pace.sql: one row per period, each counted over [its first day, as_of]."""
+        periods = periods or list(self.current_periods().values())
+        as_of_us = to_us(self.as_of)
+        params = self.params(periods, filters)
+        # counted up to as_of itself; the targets stay the periods' whole days (first_day .. last_day)
+        params["period_end_us"] = [as_of_us + 1 for _ in periods]
+        params["span_end_us"] = as_of_us + 1
+        return self._run("pace", params)
+
+    def pace(self, **filters) -> dict:
+        """What `funnel pace --json` prints: the quarter and the month holding as_of, on pace or not."""
+        checked = self.filters(**filters)
+        current = self.current_periods()
+        rows = {r["period_key"]: r for r in self.pace_table(checked, list(current.values())).iter_rows(named=True)}
+        result = {"as_of": self.store.snapshot.as_of_iso, "currency": self.policy.currency,
+                  "filters": checked.as_dict()}
+        for name, period in current.items():
+            row = rows[period.key]
+            figures = {f"{m}_{part}": clean(row[f"{m}_{part}"]) for m in PACE_METRICS
+                       for part in ("to_date", "expected_to_date", "pace", "run_rate", "target")}
+            result[name] = {
+                "period": period.as_dict(),
+                "label": fiscal_label(period, self.policy.fiscal_year_start_month),
+                "elapsed_days": clean(row["elapsed_days"]),
+                "days": int(row["period_days"]),
+                **figures,
+                "open_pipeline": clean(row["open_pipeline"]),
+                "pipeline_coverage": clean(row["pipeline_coverage"]),
+            }
+        return result
+
+    def pace_daily(self, filters: Filters, period: Period | None = None) -> pl.DataFrame:
+        """The cumulative count of each paced figure by day of the period up to as_of (the chart of
+        bookings and MQLs against the target line): pace.sql once per day, each "to date" that day's end."""
+        period = period or self.current_periods()["quarter"]
+        today = min(local_date(self.as_of, self.policy.zone), period.end)
+        days = [Period(period.start, period.start + dt.timedelta(days=i)) for i in range((today - period.start).days + 1)]
+        zone = self.policy.zone
+        params = self.params(days, filters)
+        as_of_us = to_us(self.as_of)
+        # each day counts to the end of that day (as_of on the last); targets stay the whole period's
+        params["period_end_us"] = [min(local_midnight_us(d.end + dt.timedelta(days=1), zone), as_of_us + 1) for d in days]
+        params["period_last_day"] = [period.end for _ in days]
+        params["span_end_us"] = max(params["period_end_us"])
+        return self._run("pace", params)
+
+    def projection_table(self, periods: list[Period], filters: Filters, trailing: Period | None = None) -> pl.DataFrame:
+        """queries/projection.sql: each immature period's projected final rate per step, learned from the
+        pooled mature cohorts of `trailing` (default: the plan's six mature months)."""
+        trailing = trailing or self.default_trailing()
+        zone = self.policy.zone
+        params = self.params(periods, filters)
+        params["trailing_start_us"] = local_midnight_us(trailing.start, zone)
+        params["trailing_end_us"] = local_midnight_us(trailing.end + dt.timedelta(days=1), zone)
+        params["span_start_us"] = min(params["span_start_us"], params["trailing_start_us"])
+        params["span_end_us"] = max(params["span_end_us"], params["trailing_end_us"])
+        return self._run("projection", params)
