@@ -23,6 +23,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "campaigns": ("dashboard.commands", "campaign cost, attribution and ROI for a period"),
     "scoring": ("dashboard.commands", "lead-score bands, conversion and AUC"),
     "plan": ("dashboard.commands", "the reverse funnel: what a bookings target needs"),
+    "changes": ("dashboard.commands", "the pipeline waterfall: what changed between two snapshots"),
+    "pace": ("dashboard.commands", "where the current quarter and month will land against target"),
     "export": ("dashboard.export", "write the meeting deck (PPTX)"),
     "bench": ("dashboard.bench", "measure query latency at scale against a pandas peer"),
 }
