@@ -35,10 +35,10 @@ CAMPAIGN_KEYS = (
     "leads_acquired", "cost", "cost_per_lead", "roi",
 )
 # the pipeline waterfall's buckets (metrics.md "Changes between two snapshots"), those shown beside it,
-# and what a drill-down may list (those, plus the open deals that did not move)
+# and what a drill-down may list (those, the open deals that did not move, and "moved": every deal of a flow)
 CHANGE_BUCKETS = ("start", "new", "increased", "decreased", "won", "lost", "reopened", "removed", "end")
 CHANGE_BESIDE = ("created_and_won", "created_and_lost")
-CHANGE_RECORD_BUCKETS = CHANGE_BUCKETS + CHANGE_BESIDE + ("unchanged",)
+CHANGE_RECORD_BUCKETS = CHANGE_BUCKETS + CHANGE_BESIDE + ("unchanged", "moved")
 # metrics.md "Pacing and projection": the figures paced, and the steps projected
 PACE_METRICS = ("mqls", "sqls", "pipeline", "bookings")
 PROJECTION_STEPS = ("lead_to_mql", "mql_to_sql", "sql_to_opp", "opp_to_won", "lead_to_won")
@@ -385,11 +385,14 @@ class Funnel:
             row = rows[period.key]
             figures = {f"{m}_{part}": clean(row[f"{m}_{part}"]) for m in PACE_METRICS
                        for part in ("to_date", "expected_to_date", "pace", "run_rate", "target")}
+            # how many of C's months have a target: a target of fewer months than C has understates it
+            figures.update({f"{m}_target_months": int(row[f"{m}_target_months"]) for m in PACE_METRICS})
             result[name] = {
                 "period": period.as_dict(),
                 "label": fiscal_label(period, self.policy.fiscal_year_start_month),
                 "elapsed_days": clean(row["elapsed_days"]),
                 "days": int(row["period_days"]),
+                "months": int(row["period_months"]),
                 **figures,
                 "open_pipeline": clean(row["open_pipeline"]),
                 "pipeline_coverage": clean(row["pipeline_coverage"]),

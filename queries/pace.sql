@@ -22,6 +22,21 @@ with
 ,
 -- @include targets.sql
 ,
+target_months as (
+    -- how many of C's months have a target for each figure: a quarter whose later months have none yet
+    -- gets a target, and a pace, of the months that do; the page and the deck say so
+    select
+        p.period_key,
+        count(distinct mt.month) filter (where mt.metric = 'mqls') as mqls_target_months,
+        count(distinct mt.month) filter (where mt.metric = 'sqls') as sqls_target_months,
+        count(distinct mt.month) filter (where mt.metric = 'pipeline') as pipeline_target_months,
+        count(distinct mt.month) filter (where mt.metric = 'bookings') as bookings_target_months
+    from periods as p
+    inner join month_targets as mt on mt.month >= p.first_day and mt.month <= p.last_day
+    where mt.group_key = 'all'
+    group by p.period_key
+),
+
 open_pipeline as (
     -- open at as_of: the snapshot's open deals in scope, whenever they were created
     select coalesce(sum(amount), 0.0) as open_pipeline, count(*) as open_opportunities
@@ -34,6 +49,11 @@ to_date as (
         p.period_key,
         ($as_of_us - p.start_us) / 86400000000.0 as elapsed_days,
         date_diff('day', p.first_day, p.last_day) + 1 as period_days,
+        date_diff('month', p.first_day, p.last_day) + 1 as period_months,
+        coalesce(tm.mqls_target_months, 0) as mqls_target_months,
+        coalesce(tm.sqls_target_months, 0) as sqls_target_months,
+        coalesce(tm.pipeline_target_months, 0) as pipeline_target_months,
+        coalesce(tm.bookings_target_months, 0) as bookings_target_months,
         coalesce(lf.mqls, 0) as mqls_to_date,
         coalesce(lf.sqls, 0) as sqls_to_date,
         coalesce(ov.pipeline, 0.0) as pipeline_to_date,
@@ -46,6 +66,7 @@ to_date as (
     left join lead_figures as lf on lf.period_key = p.period_key and lf.group_key = 'all'
     left join opportunity_volumes as ov on ov.period_key = p.period_key and ov.group_key = 'all'
     left join period_targets as t on t.period_key = p.period_key and t.group_key = 'all'
+    left join target_months as tm on tm.period_key = p.period_key
 ),
 
 expected as (
@@ -62,6 +83,11 @@ select
     e.period_key,
     e.elapsed_days,
     e.period_days,
+    e.period_months,
+    e.mqls_target_months,
+    e.sqls_target_months,
+    e.pipeline_target_months,
+    e.bookings_target_months,
     e.mqls_to_date,
     e.mqls_expected_to_date,
     e.mqls_to_date / nullif(e.mqls_expected_to_date, 0) as mqls_pace,

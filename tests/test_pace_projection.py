@@ -71,6 +71,8 @@ def test_quarter_pace_worked_by_hand(paced):
     assert q["pipeline_run_rate"] == pytest.approx(16400.0)
     # coverage: open o3 5000 + o4 1200 = 6200 over what is left to book, 9200 - 3000 = 6200
     assert q["pipeline_coverage"] == pytest.approx(1.0)
+    # targets for all three months of bookings and MQLs, none for pipeline
+    assert (q["months"], q["bookings_target_months"], q["mqls_target_months"], q["pipeline_target_months"]) == (3, 3, 3, 0)
 
 
 def test_month_pace_worked_by_hand(paced):
