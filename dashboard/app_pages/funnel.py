@@ -46,7 +46,16 @@ for label, step, _, _ in STEPS:
 
 key = st.selectbox("Trend of", TREND_KEYS, format_func=lambda k: BY_KEY[k].label, key="trend", bind="query-params")
 monthly = view.monthly()
-_ui.plot(charts.trend_chart(monthly, key, findings.trend_finding(monthly.to_dicts(), key, view.scope),
-                            target_key="mql_target" if key == "mqls" else None), key="trend_chart")
+if key.endswith("_rate"):  # a cohort rate: its immature months get their projected final rate beside
+    projected = app_state.projection(view.data, view.snapshot, tuple(view.funnel.monthly_periods(13)), view.filters)
+    _ui.plot(charts.trend_with_projection(monthly, key, projected, app_state.learned_from(view),
+                                          findings.trend_finding(monthly.to_dicts(), key, view.scope)),
+             key="trend_chart")
+else:
+    _ui.plot(charts.trend_chart(monthly, key, findings.trend_finding(monthly.to_dicts(), key, view.scope),
+                                target_key="mql_target" if key == "mqls" else None), key="trend_chart")
 st.caption(f"{BY_KEY[key].definition} Dashed grey: cohorts younger than {view.policy.window_days:g} days "
            "(still maturing), never compared with mature ones.")
+if key.endswith("_rate"):
+    st.caption(f"Dashed, labelled projected: each maturing month's projected final rate, learned from the mature "
+               f"cohorts of {app_state.learned_from(view)}. {BY_KEY['projected_rate'].definition}")
