@@ -488,7 +488,8 @@ def waterfall_chart(changes: Mapping, title: str | None = None) -> go.Figure:
     """
     currency = changes["currency"]
     buckets = changes["buckets"]
-    labels = {"start": f"Open {_day_label(changes.get('from_as_of'))}", "end": f"Open {_day_label(changes.get('to_as_of'))}"}
+    labels = {"start": f"Open<br>{_day_label(changes.get('from_as_of'))}",
+              "end": f"Open<br>{_day_label(changes.get('to_as_of'))}"}
     x, y, measure, text, hover = [], [], [], [], []
     for key, sign in WATERFALL_STEPS:
         b = buckets[key]
@@ -497,7 +498,8 @@ def waterfall_chart(changes: Mapping, title: str | None = None) -> go.Figure:
         y.append(b["amount"] if sign == 0 else sign * b["amount"])
         measure.append("absolute" if key == "start" else "total" if key == "end" else "relative")
         amount = format_value(b["amount"], "currency", currency)
-        text.append(amount if sign == 0 else f"{'+' if sign > 0 else '−'}{amount}")
+        # an empty bucket keeps its place in the order but writes no "+$0" over its neighbours
+        text.append(amount if sign == 0 else f"{'+' if sign > 0 else '−'}{amount}" if b["count"] else "")
         hover.append(f"{BY_KEY[f'changes_{key}'].label}: {b['count']:,} opportunities, {amount}")
     trace = dict(type="waterfall", x=x, y=y, measure=measure, text=text, textposition="outside",
                  customdata=[k for k, _ in WATERFALL_STEPS], hovertext=hover, hoverinfo="text",
@@ -534,8 +536,11 @@ def pace_chart(daily: pl.DataFrame, period: Mapping, metric: str, title: str | N
                            name="At the run rate so far", line=dict(color=color, width=2, dash="dash"),
                            text=["", format_value(run_rate, m.unit, currency)], textposition="top left",
                            textfont=dict(size=14, color=color), hoverinfo="skip"))
+    # the legend under the plot: a half-width chart has no room for it beside the title
     return figure(traces, dict(xaxis=dict(range=[first, last], tickformat="%d %b"),
-                               yaxis=dict(rangemode="tozero", **_tick_format(m.unit))), title, height=380)
+                               yaxis=dict(rangemode="tozero", **_tick_format(m.unit)),
+                               legend=dict(orientation="h", yanchor="top", y=-0.12, x=0, font=dict(size=14))),
+                  title, height=420)
 
 
 def projected_trace(frame: pl.DataFrame, projection: pl.DataFrame, metric_key: str, learned_from: str) -> dict | None:

@@ -17,9 +17,10 @@ def test_changes_page_draws_the_waterfall_of_the_api(app, funnel):
     assert "waterfall" in chart and "largest movers" in chart
     for key in ("start", "end", "won", "lost", "new"):
         assert format_value(expected["buckets"][key]["amount"], "currency") in chart, key
-    assert "Open 30 Sep 2026" in chart and "Open 31 Oct 2026" in chart  # both as-of dates
+    assert "30 Sep 2026" in chart and "31 Oct 2026" in chart  # both as-of dates
     shown = {m.label: m.value for m in at.metric}
-    assert shown[BY_KEY["won_bookings"].label] == format_value(expected["won_bookings"], "currency")
+    label = f"{BY_KEY['won_bookings'].label} · {expected['buckets']['won']['count']:,} deals"
+    assert shown[label] == format_value(expected["won_bookings"], "currency")
 
 
 def test_changes_page_follows_the_filters(app, funnel):
@@ -42,6 +43,7 @@ def test_overview_shows_where_we_will_land(app, funnel):
     shown = {m.label: m.value for m in at.metric}
     assert shown[BY_KEY["bookings_to_date"].label] == format_value(quarter["bookings_to_date"], "currency")
     assert shown[BY_KEY["pipeline_coverage"].label] == format_value(quarter["pipeline_coverage"], "multiple")
+    assert shown[BY_KEY["mqls_pace"].label] == format_value(quarter["mqls_pace"], "rate")
     specs = [c.proto.spec for c in at.get("plotly_chart")]
     assert sum("Target, pro rata" in s for s in specs) == 2  # bookings and MQLs against the target line
     assert any("of pace" in m.value for m in at.markdown)

@@ -20,7 +20,7 @@ result = app_state.changes(view.data, view.snapshot, base, view.filters)
 movers = app_state.change_records(view.data, view.snapshot, base, "moved", view.filters).head(2).to_dicts()
 
 title = findings.changes_finding(result, movers, view.scope)
-event = _ui.plot(charts.waterfall_chart(result, _ui.wrap(title, 95)), key="waterfall", select=True)
+event = _ui.plot(charts.waterfall_chart(result, _ui.wrap(title, 80)), key="waterfall", select=True)
 st.caption(f"The open pipeline of snapshot {base} (as of {result['from_as_of']}), each flow that moved it, and the "
            f"open pipeline of snapshot {view.snapshot} (as of {result['to_as_of']}); it always adds up. Filters "
            "use each deal's values in the newer snapshot, or the older one's for a deal deleted since. "
@@ -33,8 +33,8 @@ for column, key, amount, count in (
     (beside[2], "changes_created_and_lost", result["created_and_lost"]["amount"], result["created_and_lost"]["count"]),
 ):
     with column:
-        st.metric(BY_KEY[key].label, format_value(amount, "currency", view.currency), border=True,
-                  help=BY_KEY[key].definition, delta=f"{count:,} deals", delta_color="off")
+        st.metric(f"{BY_KEY[key].label} · {count:,} deals", format_value(amount, "currency", view.currency),
+                  border=True, help=BY_KEY[key].definition)
 
 bucket = _ui.clicked(event)
 if bucket:

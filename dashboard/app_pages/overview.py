@@ -60,11 +60,10 @@ _ui.side_heading("joint", "Where we will land")
 landing = app_state.pace(view.data, view.snapshot, view.filters)
 quarter, month = landing["quarter"], landing["month"]
 st.markdown(f"**{findings.pace_finding(quarter, view.currency, view.scope)}**")
-for column, key in zip(st.columns(5), ("bookings_to_date", "bookings_expected_to_date", "bookings_run_rate",
-                                       "pipeline_coverage", "mqls_to_date")):
+for column, key in zip(st.columns(5), ("bookings_to_date", "bookings_pace", "bookings_run_rate", "pipeline_coverage",
+                                       "mqls_pace")):
     with column:
-        _ui.metric(view, key, quarter, suffix=(f" ({format_value(quarter['mqls_pace'], 'rate')} of pace)"
-                                               if key == "mqls_to_date" and quarter["mqls_pace"] is not None else ""))
+        _ui.metric(view, key, quarter)
 daily = app_state.pace_daily(view.data, view.snapshot, view.filters)
 for column, key in zip(st.columns(2), ("bookings", "mqls")):
     with column:
