@@ -274,13 +274,16 @@ def changes_finding(changes: Mapping, movers: list[Mapping], scope: str | None =
     return text + ("; largest movers " + ", ".join(named) if named else "")
 
 
-def pace_finding(period: Mapping, currency: str = "USD", scope: str | None = None) -> str:
-    """'FY2026 Q4: bookings at 74% of pace, on course for $1.1M of $1.7M' (period = Funnel.pace()["quarter"])."""
+def pace_finding(period: Mapping, currency: str = "USD", scope: str | None = None, named: bool = True) -> str:
+    """'FY2026 Q4 (Oct-Dec 2026): bookings at 74% of pace, on course for $1.1M of $1.7M' (period =
+    Funnel.pace()["quarter"]); `named=False` leaves out the period's name and the note on missing targets
+    (a slide title that says "this quarter" and shows them below)."""
     pace, run_rate, target = period["bookings_pace"], period["bookings_run_rate"], period["bookings_target"]
+    name = f"{period['label']}{_in(scope)}: " if named else ""
     if not _number(pace):
-        return (f"{period['label']}: {format_value(period['bookings_to_date'], 'currency', currency)} booked so far"
-                f"{_in(scope)} (no bookings target to pace against)")
-    partial = ("" if period["bookings_target_months"] >= period["months"] else
+        return (f"{name}{format_value(period['bookings_to_date'], 'currency', currency)} booked so far "
+                "(no bookings target to pace against)")
+    partial = ("" if period["bookings_target_months"] >= period["months"] or not named else
                f" (targets set for {period['bookings_target_months']} of its {period['months']} months)")
-    return (f"{period['label']}{_in(scope)}: bookings at {pace:.0%} of pace, on course for "
+    return (f"{name}bookings at {pace:.0%} of pace, on course for "
             f"{format_value(run_rate, 'currency', currency)} of {format_value(target, 'currency', currency)}{partial}")
