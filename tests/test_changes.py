@@ -135,6 +135,11 @@ def test_cli_json_is_the_spec_form(pair, capsys):
     assert set(printed) >= {"from_snapshot", "to_snapshot", "currency", "buckets", "won_bookings",
                             "created_and_won", "created_and_lost"}
     assert printed["buckets"] == pair.changes()["buckets"]
+    assert main(["changes", "--data", str(root)]) == 0  # the readable table: every bucket, by its label
+    table = capsys.readouterr().out
+    assert "Removed in the CRM" in table and "Created and won between" in table and "$8,700" in table
+    assert main(["changes", "--data", str(root), "--segment", "Nope"]) == 2
+    assert "unknown segment 'Nope'" in capsys.readouterr().err
     assert main(["changes", "--data", str(root), "--from-snapshot", "2026-10-31"]) == 2
     assert "must be older" in capsys.readouterr().err
     assert main(["changes", "--data", str(root), "--from-snapshot", "2025-01-01"]) == 2

@@ -67,3 +67,19 @@ def test_hand_worked_pair_the_same(open_both, tmp_path_factory):
         assert_same(duck.changes(**filters), spark.changes(**filters), f"changes {filters}")
     for bucket in CHANGE_RECORD_BUCKETS:
         assert_same(frame_rows(duck.change_records(bucket)), frame_rows(spark.change_records(bucket)), bucket)
+
+
+
+def test_hand_worked_pace_and_projection_the_same(open_both, tmp_path_factory):
+    # the hand-worked fixtures of test_pace_projection.py (the tie of an age with a delay, a cohort younger
+    # than W, events a second after as_of), rebuilt as test_spark_engine.hand_worked does
+    import test_pace_projection as hand
+
+    from dashboard.filters import Period
+
+    november = [Period.of("2026-11-01", "2026-11-30")]
+    for fixture in (hand.paced, hand.maturing):
+        duck, spark = open_both(fixture.__wrapped__(tmp_path_factory).store.snapshot.path.parent)
+        assert_same(duck.pace(), spark.pace(), f"pace {fixture.__name__}")
+        assert_same(duck.projection_table(november, Filters()).to_dicts(),
+                    spark.projection_table(november, Filters()).to_dicts(), f"projection {fixture.__name__}")
