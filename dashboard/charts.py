@@ -529,7 +529,7 @@ def pace_chart(daily: pl.DataFrame, period: Mapping, metric: str, title: str | N
     if target is not None:
         traces.append(dict(type="scatter", x=[first, last], y=[0, target], mode="lines", name="Target, pro rata",
                            line=dict(color=TARGET_COLOR, width=2, dash="dot"),
-                           hovertemplate=f"target by %{{x|%d %b}}: %{{y:,.0f}}<extra></extra>"))
+                           hovertemplate="target by %{x|%d %b}: %{y:,.0f}<extra></extra>"))
     run_rate = _num(period.get(f"{metric}_run_rate"))
     if run_rate is not None and y and y[-1] is not None:
         traces.append(dict(type="scatter", x=[x[-1], last], y=[y[-1], run_rate], mode="lines+text",

@@ -934,7 +934,7 @@ def slide_funnel(deck: _Deck, data: DeckData) -> None:
              for k in STEP_RATES]
     _notes(slide, data, title, [*FUNNEL_KEYS, *STEP_RATES, "cohort_mature"],
            [*([warning] if warning else []), "The period's lead cohort, stage by stage: " + "; ".join(counts) + ".",
-            "Step rates: " + "; ".join(rates) + "."])
+            "Step rates: " + "; ".join(rates) + ".", *_projected_period_notes(data)])
 
 
 def slide_trend(deck: _Deck, data: DeckData) -> None:
@@ -962,6 +962,19 @@ def slide_trend(deck: _Deck, data: DeckData) -> None:
             f"Dashed: cohorts younger than W = {data.policy.window_days:g} days; their rates will still rise, so "
             "the title compares the latest two mature months.",
             *_projected_notes(data, key)])
+
+
+def _projected_period_notes(data: DeckData) -> list[str]:
+    """A maturing period's projected final rate of each step, beside the observed ones of the funnel slide."""
+    if data.projection is None or data.current["cohort_mature"]:
+        return []
+    rows = [r for r in data.projection.to_dicts() if r["period_key"] == data.period.key and r["projected_rate"] is not None]
+    if not rows:
+        return []
+    return [f"Projected final rates of this still-maturing cohort (learned from the mature cohorts of "
+            f"{data.learned_from}): " + "; ".join(f"{BY_KEY[r['step'] + '_rate'].label} "
+                                                 f"{data.fmt('projected_rate', r['projected_rate'])}" for r in rows)
+            + "."]
 
 
 def _projected_notes(data: DeckData, key: str) -> list[str]:

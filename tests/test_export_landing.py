@@ -81,3 +81,10 @@ def test_deck_of_the_oldest_snapshot_says_there_is_nothing_to_compare(tmp_path):
     prs = Presentation(io.BytesIO(export.build_deck(Funnel.open(SAMPLE, "2026-09-30"), generated_at=GENERATED)))
     slide = next(s for s in prs.slides if s.shapes.title.text == "What changed since the last snapshot")
     assert any("no snapshot before" in s.text_frame.text for s in slide.shapes if s.has_text_frame)
+
+
+def test_funnel_slide_notes_give_the_maturing_cohorts_projected_rates(slides):
+    # the sample's last full month (Oct 2026) is younger than W = 90 days: its "Won 0" gets a projection
+    slide = find(slides, "MQL → SQL fell")
+    notes = slide.notes_slide.notes_text_frame.text
+    assert "Projected final rates of this still-maturing cohort" in notes and "Opportunity → Won" in notes

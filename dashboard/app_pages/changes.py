@@ -36,6 +36,10 @@ for column, key, amount, count in (
         st.metric(f"{BY_KEY[key].label} · {count:,} deals", format_value(amount, "currency", view.currency),
                   border=True, help=BY_KEY[key].definition)
 
+with st.expander("What each bar means"):
+    st.markdown("\n".join(f"- **{BY_KEY[f'changes_{k}'].label}**: {BY_KEY[f'changes_{k}'].definition}"
+                           for k, _ in charts.WATERFALL_STEPS))
+
 bucket = _ui.clicked(event)
 if bucket:
     frame = app_state.change_records(view.data, view.snapshot, base, bucket, view.filters)
