@@ -556,7 +556,7 @@ def projected_trace(frame: pl.DataFrame, projection: pl.DataFrame, metric_key: s
     last = max((i for i, ok in enumerate(mature) if ok), default=None)
     y = [projected.get(r["period_key"]) if not ok else (_num(r.get(metric_key)) if i == last else None)
          for i, (r, ok) in enumerate(zip(rows, mature))]
-    text = [format_value(v, "rate") if (v is not None and not ok) else "" for v, ok in zip(y, mature)]
+    text = [f"proj. {format_value(v, 'rate')}" if (v is not None and not ok) else "" for v, ok in zip(y, mature)]
     hover = [f"projected {format_value(v, 'rate')}: learned from the mature cohorts of {learned_from}"
              if (v is not None and not ok) else "" for v, ok in zip(y, mature)]
     return dict(type="scatter", x=[month_of(r["period_key"]) for r in rows], y=y, mode="lines+markers+text",
