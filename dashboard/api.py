@@ -4,7 +4,7 @@
     f = Funnel.open("data/sample")
     f.kpis("2026-09-01", "2026-09-30", segment="Enterprise")["kpis"]["mql_to_sql_rate"]
 
-`kpis`, `campaigns`, `scoring` and `plan` return exactly what `funnel ... --json` prints. The
+`kpis`, `campaigns`, `scoring`, `plan`, `changes` and `pace` return exactly what `funnel ... --json` prints. The
 `*_table` methods return Polars frames for pages and charts. No number is computed here: each comes
 from one query under queries/; this module chooses periods, binds parameters and shapes results.
 """
