@@ -267,7 +267,6 @@ class Funnel:
             "by_when": by_when,
         }
 
-
     # -- changes between two snapshots (the pipeline waterfall) -----------------------------------
     def snapshot_names(self) -> list[str]:
         """The snapshots of this Funnel's data root, oldest first."""

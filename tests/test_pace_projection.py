@@ -8,7 +8,7 @@ import json
 import pytest
 from snapshot_builder import lead, opportunity, write_snapshot
 
-from dashboard.api import Funnel
+from dashboard.api import PROJECTION_STEPS, Funnel
 from dashboard.cli import main
 from dashboard.filters import Filters
 from dashboard.periods import Period
@@ -149,6 +149,8 @@ def test_projection_worked_by_hand(maturing):
     november = Period.of("2026-11-01", "2026-11-30")
     assert maturing.default_trailing() == Period.of("2026-05-01", "2026-10-31")
     table = maturing.projection_table([november], Filters())
+    # one row per step whose cohort has a lead in November: no opportunity here, so no opp_to_won cohort
+    assert set(table["step"]) == set(PROJECTION_STEPS) - {"opp_to_won"}
     row = table.filter(table["step"] == "mql_to_sql").row(0, named=True)
     assert (row["pooled_leads"], row["cohort"], row["converted_now"]) == (4, 5, 1)
     assert row["p_final"] == pytest.approx(0.5)
