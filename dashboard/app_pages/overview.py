@@ -48,32 +48,8 @@ if not row["cohort_mature"]:
             "convert, so these rates will still rise. Compare mature months on the Funnel page.")
 
 if not row["cohort_mature"]:
-    projected = app_state.projection(view.data, view.snapshot, (view.period,), view.filters)
-    steps = {r["step"]: r["projected_rate"] for r in projected.iter_rows(named=True)}
-    if any(steps.get(k.removesuffix("_rate")) is not None for k in JOINT):
-        st.caption("Projected final rates (never instead of the observed ones; learned from the mature cohorts of "
-                   f"{app_state.learned_from(view)}): " + " · ".join(
-                       f"{BY_KEY[k].label} projected {format_value(steps.get(k.removesuffix('_rate')), 'rate')}"
-                       for k in JOINT) + f". {BY_KEY['projected_rate'].definition}")
-
-_ui.side_heading("joint", "Where we will land")
-landing = app_state.pace(view.data, view.snapshot, view.filters)
-quarter, month = landing["quarter"], landing["month"]
-st.markdown(f"**{findings.pace_finding(quarter, view.currency, view.scope)}**")
-for column, key in zip(st.columns(5), ("bookings_to_date", "bookings_pace", "bookings_run_rate", "pipeline_coverage",
-                                       "mqls_pace")):
-    with column:
-        _ui.metric(view, key, quarter)
-daily = app_state.pace_daily(view.data, view.snapshot, view.filters)
-for column, key in zip(st.columns(2), ("bookings", "mqls")):
-    with column:
-        _ui.plot(charts.pace_chart(daily, quarter, key, f"{BY_KEY[key].label}, {quarter['label']}", view.currency),
-                 key=f"pace_{key}")
-st.caption(f"Day {quarter['elapsed_days']:.1f} of {quarter['days']} of {quarter['label']}; this month "
-           f"({month['label']}): bookings {format_value(month['bookings_to_date'], 'currency', view.currency)} of "
-           f"{format_value(month['bookings_target'], 'currency', view.currency)} "
-           f"({format_value(month['bookings_pace'], 'rate')} of pace). Expected to date = target x days elapsed / "
-           "days in the period; run rate = to date x days in the period / days elapsed.")
+    _ui.projected_rates(view, JOINT)
+_ui.where_we_will_land(view)
 
 st.subheader("Since the previous snapshot")
 if prev_snap is None:
