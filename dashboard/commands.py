@@ -194,13 +194,15 @@ def run_pace(args) -> int:
             c = result[name]
             rows = []
             for m in PACE_METRICS:
-                unit = "currency" if m in ("pipeline", "bookings") else "count"
+                unit = BY_KEY[f"{m}_to_date"].unit
                 rows.append([BY_KEY[m].label, format_value(c[f"{m}_to_date"], unit, currency),
                              format_value(c[f"{m}_expected_to_date"], unit, currency),
                              format_value(c[f"{m}_pace"], "rate"), format_value(c[f"{m}_run_rate"], unit, currency),
                              format_value(c[f"{m}_target"], unit, currency)])
             rows.append([BY_KEY["pipeline_coverage"].label, format_value(c["pipeline_coverage"], "multiple"), "", "", "", ""])
-            _print_table(f"{c['label']} · day {c['elapsed_days']:.1f} of {c['days']} · as of {result['as_of']}",
+            partial = ("" if c["bookings_target_months"] >= c["months"] else
+                       f" · bookings targets for {c['bookings_target_months']} of {c['months']} months")
+            _print_table(f"{c['label']} · day {c['elapsed_days']:.1f} of {c['days']}{partial} · as of {result['as_of']}",
                          ["metric", "to date", "expected to date", "pace", "run rate", "target"], rows)
 
     return _run(args, lambda f: f.pace(**_filters(args)), render)
