@@ -4,7 +4,7 @@
     f = Funnel.open("data/sample")
     f.kpis("2026-09-01", "2026-09-30", segment="Enterprise")["kpis"]["mql_to_sql_rate"]
 
-`kpis`, `campaigns`, `scoring` and `plan` return exactly what `funnel ... --json` prints. The
+`kpis`, `campaigns`, `scoring`, `plan`, `changes` and `pace` return exactly what `funnel ... --json` prints. The
 `*_table` methods return Polars frames for pages and charts. No number is computed here: each comes
 from one query under queries/; this module chooses periods, binds parameters and shapes results.
 """
@@ -26,11 +26,14 @@ from dashboard.filters import FILTER_KEYS, GROUP_BY, Filters, period_params, pol
 from dashboard.periods import (
     Period,
     fiscal_label,
-    next_fiscal_quarter,
-    quarter_containing,
     last_full_month,
     local_date,
+    local_midnight_us,
+    month_of,
+    next_fiscal_quarter,
     next_month,
+    quarter_containing,
+    to_us,
     trailing_mature_months,
     trailing_months,
 )
@@ -43,6 +46,14 @@ CAMPAIGN_KEYS = (
     "attributed_opportunities", "attributed_pipeline", "attributed_won_deals", "attributed_bookings",
     "leads_acquired", "cost", "cost_per_lead", "roi",
 )
+# the pipeline waterfall's buckets (metrics.md "Changes between two snapshots"), those shown beside it,
+# and what a drill-down may list (those, the open deals that did not move, and "moved": every deal of a flow)
+CHANGE_BUCKETS = ("start", "new", "increased", "decreased", "won", "lost", "reopened", "removed", "end")
+CHANGE_BESIDE = ("created_and_won", "created_and_lost")
+CHANGE_RECORD_BUCKETS = CHANGE_BUCKETS + CHANGE_BESIDE + ("unchanged", "moved")
+# metrics.md "Pacing and projection": the figures paced, and the steps projected
+PACE_METRICS = ("mqls", "sqls", "pipeline", "bookings")
+PROJECTION_STEPS = ("lead_to_mql", "mql_to_sql", "sql_to_opp", "opp_to_won", "lead_to_won")
 # filter -> the query listing its allowed values
 _FILTER_VALUES_QUERY = "filter_values"
 # Queries run together two at a time: DuckDB binds and plans a query on one core (~40 ms for a KPI
@@ -69,13 +80,17 @@ class Funnel:
         self._filter_values: dict[str, list[str]] | None = None
         self._pool: ThreadPoolExecutor | None = None
         self._pool_lock = threading.Lock()
+        self.engine: tuple[str, str | None] = (getattr(store, "engine", "duckdb"), None)
+        self._siblings: dict[str, Funnel] = {}  # other snapshots of the root (changes between two)
 
     @classmethod
     def open(cls, path: Path | str, snapshot: str | None = None, engine: str = "duckdb",
              spark_remote: str | None = None) -> Funnel:
         """`engine`: "duckdb" (in this process) or "spark" (a local Spark, or the Spark Connect server at
         `spark_remote`, e.g. "sc://host:15002"; then `path` may be a URI the cluster reads). Same numbers."""
-        return cls(open_store(path, snapshot, engine, spark_remote))
+        funnel = cls(open_store(path, snapshot, engine, spark_remote))
+        funnel.engine = (engine, spark_remote)  # another snapshot of the root opens the same way
+        return funnel
 
     def _run(self, name: str, params: dict | None = None) -> pl.DataFrame:
         """queries/<name>.sql on this snapshot, through the result cache (dashboard/results.py)."""
@@ -311,3 +326,161 @@ class Funnel:
                 note = "" if source == planned else f" (none is set for {name(planned)} yet)"
                 return planned, float(target), f"{name(source)} bookings target{note}"
         return planned, None, f"no bookings target for {name(planned)} or {name(period)}"
+
+    # -- changes between two snapshots (the pipeline waterfall) -----------------------------------
+    def snapshot_names(self) -> list[str]:
+        """The snapshots of this Funnel's data root, oldest first."""
+        from dashboard.engines import list_snapshots
+
+        engine, remote = self.engine
+        return [s.name for s in list_snapshots(str(self.store.snapshot.path.parent), engine, remote)]
+
+    def sibling(self, name: str) -> Funnel:
+        """Another snapshot of the same data root, opened on the same engine and kept with this one."""
+        if name == self.store.snapshot.name:
+            return self
+        with self._pool_lock:
+            found = self._siblings.get(name)
+        if found is None:
+            engine, remote = self.engine
+            found = Funnel(open_store(str(self.store.snapshot.path.parent), name, engine, remote))
+            found.engine = self.engine
+            with self._pool_lock:
+                found = self._siblings.setdefault(name, found)
+        return found
+
+    def change_snapshots(self, from_snapshot: str | None = None, to_snapshot: str | None = None):
+        """(S0, S1) as Funnels: by default this Funnel's snapshot and the one taken before it."""
+        names = self.snapshot_names()
+        for flag, name in (("--from-snapshot", from_snapshot), ("--to-snapshot", to_snapshot)):
+            if name is not None and name not in names:
+                raise ArgumentError(f"{flag} {name}: no such snapshot (have: {', '.join(names)})")
+        after = self.sibling(to_snapshot) if to_snapshot else self
+        if from_snapshot is None:
+            earlier = names[: names.index(after.store.snapshot.name)]
+            if not earlier:
+                raise ArgumentError(f"no snapshot before {after.store.snapshot.name} to compare it with "
+                                    f"(have: {', '.join(names)}); give --from-snapshot")
+            from_snapshot = earlier[-1]
+        before = self.sibling(from_snapshot)
+        if before.as_of >= after.as_of:
+            raise ArgumentError(f"--from-snapshot {from_snapshot} must be older than --to-snapshot "
+                                f"{after.store.snapshot.name}")
+        return before, after
+
+    def _states(self, filters: Filters) -> pl.DataFrame:
+        """queries/opportunity_states.sql on this snapshot (its period lists are bound, never read)."""
+        day = local_date(self.as_of, self.policy.zone)
+        return self._run("opportunity_states", self.params([Period(day, day)], filters))
+
+    def _changes(self, name: str, from_snapshot, to_snapshot, filters: dict, **extra):
+        before, after = self.change_snapshots(from_snapshot, to_snapshot)
+        checked = Filters.of(**filters)
+        for key, value in checked.active().items():
+            # a value of either snapshot: a segment gone since S0 still names S0's deals
+            if value not in after.filter_values()[key] and value not in before.filter_values()[key]:
+                after.filters(**{key: value})  # raises the usual "unknown ... (known: ...)" error
+        previous, current = self.together(lambda: before._states(checked), lambda: after._states(checked))
+        inputs = {"previous_states": previous, "current_states": current}
+        bound = {"from_snapshot": before.store.snapshot.name, **checked.as_dict(), **extra}
+        frame = after.results.get_or_run(name, bound, lambda: after.store.run_with(name, extra, inputs))
+        return before, after, checked, frame
+
+    def change_table(self, from_snapshot=None, to_snapshot=None, **filters) -> pl.DataFrame:
+        """The waterfall (queries/changes.sql): one row per bucket: opportunities, amount, closed_amount."""
+        return self._changes("changes", from_snapshot, to_snapshot, filters)[3]
+
+    def change_records(self, bucket: str, from_snapshot=None, to_snapshot=None, **filters) -> pl.DataFrame:
+        """One bucket's opportunities with both snapshots' state, stage and amount (records_changes.sql)."""
+        if bucket not in CHANGE_RECORD_BUCKETS:
+            raise ArgumentError(f"unknown bucket {bucket!r} (one of {', '.join(CHANGE_RECORD_BUCKETS)})")
+        return self._changes("records_changes", from_snapshot, to_snapshot, filters, bucket=bucket)[3]
+
+    def changes(self, from_snapshot=None, to_snapshot=None, **filters) -> dict:
+        """What `funnel changes --json` prints (metrics.md "Machine-readable output")."""
+        before, after, checked, table = self._changes("changes", from_snapshot, to_snapshot, filters)
+        rows = {r["bucket"]: r for r in table.iter_rows(named=True)}
+
+        def bucket(key):
+            return {"count": int(rows[key]["opportunities"]), "amount": clean(float(rows[key]["amount"]))}
+
+        return {
+            "from_snapshot": before.store.snapshot.name,
+            "to_snapshot": after.store.snapshot.name,
+            "from_as_of": before.store.snapshot.as_of_iso,
+            "to_as_of": after.store.snapshot.as_of_iso,
+            "currency": after.policy.currency,
+            "filters": checked.as_dict(),
+            "buckets": {key: bucket(key) for key in CHANGE_BUCKETS},
+            "won_bookings": clean(float(rows["won"]["closed_amount"])),
+            "created_and_won": bucket("created_and_won"),
+            "created_and_lost": bucket("created_and_lost"),
+        }
+
+    # -- pacing and projection (where will this period land?) ------------------------------------
+    def current_periods(self) -> dict[str, Period]:
+        """C: the fiscal quarter and the calendar month holding as_of (reporting time zone)."""
+        today = local_date(self.as_of, self.policy.zone)
+        return {"quarter": quarter_containing(today, self.policy.fiscal_year_start_month), "month": month_of(today)}
+
+    def pace_table(self, filters: Filters, periods: list[Period] | None = None) -> pl.DataFrame:
+        """queries/pace.sql: one row per period, each counted over [its first day, as_of]."""
+        periods = periods or list(self.current_periods().values())
+        as_of_us = to_us(self.as_of)
+        params = self.params(periods, filters)
+        # counted up to as_of itself; the targets stay the periods' whole days (first_day .. last_day)
+        params["period_end_us"] = [as_of_us + 1 for _ in periods]
+        params["span_end_us"] = as_of_us + 1
+        return self._run("pace", params)
+
+    def pace(self, **filters) -> dict:
+        """What `funnel pace --json` prints: the quarter and the month holding as_of, on pace or not."""
+        checked = self.filters(**filters)
+        current = self.current_periods()
+        rows = {r["period_key"]: r for r in self.pace_table(checked, list(current.values())).iter_rows(named=True)}
+        result = {"as_of": self.store.snapshot.as_of_iso, "currency": self.policy.currency,
+                  "filters": checked.as_dict()}
+        for name, period in current.items():
+            row = rows[period.key]
+            figures = {f"{m}_{part}": clean(row[f"{m}_{part}"]) for m in PACE_METRICS
+                       for part in ("to_date", "expected_to_date", "pace", "run_rate", "target")}
+            # how many of C's months have a target: a target of fewer months than C has understates it
+            figures.update({f"{m}_target_months": int(row[f"{m}_target_months"]) for m in PACE_METRICS})
+            result[name] = {
+                "period": period.as_dict(),
+                "label": fiscal_label(period, self.policy.fiscal_year_start_month),
+                "elapsed_days": clean(row["elapsed_days"]),
+                "days": int(row["period_days"]),
+                "months": int(row["period_months"]),
+                **figures,
+                "open_pipeline": clean(row["open_pipeline"]),
+                "pipeline_coverage": clean(row["pipeline_coverage"]),
+            }
+        return result
+
+    def pace_daily(self, filters: Filters, period: Period | None = None) -> pl.DataFrame:
+        """The cumulative count of each paced figure by day of the period up to as_of (the chart of
+        bookings and MQLs against the target line): pace.sql once per day, each "to date" that day's end."""
+        period = period or self.current_periods()["quarter"]
+        today = min(local_date(self.as_of, self.policy.zone), period.end)
+        days = [Period(period.start, period.start + dt.timedelta(days=i)) for i in range((today - period.start).days + 1)]
+        zone = self.policy.zone
+        params = self.params(days, filters)
+        as_of_us = to_us(self.as_of)
+        # each day counts to the end of that day (as_of on the last); targets stay the whole period's
+        params["period_end_us"] = [min(local_midnight_us(d.end + dt.timedelta(days=1), zone), as_of_us + 1) for d in days]
+        params["period_last_day"] = [period.end for _ in days]
+        params["span_end_us"] = max(params["period_end_us"])
+        return self._run("pace", params)
+
+    def projection_table(self, periods: list[Period], filters: Filters, trailing: Period | None = None) -> pl.DataFrame:
+        """queries/projection.sql: each immature period's projected final rate per step, learned from the
+        pooled mature cohorts of `trailing` (default: the plan's six mature months)."""
+        trailing = trailing or self.default_trailing()
+        zone = self.policy.zone
+        params = self.params(periods, filters)
+        params["trailing_start_us"] = local_midnight_us(trailing.start, zone)
+        params["trailing_end_us"] = local_midnight_us(trailing.end + dt.timedelta(days=1), zone)
+        params["span_start_us"] = min(params["span_start_us"], params["trailing_start_us"])
+        params["span_end_us"] = max(params["span_end_us"], params["trailing_end_us"])
+        return self._run("projection", params)

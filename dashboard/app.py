@@ -33,6 +33,7 @@ st.session_state["_view"] = app_state.sidebar()
 page = st.navigation([
     st.Page(PAGES / "overview.py", title="Overview", icon=":material/handshake:", default=True),
     st.Page(PAGES / "funnel.py", title="Funnel", icon=":material/filter_alt:"),
+    st.Page(PAGES / "changes.py", title="Changes", icon=":material/waterfall_chart:"),
     st.Page(PAGES / "campaigns.py", title="Campaigns & ROI", icon=":material/campaign:", url_path="campaigns"),
     st.Page(PAGES / "sla.py", title="SLA", icon=":material/timer:"),
     st.Page(PAGES / "scoring.py", title="Lead scoring", icon=":material/leaderboard:", url_path="scoring"),

@@ -527,3 +527,36 @@ def note_span(view: View) -> tuple[dt.date, dt.date]:
     zone = view.policy.zone
     first = trailing_months(local_date(snaps[-1].as_of, zone), 13)[0].start
     return first, local_date(snaps[0].as_of, zone)
+
+
+# -- changes between two snapshots, pacing, projection ----------------------------------------------------
+@st.cache_data(show_spinner=False, max_entries=128)
+def changes(data: str, snapshot: str, from_snapshot: str, filters: Filters) -> dict:
+    """Funnel.changes from `from_snapshot` to `snapshot` (the waterfall)."""
+    return funnel(data, snapshot).changes(from_snapshot, None, **filters.as_dict())
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def change_records(data: str, snapshot: str, from_snapshot: str, bucket: str, filters: Filters) -> pl.DataFrame:
+    return funnel(data, snapshot).change_records(bucket, from_snapshot, None, **filters.as_dict())
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def pace(data: str, snapshot: str, filters: Filters) -> dict:
+    return funnel(data, snapshot).pace(**filters.as_dict())
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def pace_daily(data: str, snapshot: str, filters: Filters) -> pl.DataFrame:
+    return funnel(data, snapshot).pace_daily(filters)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def projection(data: str, snapshot: str, periods: tuple[Period, ...], filters: Filters) -> pl.DataFrame:
+    return funnel(data, snapshot).projection_table(list(periods), filters)
+
+
+def learned_from(view: View) -> str:
+    """The mature cohorts a projection is learned from, in words ("Feb 2026 – Jul 2026")."""
+    trailing = view.funnel.default_trailing()
+    return f"{trailing.start:%b %Y} – {trailing.end:%b %Y}"

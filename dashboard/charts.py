@@ -536,3 +536,112 @@ def note_layers(months: list[dt.date], notes, traces: list[dict], layout: dict) 
     return [*traces, marker], {**layout, "yaxis2": dict(overlaying="y", range=[0, 1.02], visible=False,
                                                         fixedrange=True),
                                "shapes": [*layout.get("shapes", []), *lines]}
+
+
+# -- what changed between two snapshots, and where the period will land ----------------------------------
+# the waterfall's steps: bucket, sign in the sum (0: a total)
+WATERFALL_STEPS = (("start", 0), ("new", 1), ("increased", 1), ("decreased", -1), ("won", -1), ("lost", -1),
+                   ("reopened", 1), ("removed", -1), ("end", 0))
+UP_COLOR, DOWN_COLOR = "#2CA58D", "#C0392B"
+
+
+def _day_label(iso: str | None) -> str:
+    return "" if not iso else f"{dt.datetime.fromisoformat(iso.replace('Z', '+00:00')):%d %b %Y}"
+
+
+def waterfall_chart(changes: Mapping, title: str | None = None) -> go.Figure:
+    """Funnel.changes(): the open pipeline at S0, each bucket that moved it, the open pipeline at S1.
+
+    Each bar's customdata is its bucket (a click lists its opportunities). The totals are labelled with
+    both snapshots' as-of dates; a bar's hover gives its count of opportunities and its amount.
+    """
+    currency = changes["currency"]
+    buckets = changes["buckets"]
+    labels = {"start": f"Open<br>{_day_label(changes.get('from_as_of'))}",
+              "end": f"Open<br>{_day_label(changes.get('to_as_of'))}"}
+    x, y, measure, text, hover = [], [], [], [], []
+    for key, sign in WATERFALL_STEPS:
+        b = buckets[key]
+        label = labels.get(key) or BY_KEY[f"changes_{key}"].label
+        x.append(label.replace(" in the CRM", "<br>in the CRM"))
+        y.append(b["amount"] if sign == 0 else sign * b["amount"])
+        measure.append("absolute" if key == "start" else "total" if key == "end" else "relative")
+        amount = format_value(b["amount"], "currency", currency)
+        # an empty bucket keeps its place in the order but writes no "+$0" over its neighbours
+        text.append(amount if sign == 0 else f"{'+' if sign > 0 else '−'}{amount}" if b["count"] else "")
+        hover.append(f"{BY_KEY[f'changes_{key}'].label}: {b['count']:,} opportunities, {amount}")
+    trace = dict(type="waterfall", x=x, y=y, measure=measure, text=text, textposition="outside",
+                 customdata=[k for k, _ in WATERFALL_STEPS], hovertext=hover, hoverinfo="text",
+                 connector=dict(line=dict(color=MUTED_COLOR, width=1)),
+                 increasing=dict(marker=dict(color=UP_COLOR)), decreasing=dict(marker=dict(color=DOWN_COLOR)),
+                 totals=dict(marker=dict(color=SALES_COLOR)), textfont=dict(size=15), showlegend=False)
+    return figure([trace], dict(yaxis=dict(rangemode="tozero", **axis_format("currency", currency)),
+                                xaxis=dict(tickangle=0)), title, height=520)
+
+
+def pace_chart(daily: pl.DataFrame, period: Mapping, metric: str, title: str | None = None,
+               currency: str = "USD") -> go.Figure:
+    """The cumulative `metric` ("bookings" or "mqls") by day of the period up to as_of (Funnel.pace_daily),
+    against the target line from 0 on the first day to the period's target on its last (the pro-rata
+    expectation of Funnel.pace()), and the run rate continued dashed to the period's end."""
+    rows = _rows(daily)
+    m = BY_KEY[metric]
+    if not rows:
+        return empty("No days of the period yet", title)
+    first, last = dt.date.fromisoformat(period["period"]["from"]), dt.date.fromisoformat(period["period"]["to"])
+    x = [Period.from_key(r["period_key"]).end for r in rows]
+    y = [_num(r[f"{metric}_to_date"]) for r in rows]
+    color = side_color(metric)
+    traces = [dict(type="scatter", x=x, y=y, mode="lines", name=f"{m.label} to date", line=dict(color=color, width=4),
+                   hovertemplate="%{x|%d %b}: %{y:,.0f}<extra></extra>")]
+    target = _num(period.get(f"{metric}_target"))
+    if target is not None:
+        traces.append(dict(type="scatter", x=[first, last], y=[0, target], mode="lines", name="Target, pro rata",
+                           line=dict(color=TARGET_COLOR, width=2, dash="dot"),
+                           hovertemplate="target by %{x|%d %b}: %{y:,.0f}<extra></extra>"))
+    run_rate = _num(period.get(f"{metric}_run_rate"))
+    if run_rate is not None and y and y[-1] is not None:
+        traces.append(dict(type="scatter", x=[x[-1], last], y=[y[-1], run_rate], mode="lines+text",
+                           name="At the run rate so far", line=dict(color=color, width=2, dash="dash"),
+                           text=["", format_value(run_rate, m.unit, currency)], textposition="top left",
+                           textfont=dict(size=14, color=color), hoverinfo="skip"))
+    # the legend under the plot: a half-width chart has no room for it beside the title
+    return figure(traces, dict(xaxis=dict(range=[first, last], tickformat="%d %b"),
+                               yaxis=dict(rangemode="tozero", **axis_format(m.unit, currency)),
+                               legend=dict(orientation="h", yanchor="top", y=-0.12, x=0, font=dict(size=14))),
+                  title, height=420)
+
+
+def projected_trace(frame: pl.DataFrame, projection: pl.DataFrame, metric_key: str, learned_from: str) -> dict | None:
+    """The dashed "projected" segment for trend_chart: each immature month's projected final rate of the
+    step (Funnel.projection_table), continuing from the last mature month's observed rate, with the mature
+    cohorts it was learned from in the hover. None when no month has a projection."""
+    step = metric_key.removesuffix("_rate")
+    projected = {r["period_key"]: _num(r["projected_rate"]) for r in _rows(projection) if r["step"] == step}
+    rows = _rows(frame)
+    if not any(projected.get(r["period_key"]) is not None for r in rows):
+        return None
+    mature = [bool(r.get("cohort_mature", True)) for r in rows]
+    last = max((i for i, ok in enumerate(mature) if ok), default=None)
+    y = [projected.get(r["period_key"]) if not ok else (_num(r.get(metric_key)) if i == last else None)
+         for i, (r, ok) in enumerate(zip(rows, mature))]
+    text = [f"proj. {format_value(v, 'rate')}" if (v is not None and not ok) else "" for v, ok in zip(y, mature)]
+    hover = [f"projected {format_value(v, 'rate')}: learned from the mature cohorts of {learned_from}"
+             if (v is not None and not ok) else "" for v, ok in zip(y, mature)]
+    return dict(type="scatter", x=[month_of(r["period_key"]) for r in rows], y=y, mode="lines+markers+text",
+                name=f"{BY_KEY[metric_key].label} projected", text=text, textposition="bottom center",
+                textfont=dict(size=13, color=side_color(metric_key)), hovertext=hover, hoverinfo="text",
+                line=dict(color=side_color(metric_key), width=2, dash="dash"),
+                marker=dict(size=9, symbol="diamond-open", color=side_color(metric_key)))
+
+
+def trend_with_projection(frame: pl.DataFrame, metric_key: str, projection: pl.DataFrame | None,
+                          learned_from: str, title: str | None = None, values: bool = True,
+                          notes=()) -> go.Figure:
+    """trend_chart with each immature month's projected final rate beside its observed one (a dashed
+    segment labelled "projected"); just trend_chart when there is nothing to project. (A rate: no currency.)"""
+    fig = trend_chart(frame, metric_key, title, values=values, notes=notes)
+    extra = None if projection is None else projected_trace(frame, projection, metric_key, learned_from)
+    if extra is not None:
+        fig.add_trace(go.Scatter(**extra))
+    return fig

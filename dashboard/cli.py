@@ -23,6 +23,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "campaigns": ("dashboard.commands", "campaign cost, attribution and ROI for a period"),
     "scoring": ("dashboard.commands", "lead-score bands, conversion and AUC"),
     "plan": ("dashboard.commands", "the reverse funnel: what a bookings target needs"),
+    "changes": ("dashboard.commands", "the pipeline waterfall: what changed between two snapshots"),
+    "pace": ("dashboard.commands", "where the current quarter and month will land against target"),
     "export": ("dashboard.export", "write the meeting deck (PPTX)"),
     "notes": ("dashboard.meetings", "move the meeting record (chart notes, decisions, actions) as JSON: export | import"),
     "init": ("dashboard.init_root", "start a new data root: a commented funnel.toml and the next steps"),

@@ -1,4 +1,4 @@
-"""`funnel kpis | campaigns | scoring | plan`: a thin layer over dashboard.api.Funnel.
+"""`funnel kpis | campaigns | scoring | plan | changes | pace`: a thin layer over dashboard.api.Funnel.
 
 `--json` prints exactly what the API returns; without it, a readable table with the registry's labels.
 """
@@ -12,7 +12,7 @@ import sys
 from dashboard.errors import UsageError
 from dashboard.engines import EngineError, add_engine_arguments
 from dashboard.filters import FILTER_KEYS, ArgumentError
-from dashboard.metrics import BY_KEY, KPI_KEYS, format_value, metric_for, sla_units
+from dashboard.metrics import BY_KEY, format_value, metric_for, sla_units
 from dashboard.policy import ATTRIBUTION_MODELS, PolicyError
 from dashboard.snapshots import SnapshotError
 
@@ -176,3 +176,65 @@ def run_plan(args) -> int:
 
     return _run(args, lambda f: f.plan(args.target, args.start, args.end, args.trailing_from, args.trailing_to,
                                        **_filters(args)), render)
+
+
+def add_changes_arguments(p):
+    p.add_argument("--data", default="data/sample", help="a data root holding both snapshots")
+    p.add_argument("--from-snapshot", metavar="DATE", help="the older snapshot S0 (default: the one before S1)")
+    p.add_argument("--to-snapshot", metavar="DATE", help="the newer snapshot S1 (default: the newest)")
+    for key in FILTER_KEYS:
+        p.add_argument(f"--{key}", help=f"only this {key} (each deal's value in S1, else in S0)")
+    p.add_argument("--json", action="store_true", help="print JSON (the format of metrics.md)")
+    add_engine_arguments(p)
+
+
+def add_pace_arguments(p):
+    p.add_argument("--data", default="data/sample", help="a data root (newest snapshot) or one snapshot folder")
+    p.add_argument("--snapshot", help="the snapshot to use (its folder name, e.g. 2026-09-30)")
+    for key in FILTER_KEYS:
+        p.add_argument(f"--{key}", help=f"only this {key}")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    add_engine_arguments(p)
+
+
+def run_changes(args) -> int:
+    from dashboard.api import CHANGE_BESIDE
+
+    def render(result, funnel):
+        currency = result["currency"]
+        rows = [[BY_KEY[f"changes_{k}"].label, format_value(v["count"], "count"),
+                 format_value(v["amount"], "currency", currency)] for k, v in result["buckets"].items()]
+        rows.append(["Won bookings (at S1 amounts)", "", format_value(result["won_bookings"], "currency", currency)])
+        for key in CHANGE_BESIDE:
+            rows.append([BY_KEY[f"changes_{key}"].label + " (beside)", format_value(result[key]["count"], "count"),
+                         format_value(result[key]["amount"], "currency", currency)])
+        active = ", ".join(f"{k}={v}" for k, v in result["filters"].items() if v) or "all records"
+        _print_table(f"Open pipeline {result['from_as_of']} -> {result['to_as_of']} · {active}",
+                     ["bucket", "opportunities", "amount"], rows)
+
+    args.snapshot = args.to_snapshot  # S1 is the snapshot opened; S0 is opened beside it
+    return _run(args, lambda f: f.changes(args.from_snapshot, None, **_filters(args)), render)
+
+
+def run_pace(args) -> int:
+    from dashboard.api import PACE_METRICS
+
+    def render(result, funnel):
+        currency = result["currency"]
+        for name in ("quarter", "month"):
+            c = result[name]
+            rows = []
+            for m in PACE_METRICS:
+                unit = BY_KEY[f"{m}_to_date"].unit
+                rows.append([BY_KEY[m].label, format_value(c[f"{m}_to_date"], unit, currency),
+                             format_value(c[f"{m}_expected_to_date"], unit, currency),
+                             format_value(c[f"{m}_pace"], "rate"), format_value(c[f"{m}_run_rate"], unit, currency),
+                             format_value(c[f"{m}_target"], unit, currency)])
+            rows.append([BY_KEY["pipeline_coverage"].label, format_value(c["pipeline_coverage"], "multiple"), "", "", "", ""])
+            partial = ("" if c["bookings_target_months"] >= c["months"] else
+                       f" · bookings targets for {c['bookings_target_months']} of {c['months']} months")
+            _print_table(f"{c['label']} · day {c['elapsed_days']:.1f} of {c['days']}{partial} · as of {result['as_of']}",
+                         ["metric", "to date", "expected to date", "pace", "run rate", "target"], rows)
+
+    return _run(args, lambda f: f.pace(**_filters(args)), render)
+

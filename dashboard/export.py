@@ -292,6 +292,14 @@ class DeckData:
     # the meeting record (dashboard/meetings.py): the view's chart notes, and the meetings' decisions and actions
     chart_notes: list = field(default_factory=list)
     record: object = None  # a meetings.MeetingRecord; None: no "Agreed" slides
+    # what changed since the previous snapshot and where the quarter will land (collect_landing)
+    changes: dict | None = None
+    movers: list = field(default_factory=list)
+    changes_problem: str | None = None
+    pace: dict | None = None
+    pace_daily: pl.DataFrame | None = None
+    projection: pl.DataFrame | None = None
+    learned_from: str = ""
 
     @property
     def currency(self) -> str:
@@ -927,7 +935,7 @@ def slide_funnel(deck: _Deck, data: DeckData) -> None:
              for k in STEP_RATES]
     _notes(slide, data, title, [*FUNNEL_KEYS, *STEP_RATES, "cohort_mature"],
            [*([warning] if warning else []), "The period's lead cohort, stage by stage: " + "; ".join(counts) + ".",
-            "Step rates: " + "; ".join(rates) + "."])
+            "Step rates: " + "; ".join(rates) + ".", *_projected_period_notes(data)])
 
 
 def slide_trend(deck: _Deck, data: DeckData) -> None:
@@ -946,7 +954,12 @@ def slide_trend(deck: _Deck, data: DeckData) -> None:
     else:
         title = f"{m.label} by month: fewer than two mature cohorts in the last {len(rows)} months"
     slide, area = deck.content(title)
-    fig = charts.trend_chart(data.trend, key, currency=data.currency, notes=data.chart_notes)
+    # with the maturing months' projected final rates beside their observed ones (dashed, "projected")
+    if key.endswith("_rate"):
+        fig = charts.trend_with_projection(data.trend, key, data.projection, data.learned_from,
+                                           notes=data.chart_notes)
+    else:
+        fig = charts.trend_chart(data.trend, key, currency=data.currency, notes=data.chart_notes)
     shown = _chart_notes_shown(fig, data)
     area = _note_caption(slide, area, shown)
     _native_chart(slide, area, fig, excel_format(m.unit, data.currency), name=f"Trend {key}")
@@ -954,7 +967,34 @@ def slide_trend(deck: _Deck, data: DeckData) -> None:
     _notes(slide, data, title, [key, "cohort_mature"],
            [*_note_lines(shown), "Month by month: " + "; ".join(table) + ".",
             f"Dashed: cohorts younger than W = {data.policy.window_days:g} days; their rates will still rise, so "
-            "the title compares the latest two mature months."])
+            "the title compares the latest two mature months.",
+            *_projected_notes(data, key)])
+
+
+def _projected_period_notes(data: DeckData) -> list[str]:
+    """A maturing period's projected final rate of each step, beside the observed ones of the funnel slide."""
+    if data.projection is None or data.current["cohort_mature"]:
+        return []
+    rows = [r for r in data.projection.to_dicts() if r["period_key"] == data.period.key and r["projected_rate"] is not None]
+    if not rows:
+        return []
+    return [f"Projected final rates of this still-maturing cohort (learned from the mature cohorts of "
+            f"{data.learned_from}): " + "; ".join(f"{BY_KEY[r['step'] + '_rate'].label} "
+                                                 f"{data.fmt('projected_rate', r['projected_rate'])}" for r in rows)
+            + "."]
+
+
+def _projected_notes(data: DeckData, key: str) -> list[str]:
+    """The maturing months' projected final rates, and the mature cohorts they were learned from."""
+    if data.projection is None:
+        return []
+    step = key.removesuffix("_rate")
+    rows = [r for r in data.projection.to_dicts() if r["step"] == step and r["projected_rate"] is not None]
+    if not rows:
+        return []
+    return [f"Projected (learned from the mature cohorts of {data.learned_from}): " + "; ".join(
+        f"{Period.from_key(r['period_key']).label()} {data.fmt('projected_rate', r['projected_rate'])}" for r in rows)
+        + f". {BY_KEY['projected_rate'].definition}"]
 
 
 def slide_campaigns(deck: _Deck, data: DeckData) -> None:
@@ -1259,8 +1299,196 @@ def meeting_record_of(funnel, data_root: str | Path, generated_on: dt.date | Non
     return store.record(info.name, prev.name if prev else None, on), store.notes()
 
 
+# -- what changed since the last meeting, and where the quarter will land ----------------------------------
+def collect_landing(funnel, data: DeckData) -> None:
+    """The Funnel API's waterfall (this snapshot against the one before), pace of the quarter holding as_of,
+    and the projected rates of the trend's maturing months, added to `data`."""
+    filters = data.filters.as_dict()
+    try:
+        data.changes = funnel.changes(**filters)
+        data.movers = funnel.change_records("moved", **filters).head(3).to_dicts()
+    except ArgumentError as exc:  # the oldest (or only) snapshot: nothing to compare with
+        data.changes_problem = str(exc)
+    data.pace = funnel.pace(**filters)
+    data.pace_daily = funnel.pace_daily(data.filters)
+    months = [Period.from_key(k) for k in data.trend["period_key"].to_list()]
+    data.projection = funnel.projection_table(months, data.filters)
+    trailing = funnel.default_trailing()
+    data.learned_from = f"{trailing.start:%b %Y} – {trailing.end:%b %Y}"
+
+
+def _waterfall_chart(slide, box: Box, changes: dict, currency: str):
+    """The waterfall as a native, editable chart: stacked columns on an invisible base (PowerPoint's own
+    waterfall type is not in the file format python-pptx writes). Each column is one bucket of Funnel.changes."""
+    from dashboard.charts import DOWN_COLOR, SALES_COLOR, UP_COLOR, WATERFALL_STEPS, _day_label
+
+    categories, base, up, down, total = [], [], [], [], []
+    level = 0.0
+    for key, sign in WATERFALL_STEPS:
+        amount = changes["buckets"][key]["amount"]
+        label = {"start": f"Open {_day_label(changes['from_as_of'])}",
+                 "end": f"Open {_day_label(changes['to_as_of'])}"}.get(key, BY_KEY[f"changes_{key}"].label)
+        categories.append(label)
+        if sign == 0:
+            level = amount
+            base.append(None), up.append(None), down.append(None), total.append(amount)
+        elif sign > 0:
+            base.append(level), up.append(amount or None), down.append(None), total.append(None)
+            level += amount
+        else:
+            level -= amount
+            base.append(level), up.append(None), down.append(amount or None), total.append(None)
+    number_format = excel_format("currency", currency, max(v or 0 for v in total))
+    chart_data = CategoryChartData(number_format=number_format)
+    chart_data.categories = categories
+    for name, values in (("base", base), ("Added", up), ("Taken away", down), ("Open pipeline", total)):
+        chart_data.add_series(name, values)
+    frame = slide.shapes.add_chart(XL_CHART_TYPE.COLUMN_STACKED, box.left, box.top, box.width, box.height, chart_data)
+    frame.name = "Waterfall"
+    chart = frame.chart
+    chart.has_title = False
+    chart.has_legend = False
+    chart.font.size = Pt(12)
+    chart.plots[0].gap_width = 40
+    chart.plots[0].overlap = 100
+    value_axis = chart.value_axis
+    value_axis.minimum_scale = 0
+    value_axis.tick_labels.number_format = number_format
+    value_axis.tick_labels.number_format_is_linked = False
+    value_axis.major_gridlines.format.line.color.rgb = RGBColor(0xE5, 0xE7, 0xEB)
+    for ps, colour in zip(chart.plots[0].series, (None, UP_COLOR, DOWN_COLOR, SALES_COLOR)):
+        if colour is None:
+            ps.format.fill.background()  # the invisible base the visible step stands on
+            ps.format.line.fill.background()
+            continue
+        ps.format.fill.solid()
+        ps.format.fill.fore_color.rgb = _rgb(colour)
+        dl = ps.data_labels
+        dl.show_value = True
+        dl.number_format = number_format
+        dl.number_format_is_linked = False
+        dl.font.size = Pt(11)
+        dl.position = XL_LABEL_POSITION.INSIDE_END
+    return chart
+
+
+def _xy_chart(slide, box: Box, fig, number_format: str, name: str):
+    """A native XY chart of a charts.py figure whose lines have x values of their own (dates): the pace
+    chart's cumulative line, its two-point target line and its run-rate line, as the page draws them."""
+    from pptx.chart.data import XyChartData
+
+    def serial(value) -> float:  # an Excel date serial: days since 1899-12-30
+        day = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
+        return float((day - dt.date(1899, 12, 30)).days)
+
+    chart_data = XyChartData()
+    traces = [t for t in fig.data if t.x is not None and len(t.x)]
+    for trace in traces:
+        series = chart_data.add_series(trace.name or "")
+        for x, y in zip(trace.x, trace.y):
+            if _is_number(y):
+                series.add_data_point(serial(x), y)
+    frame = slide.shapes.add_chart(XL_CHART_TYPE.XY_SCATTER_LINES_NO_MARKERS, box.left, box.top, box.width,
+                                   box.height, chart_data)
+    frame.name = name
+    chart = frame.chart
+    chart.has_title = False
+    chart.font.size = Pt(12)
+    chart.has_legend = True
+    chart.legend.position = XL_LEGEND_POSITION.BOTTOM
+    chart.legend.include_in_layout = False
+    days = chart.category_axis  # the X (value) axis of an XY chart
+    days.tick_labels.number_format = "d mmm"
+    days.tick_labels.number_format_is_linked = False
+    first, last = fig.layout.xaxis.range or (None, None)
+    if first is not None:
+        days.minimum_scale, days.maximum_scale = serial(first), serial(last)
+    days.major_unit = 14
+    value_axis = chart.value_axis
+    value_axis.minimum_scale = 0
+    value_axis.tick_labels.number_format = number_format
+    value_axis.tick_labels.number_format_is_linked = False
+    value_axis.major_gridlines.format.line.color.rgb = RGBColor(0xE5, 0xE7, 0xEB)
+    for trace, ps in zip(traces, chart.plots[0].series):
+        ps.smooth = False
+        ps.format.line.color.rgb = _rgb(trace.line.color)
+        ps.format.line.width = Pt(3 if not trace.line.dash else 2)
+        if trace.line.dash:
+            dot = trace.line.dash == "dot"
+            ps.format.line.dash_style = MSO_LINE_DASH_STYLE.ROUND_DOT if dot else MSO_LINE_DASH_STYLE.DASH
+    return chart
+
+
+def slide_changes(deck: _Deck, data: DeckData) -> None:
+    from dashboard import findings
+
+    if data.changes is None:
+        slide, area = deck.content("What changed since the last snapshot")
+        _empty(slide, area, f"No waterfall: {data.changes_problem}")
+        _notes(slide, data, "No earlier snapshot to compare with.", [])
+        return
+    c = data.changes
+    title = findings.changes_finding(c, data.movers, data.scope())
+    slide, area = deck.content(title)
+    area = _caption(slide, area, [
+        f"Won bookings (at the newer amounts) {data.fmt('won_bookings', c['won_bookings'])}; beside the waterfall: "
+        f"created and won between {data.fmt('changes_created_and_won', c['created_and_won']['amount'])} "
+        f"({c['created_and_won']['count']:,} deals), created and lost "
+        f"{data.fmt('changes_created_and_lost', c['created_and_lost']['amount'])} ({c['created_and_lost']['count']:,})."])
+    _waterfall_chart(slide, area, c, data.currency)
+    buckets = "; ".join(f"{BY_KEY[f'changes_{k}'].label} {v['count']:,} deals {data.fmt(f'changes_{k}', v['amount'])}"
+                        for k, v in c["buckets"].items())
+    movers = "; ".join(f"{m['opportunity_id']} ({m['bucket']}, {data.fmt('changes_start', abs(m['move']))}: "
+                       f"{m['stage_before'] or 'absent'} → {m['stage_after'] or 'absent'})" for m in data.movers)
+    _notes(slide, data, title, [f"changes_{k}" for k in c["buckets"]] + ["won_bookings", "changes_created_and_won",
+                                                                          "changes_created_and_lost"],
+           [f"Snapshot {c['from_snapshot']} (as of {c['from_as_of']}) to {c['to_snapshot']} (as of {c['to_as_of']}).",
+            "Buckets: " + buckets + ".", *(["Largest movers: " + movers + "."] if movers else []),
+            "Filters use each deal's values in the newer snapshot, or the older one's for a deal deleted since."])
+
+
+def slide_landing(deck: _Deck, data: DeckData) -> None:
+    from dashboard import charts, findings
+
+    q, m = data.pace["quarter"], data.pace["month"]
+    title = f"Where this quarter will land: {findings.pace_finding(q, data.currency, named=False)}"
+    slide, area = deck.content(title)
+    partial = ("" if q["bookings_target_months"] >= q["months"] else
+               f"; bookings targets are set for {q['bookings_target_months']} of its {q['months']} months only")
+    area = _caption(slide, area, [f"{q['label']}{' in ' + data.scope() if data.scope() else ''}, day "
+                                  f"{q['elapsed_days']:.0f} of {q['days']}{partial}."])
+    table_box, chart_box = area.split(0.5)
+    figures = ("mqls", "sqls", "pipeline", "bookings")
+    rows = [["", "To date", "Expected", "Pace", "Run rate", "Target"]]
+    for key in figures:
+        rows.append([BY_KEY[key].label, *(data.fmt(f"{key}_{part}", q[f"{key}_{part}"]) for part in
+                                          ("to_date", "expected_to_date", "pace", "run_rate")),
+                     format_value(q[f"{key}_target"], BY_KEY[f"{key}_to_date"].unit, data.currency)])
+    rows.append([BY_KEY["pipeline_coverage"].label, data.fmt("pipeline_coverage", q["pipeline_coverage"]),
+                 "", "", "", ""])
+    shape = slide.shapes.add_table(len(rows), 6, table_box.left, table_box.top, table_box.width,
+                                   Inches(0.42) * len(rows))
+    shape.name = "Pace"
+    first = int(table_box.width * 0.24)  # the figure's name; the five numbers share the rest
+    shape.table.columns[0].width = first
+    for col in range(1, 6):
+        shape.table.columns[col].width = (table_box.width - first) // 5
+    for r, values in enumerate(rows):
+        for col, text in enumerate(values):
+            _cell(shape.table.cell(r, col), text, size=11, bold=(r == 0 or col == 0))
+    _xy_chart(slide, chart_box, charts.pace_chart(data.pace_daily, q, "bookings", currency=data.currency),
+              excel_format("currency", data.currency, q["bookings_run_rate"] or q["bookings_to_date"] or 0),
+              name="Bookings against target")
+    _notes(slide, data, title, [f"{k}_{part}" for k in figures for part in ("to_date", "expected_to_date", "pace",
+                                                                            "run_rate")] + ["pipeline_coverage"],
+           [f"Day {q['elapsed_days']:.1f} of {q['days']} of {q['label']}; targets set for "
+            f"{q['bookings_target_months']} of its {q['months']} months (bookings).",
+            f"This month ({m['label']}): bookings {data.fmt('bookings_to_date', m['bookings_to_date'])} of "
+            f"{data.fmt('bookings_to_date', m['bookings_target'])}, pace {data.fmt('bookings_pace', m['bookings_pace'])}."])
+
+
 SLIDES = (slide_cover, slide_scorecard, slide_funnel, slide_trend, slide_campaigns, slide_attribution, slide_sla,
-          slide_scoring, slide_plan)
+          slide_scoring, slide_plan, slide_changes, slide_landing)
 
 
 @dataclass(frozen=True)
@@ -1285,6 +1513,7 @@ def render_deck(funnel, period: Period | None = None, filters: Filters | None = 
     data = collect(funnel, period, filters, generated_at)
     data.record = record
     data.chart_notes = [n for n in (chart_notes or ()) if n.applies_to(data.filters)]
+    collect_landing(funnel, data)
     makers = deck_slides(data)
     for done, make in enumerate(makers, start=1):
         make(deck, data)

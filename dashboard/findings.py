@@ -256,3 +256,42 @@ def trend_finding(rows: list[Mapping], metric_key: str, scope: str | None = None
                        Period.from_key(r["period_key"]).start.strftime("%b %Y"))
     text = change_finding(metric_key, latest[metric_key], before[metric_key], scope)
     return f"{text} ({label(before)} → {label(latest)}{', latest mature cohorts' if cohort else ''})"
+
+
+def changes_finding(changes: Mapping, movers: list[Mapping], scope: str | None = None) -> str:
+    """The waterfall's title: 'Open pipeline up $3.2M to $20.3M since 30 Sep: $7.7M new, $3.1M lost; largest
+    movers O-571 won ($407.5k), O-1285 won ($252.3k)'. `changes` is Funnel.changes(); `movers` the
+    'moved' drill-down rows, largest first."""
+    currency = changes["currency"]
+    b = changes["buckets"]
+    start, end = b["start"]["amount"], b["end"]["amount"]
+    since = changes["from_snapshot"]
+    if start == end:
+        head = f"Open pipeline held at {format_value(end, 'currency', currency)} since {since}{_in(scope)}"
+    else:
+        way = "up" if end > start else "down"
+        head = (f"Open pipeline {way} {format_value(abs(end - start), 'currency', currency)} to "
+                f"{format_value(end, 'currency', currency)} since {since}{_in(scope)}")
+    flows = sorted(((b[k]["amount"], k) for k in ("new", "increased", "decreased", "won", "lost", "reopened",
+                                                  "removed") if b[k]["amount"] > 0), reverse=True)[:2]
+    parts = [f"{format_value(amount, 'currency', currency)} {BY_KEY[f'changes_{k}'].label.lower()}"
+             for amount, k in flows]
+    named = [f"{m['opportunity_id']} {label_of('changes_' + m['bucket']).lower()} "
+             f"({format_value(abs(m['move']), 'currency', currency)})" for m in movers[:2]]
+    text = head + (": " + ", ".join(parts) if parts else ": nothing moved")
+    return text + ("; largest movers " + ", ".join(named) if named else "")
+
+
+def pace_finding(period: Mapping, currency: str = "USD", scope: str | None = None, named: bool = True) -> str:
+    """'FY2026 Q4 (Oct-Dec 2026): bookings at 74% of pace, on course for $1.1M of $1.7M' (period =
+    Funnel.pace()["quarter"]); `named=False` leaves out the period's name and the note on missing targets
+    (a slide title that says "this quarter" and shows them below)."""
+    pace, run_rate, target = period["bookings_pace"], period["bookings_run_rate"], period["bookings_target"]
+    name = f"{period['label']}{_in(scope)}: " if named else ""
+    if not _number(pace):
+        return (f"{name}{format_value(period['bookings_to_date'], 'currency', currency)} booked so far "
+                "(no bookings target to pace against)")
+    partial = ("" if period["bookings_target_months"] >= period["months"] or not named else
+               f" (targets set for {period['bookings_target_months']} of its {period['months']} months)")
+    return (f"{name}bookings at {pace:.0%} of pace, on course for "
+            f"{format_value(run_rate, 'currency', currency)} of {format_value(target, 'currency', currency)}{partial}")

@@ -14,7 +14,7 @@ import sys
 from dataclasses import dataclass
 
 # unit -> how a value is shown
-UNITS = ("count", "credit", "currency", "rate", "ratio", "score", "days", "hours", "flag")
+UNITS = ("count", "credit", "currency", "rate", "ratio", "score", "days", "hours", "flag", "multiple")
 CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£"}
 SIDES = ("marketing", "sales", "joint")
 
@@ -75,6 +75,8 @@ def format_value(value, unit: str, currency: str = "USD") -> str:
         return f"{value:,.1f} h"
     if unit == "flag":
         return "yes" if value else "no"
+    if unit == "multiple":  # pipeline coverage: 3.2x the bookings still to find
+        return f"{value:,.1f}x"
     return str(value)
 
 
@@ -273,6 +275,59 @@ METRICS: tuple[Metric, ...] = (
     _m("band_rate", "SQL rate in band", "rate",
        "Leads created in the period with a score in the band that reached SQL within W days of reached(lead), "
        "over the band's leads; 95% Wilson interval.", "scoring", "marketing", in_kpis=False, column="rate"),
+    # Changes between two snapshots (`funnel changes`): each bucket is a count of opportunities and an
+    # amount >= 0; filters use each deal's values in S1, else in S0
+    *(
+        _m(f"changes_{key}", label, "currency", definition, "changes", "sales", in_kpis=False,
+           higher_is_better=better)
+        for key, label, definition, better in (
+            ("start", "Open pipeline at S0", "Opportunities open in S0 (the older snapshot); sum of their S0 amount.",
+             None),
+            ("new", "New", "Absent in S0, open in S1; sum of the S1 amount.", True),
+            ("increased", "Increased", "Open in both with a larger amount in S1; sum of (S1 - S0 amount).", True),
+            ("decreased", "Decreased", "Open in both with a smaller amount in S1; sum of (S0 - S1 amount).", False),
+            ("won", "Won", "Open in S0, won in S1; sum of the S0 amount (what left the open pipeline).", None),
+            ("lost", "Lost", "Open in S0, closed lost in S1; sum of the S0 amount.", False),
+            ("reopened", "Reopened", "Won or lost in S0, open again in S1; sum of the S1 amount.", None),
+            ("removed", "Removed in the CRM", "Open in S0, absent from S1 (deleted or merged); sum of the S0 amount.",
+             False),
+            ("end", "Open pipeline at S1", "Opportunities open in S1 (the newer snapshot); sum of their S1 amount. "
+             "Always start + new + increased - decreased - won - lost + reopened - removed.", None),
+            ("created_and_won", "Created and won between", "Absent in S0, won in S1; sum of the S1 amount. Beside "
+             "the waterfall, outside its sum.", True),
+            ("created_and_lost", "Created and lost between", "Absent in S0, lost in S1; sum of the S1 amount. Beside "
+             "the waterfall, outside its sum.", None),
+        )
+    ),
+    _m("won_bookings", "Won bookings", "currency",
+       "Of the deals open in S0 and won in S1, the sum of their S1 amount (what they were booked at).",
+       "changes", "sales", in_kpis=False),
+    # Pacing (`funnel pace`): C = the fiscal quarter (and the month) holding as_of; e = days of C elapsed
+    # by as_of (a fraction), n = days in C
+    *(
+        _m(f"{m}_{part}", f"{label} {suffix}", unit if part != "pace" else "rate", text.format(what=what),
+           "pace", side, in_kpis=False)
+        for m, label, unit, what, side in (
+            ("mqls", "MQLs", "count", "MQLs (mql_at)", "marketing"),
+            ("sqls", "SQLs", "count", "SQLs (sql_at)", "sales"),
+            ("pipeline", "Pipeline", "currency", "pipeline (opportunities created)", "sales"),
+            ("bookings", "Bookings", "currency", "bookings (deals won)", "sales"),
+        )
+        for part, suffix, text in (
+            ("to_date", "to date", "The {what} counted over [start of C, as_of]."),
+            ("expected_to_date", "expected to date", "target(C) x e / n: the pro-rata target for {what} by as_of."),
+            ("pace", "pace", "{what} to date / expected to date: 100% is on pace."),
+            ("run_rate", "run rate", "{what} to date x n / e: where C lands if the rate so far holds."),
+        )
+    ),
+    _m("pipeline_coverage", "Pipeline coverage", "multiple",
+       "Open pipeline in scope at as_of / (bookings target of C - bookings to date); null when nothing is "
+       "left to book.", "pace", "sales", in_kpis=False),
+    _m("projected_rate", "Projected rate", "rate",
+       "An immature cohort's projected final conversion: (converted now + sum over the others of (p_final - "
+       "p(age)) / (1 - p(age))) / cohort, p(x) = share of the pooled mature cohorts' leads converting within "
+       "x days, p_final = p(W), age = min(W, days since reached(A)). Shown beside the observed rate.",
+       "projection", in_kpis=False),
 )
 
 BY_KEY: dict[str, Metric] = {m.key: m for m in METRICS}

@@ -253,6 +253,25 @@ class Store:
             self.facts_path = facts
         broken.close()
 
+    def run_with(self, name: str, params: dict[str, object] | None, inputs: dict[str, pl.DataFrame]) -> pl.DataFrame:
+        """Run queries/<name>.sql with `inputs` visible to it as tables under their names: how a query
+        reads another snapshot's rows (the changes between two snapshots). Each input is registered on
+        this query's own cursor only, so concurrent queries never see each other's."""
+        sql = query_text(name)
+        wanted = query_parameters(name)
+        params = params or {}
+        missing = wanted - params.keys()
+        if missing:
+            raise KeyError(f"queries/{name}.sql needs parameters {', '.join(sorted(missing))}")
+        with self._lock:
+            cursor = self._con.cursor()
+        try:
+            for table, frame in inputs.items():
+                cursor.register(table, frame.to_arrow())
+            return pl.from_arrow(cursor.execute(sql, {k: params[k] for k in wanted}).to_arrow_table())
+        finally:
+            cursor.close()
+
     def close(self) -> None:
         self._con.close()
 

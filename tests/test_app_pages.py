@@ -26,6 +26,7 @@ SAMPLE = ROOT / "data" / "sample"
 PAGES = {
     "overview": "app_pages/overview.py",
     "funnel": "app_pages/funnel.py",
+    "changes": "app_pages/changes.py",
     "campaigns": "app_pages/campaigns.py",
     "sla": "app_pages/sla.py",
     "scoring": "app_pages/scoring.py",

@@ -30,8 +30,8 @@ CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run"]
 # url path -> (screenshot name, the number of charts the page draws)
-PAGES = {"": ("overview", 1), "funnel": ("funnel", 2), "campaigns": ("campaigns", 2), "sla": ("sla", 5),
-         "scoring": ("scoring", 1), "plan": ("plan", 1), "data": ("data", 0)}
+PAGES = {"": ("overview", 3), "funnel": ("funnel", 2), "campaigns": ("campaigns", 2), "sla": ("sla", 5),
+         "scoring": ("scoring", 1), "plan": ("plan", 1), "data": ("data", 0), "changes": ("changes", 1)}
 # the page is done: no script running, a title, at least `expected` charts, each container drawn as SVG
 READY = """(expected) => {
   if (document.querySelector('[data-testid="stStatusWidget"], [data-testid="stSkeleton"]')) return false;
@@ -151,9 +151,22 @@ def test_clicking_a_funnel_bar_lists_its_records(server, page):
     page.screenshot(path=str(SHOTS / "funnel_records.png"))
 
 
+def test_clicking_a_waterfall_bar_lists_its_opportunities(server, page):
+    open_page(page, f"{server}/changes", 1)
+    bars = page.locator('[data-testid="stPlotlyChart"]').first.locator(".point path")
+    assert bars.count() == 9  # start, seven flows, end
+    box = bars.nth(4).bounding_box()  # won
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.wait_for_selector('[data-testid="stDownloadButton"]', timeout=30_000)
+    page.wait_for_function(READY, arg=1, timeout=60_000, polling=100)
+    assert "opportunities" in page.locator('[data-testid="stDownloadButton"]').inner_text()
+    assert "Won: " in page.locator('[data-testid="stMain"]').inner_text()
+    page.screenshot(path=str(SHOTS / "changes_records.png"))
+
+
 def test_filter_change_redraws_fast(server, page):
     """A filter change on the sample redraws the Overview quickly (cached queries; measured in the browser)."""
-    open_page(page, f"{server}/", 1)
+    open_page(page, f"{server}/", 3)
     value = page.locator('[data-testid="stMetricValue"]').first
     timings = []
     for segment in ("Enterprise", "SMB", "Mid-Market", "Enterprise"):

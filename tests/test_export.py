@@ -150,7 +150,7 @@ def test_deck_is_widescreen_with_a_slide_per_part(deck):
     from dashboard.export import SLIDES
 
     assert prs.slide_width * 9 == prs.slide_height * 16
-    assert len(prs.slides) == len(SLIDES) == result.slides == 9
+    assert len(prs.slides) == len(SLIDES) == result.slides == 11
     titles = [s.shapes.title.text for s in prs.slides]
     assert titles[0] == "Funnel review · Oct 2026"
     assert titles[1] == "Joint scorecard · Oct 2026 vs Sep 2026"
@@ -228,7 +228,8 @@ def test_charts_are_native_where_possible_and_pictures_otherwise(deck):
     trend = next(s for s in prs.slides[3].shapes if s.has_chart).chart
     assert trend.chart_type == XL_CHART_TYPE.LINE_MARKERS
     assert [s.name for s in trend.plots[0].series] == ["MQL → SQL (mature cohorts)",
-                                                        "MQL → SQL (still maturing: will rise)"]
+                                                        "MQL → SQL (still maturing: will rise)",
+                                                        "MQL → SQL projected"]
     assert len(list(trend.plots[0].categories)) == 12
     bars = next(s for s in prs.slides[4].shapes if s.has_chart).chart
     assert bars.chart_type == XL_CHART_TYPE.BAR_CLUSTERED
@@ -264,7 +265,7 @@ def test_every_content_slide_has_the_context_in_its_footer(deck):
         assert len(footer) == 1
         text = footer[0].text_frame.text
         assert "Oct 2026 vs Sep 2026 · all records · snapshot as of 2026-10-31 23:59 UTC" in text
-        assert text.endswith(f"{i + 1}/9")
+        assert text.endswith(f"{i + 1}/11")
         assert footer[0].top + footer[0].height <= prs.slide_height
 
 
@@ -296,7 +297,7 @@ def test_template_layouts_are_used_found_by_placeholder_types(template_deck):
     from pptx.util import Inches
 
     prs = template_deck
-    assert [s.slide_layout.name for s in prs.slides] == ["Acme opener"] + ["Acme headline"] * 8
+    assert [s.slide_layout.name for s in prs.slides] == ["Acme opener"] + ["Acme headline"] * 10
     assert "Acme brand band" in [s.name for s in prs.slide_master.shapes]
     # the title sits where the template's layout puts it
     assert all(s.shapes.title.top == Inches(0.45) for s in list(prs.slides)[1:])
@@ -359,7 +360,7 @@ def test_template_example_slides_are_dropped(tmp_path, funnel):
     prs.slides.add_slide(prs.slide_layouts[0]).shapes.add_textbox(0, 0, 100, 100).text_frame.text = "EXAMPLE"
     prs.save(str(tmp_path / "with-example.pptx"))
     deck = Presentation(io.BytesIO(export.build_deck(funnel, template=tmp_path / "with-example.pptx")))
-    assert len(deck.slides) == 9
+    assert len(deck.slides) == 11
     assert not any("EXAMPLE" in t for s in deck.slides for t in texts(s))
 
 
@@ -375,7 +376,7 @@ def test_a_nearly_empty_snapshot_still_gives_a_whole_deck(tmp_path):
                    leads=[lead("L1", "2026-03-02T00:00:00Z"), lead("L2", "2026-04-02T00:00:00Z", score=20)])
     content = export.build_deck(Funnel.open(tmp_path), generated_at=GENERATED)
     prs = Presentation(io.BytesIO(content))
-    assert len(prs.slides) == 9
+    assert len(prs.slides) == 11
     everything = "\n".join(t for s in prs.slides for t in texts(s))
     assert "No campaign had cost or attributed bookings in Apr 2026." in everything
     assert "No bookings target for May 2026 or Apr 2026" in everything
@@ -454,7 +455,7 @@ def test_cli_writes_the_deck_without_a_browser(tmp_path):
     import json
 
     summary = json.loads(done.stdout)
-    assert summary["slides"] == 9 and summary["images"] is False
+    assert summary["slides"] == 11 and summary["images"] is False
     assert summary["period"] == {"from": "2026-10-01", "to": "2026-10-31"}
     assert summary["previous"] == {"from": "2026-09-01", "to": "2026-09-30"}
     assert "pictures left out" in done.stderr and "BROWSER_PATH" in done.stderr

@@ -11,7 +11,6 @@ Run: pytest -m e2e tests/test_meeting_e2e.py   (needs playwright and /usr/bin/ch
 from __future__ import annotations
 
 import datetime as dt
-import io
 import os
 import shutil
 import signal

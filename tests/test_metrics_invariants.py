@@ -5,7 +5,6 @@ every boundary, ties on timestamps."""
 import datetime as dt
 import math
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

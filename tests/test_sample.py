@@ -237,7 +237,7 @@ def test_earlier_snapshot_is_the_past_of_the_later(con):
     assert count(con, both, diff) == 0
     assert count(con, both, "e.is_closed and (e.stage, e.is_won, e.closed_at) "
                             "is distinct from (o.stage, o.is_won, o.closed_at)") == 0
-    reopened = one(con, f"""select count(*) from e_opportunities e join opportunities o using (opportunity_id)
+    reopened = one(con, """select count(*) from e_opportunities e join opportunities o using (opportunity_id)
         where not e.is_closed and o.is_closed""")
     assert reopened > 0  # deals open in September that closed in October
     assert one(con, f"""select count(*) from e_opportunities e join opportunities o using (opportunity_id)

@@ -11,7 +11,7 @@ import re
 
 import streamlit as st
 
-from dashboard import charts, findings
+from dashboard import app_state, charts, findings
 from dashboard.app_state import View
 from dashboard.metrics import BY_KEY, format_value, metric_for
 from dashboard.safe_output import PREVIEW_ROWS, WRITERS, as_text
@@ -136,3 +136,39 @@ def image_downloads(fig, key: str | None = None) -> None:
         for d in export.figure_downloads(fig, name):
             st.download_button(d.label, d.data, d.file_name, d.mime, key=f"image_{key or name}_{d.file_name}",
                                on_click="ignore", disabled=reason is not None, help=reason)
+
+
+def projected_rates(view: View, keys: tuple[str, ...]) -> None:
+    """Beside a maturing period's cohort rates (never instead of them): their projected final rates, and the
+    mature cohorts they were learned from."""
+    projected = app_state.projection(view.data, view.snapshot, (view.period,), view.filters)
+    steps = {r["step"]: r["projected_rate"] for r in projected.iter_rows(named=True)}
+    if not any(steps.get(k.removesuffix("_rate")) is not None for k in keys):
+        return
+    st.caption("Projected final rates (never instead of the observed ones; learned from the mature cohorts of "
+               f"{app_state.learned_from(view)}): " + " · ".join(
+                   f"{BY_KEY[k].label} projected {format_value(steps.get(k.removesuffix('_rate')), 'rate')}"
+                   for k in keys) + f". {BY_KEY['projected_rate'].definition}")
+
+
+def where_we_will_land(view: View) -> None:
+    """The Overview's strip for the fiscal quarter holding as_of: bookings to date, pace, run rate, coverage
+    and MQL pace, and cumulative bookings and MQLs against the target line (Funnel.pace, Funnel.pace_daily)."""
+    side_heading("joint", "Where we will land")
+    landing = app_state.pace(view.data, view.snapshot, view.filters)
+    quarter, month = landing["quarter"], landing["month"]
+    st.markdown(f"**{findings.pace_finding(quarter, view.currency, view.scope)}**")
+    for column, key in zip(st.columns(5), ("bookings_to_date", "bookings_pace", "bookings_run_rate",
+                                           "pipeline_coverage", "mqls_pace")):
+        with column:
+            metric(view, key, quarter)
+    daily = app_state.pace_daily(view.data, view.snapshot, view.filters)
+    for column, key in zip(st.columns(2), ("bookings", "mqls")):
+        with column:
+            plot(charts.pace_chart(daily, quarter, key, f"{BY_KEY[key].label}, {quarter['label']}", view.currency),
+                 key=f"pace_{key}")
+    st.caption(f"Day {quarter['elapsed_days']:.1f} of {quarter['days']} of {quarter['label']}; this month "
+               f"({month['label']}): bookings {format_value(month['bookings_to_date'], 'currency', view.currency)} "
+               f"of {format_value(month['bookings_target'], 'currency', view.currency)} "
+               f"({format_value(month['bookings_pace'], 'rate')} of pace). Expected to date = target x days elapsed "
+               "/ days in the period; run rate = to date x days in the period / days elapsed.")

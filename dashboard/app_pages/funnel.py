@@ -58,6 +58,13 @@ if by == "Fiscal quarter":
                                 target_key="mql_target" if key == "mqls" else None, x_labels=names,
                                 currency=view.currency),
              key="trend_chart_quarters")
+elif key.endswith("_rate"):  # a cohort rate: its immature months get their projected final rate beside
+    monthly = view.monthly()
+    projected = app_state.projection(view.data, view.snapshot, tuple(view.funnel.monthly_periods(13)), view.filters)
+    _ui.plot(charts.trend_with_projection(monthly, key, projected, app_state.learned_from(view),
+                                          findings.trend_finding(monthly.to_dicts(), key, view.scope),
+                                          notes=_meeting.view_notes(view)),
+             key="trend_chart")
 else:
     monthly = view.monthly()
     _ui.plot(charts.trend_chart(monthly, key, findings.trend_finding(monthly.to_dicts(), key, view.scope),
@@ -66,4 +73,7 @@ else:
              key="trend_chart")
 st.caption(f"{BY_KEY[key].definition} Dashed grey: cohorts younger than {view.policy.window_days:g} days "
            "(still maturing), never compared with mature ones.")
+if key.endswith("_rate") and by != "Fiscal quarter":
+    st.caption(f"Dashed, labelled projected: each maturing month's projected final rate, learned from the mature "
+               f"cohorts of {app_state.learned_from(view)}. {BY_KEY['projected_rate'].definition}")
 _meeting.note_form(view, "funnel")

@@ -49,6 +49,10 @@ if not row["cohort_mature"]:
     st.info(f"The {view.period.label()} cohort is still maturing: leads have {view.policy.window_days:g} days to "
             "convert, so these rates will still rise. Compare mature months on the Funnel page.")
 
+if not row["cohort_mature"]:
+    _ui.projected_rates(view, JOINT)
+_ui.where_we_will_land(view)
+
 st.subheader("Since the previous snapshot")
 if prev_snap is None:
     st.caption("This is the first snapshot: nothing to compare with.")

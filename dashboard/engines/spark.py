@@ -317,6 +317,7 @@ class SparkStore:
         self._owns_session = owns_session
         self._views: list[str] = []
         self._cached: list = []
+        self._inputs_lock = threading.Lock()
         for table in TABLE_ORDER:
             # a file or a folder of Parquet parts (Hive-style key=value subfolders become extra
             # columns, which views.sql does not read)
@@ -388,6 +389,18 @@ class SparkStore:
             raise KeyError(f"queries/{name}.sql needs parameters {', '.join(sorted(missing))}")
         return _to_polars(self._spark.sql(statement.sql, args={k: params[k] for k in statement.parameters}))
 
+    def run_with(self, name: str, params: dict[str, object] | None, inputs: dict[str, pl.DataFrame]) -> pl.DataFrame:
+        """Store.run_with on Spark: each input becomes a temporary view of this snapshot's session for
+        the query (one such query at a time per store, so two never see each other's inputs)."""
+        with self._inputs_lock:
+            for table, frame in inputs.items():
+                self._spark.createDataFrame(frame.to_pandas(), schema=_spark_schema(frame)).createOrReplaceTempView(table)
+            try:
+                return self.run(name, params)
+            finally:
+                for table in inputs:
+                    self._spark.catalog.dropTempView(table)
+
     def close(self) -> None:
         for frame in self._cached:
             frame.unpersist()
@@ -396,6 +409,15 @@ class SparkStore:
                 self._spark.catalog.dropTempView(name)
             _release(self._spark)
         self._cached, self._views = [], []
+
+
+_SPARK_TYPES = {pl.Utf8: "string", pl.Float64: "double", pl.Boolean: "boolean", pl.Int64: "bigint",
+                pl.Int32: "int"}
+
+
+def _spark_schema(frame: pl.DataFrame) -> str:
+    """The DDL schema of an input frame, so an empty frame or an all-null column keeps its type."""
+    return ", ".join(f"`{name}` {_SPARK_TYPES.get(dtype, 'string')}" for name, dtype in frame.schema.items())
 
 
 def _is_connect(spark) -> bool:
