@@ -32,7 +32,7 @@ class Metric:
     # a cohort metric follows the period's cohort for W days: immature months are drawn and compared
     # apart (conversion rates, the steps' medians, the cohort funnel), never mixed with mature ones
     is_cohort: bool = False
-    column: str | None = None  # the query's column when it differs from the key
+    column: str | None = None  # the query's column when it differs from the key (changes.sql: of its bucket's row)
 
     @property
     def column_name(self) -> str:
@@ -279,7 +279,7 @@ METRICS: tuple[Metric, ...] = (
     # amount >= 0; filters use each deal's values in S1, else in S0
     *(
         _m(f"changes_{key}", label, "currency", definition, "changes", "sales", in_kpis=False,
-           higher_is_better=better)
+           higher_is_better=better, column="amount")
         for key, label, definition, better in (
             ("start", "Open pipeline at S0", "Opportunities open in S0 (the older snapshot); sum of their S0 amount.",
              None),
@@ -301,7 +301,7 @@ METRICS: tuple[Metric, ...] = (
     ),
     _m("won_bookings", "Won bookings", "currency",
        "Of the deals open in S0 and won in S1, the sum of their S1 amount (what they were booked at).",
-       "changes", "sales", in_kpis=False),
+       "changes", "sales", in_kpis=False, column="closed_amount"),
     # Pacing (`funnel pace`): C = the fiscal quarter (and the month) holding as_of; e = days of C elapsed
     # by as_of (a fraction), n = days in C
     *(

@@ -61,3 +61,6 @@ def test_every_metric_points_at_the_query_that_writes_its_final_value():
     for m in METRICS:
         written = _columns_written(QUERIES_DIR / f"{m.query}.sql")
         assert m.column_name in written, f"{m.key}: queries/{m.query}.sql does not compute {m.column_name}"
+        if m.query == "changes":  # one row per bucket: the bucket's row must be written too
+            bucket = "won" if m.key == "won_bookings" else m.key.removeprefix("changes_")
+            assert f"('{bucket}'," in (QUERIES_DIR / "changes.sql").read_text(), m.key
