@@ -15,7 +15,7 @@ buckets as (
     select * from (values
         ('start', 1), ('new', 2), ('increased', 3), ('decreased', 4), ('won', 5), ('lost', 6),
         ('reopened', 7), ('removed', 8), ('end', 9), ('created_and_won', 10), ('created_and_lost', 11)
-    ) as b(bucket, position)
+    ) as b (bucket, position)
 ),
 
 flows as (
