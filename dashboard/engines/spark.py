@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
+import pyarrow as pa
 
 from dashboard.contract import TABLE_ORDER
 from dashboard.engines import EngineError, check_engine, is_uri
@@ -290,13 +291,6 @@ def remote_policy(spark, data_root: str) -> Policy:
 
 
 # -- the store ------------------------------------------------------------------------------------------
-def _spark_schema(table) -> str:
-    """A DDL schema for a small Arrow table of ints and strings (an empty one has no rows to infer from)."""
-    import pyarrow as pa
-
-    types = {pa.int32(): "INT", pa.int64(): "BIGINT", pa.string(): "STRING"}
-    return ", ".join(f"{field.name} {types[field.type]}" for field in table.schema)
-
 
 def _to_polars(frame) -> pl.DataFrame:
     return pl.from_arrow(frame.toArrow())
@@ -415,8 +409,11 @@ _SPARK_TYPES = {pl.Utf8: "string", pl.Float64: "double", pl.Boolean: "boolean", 
                 pl.Int32: "int"}
 
 
-def _spark_schema(frame: pl.DataFrame) -> str:
-    """The DDL schema of an input frame, so an empty frame or an all-null column keeps its type."""
+def _spark_schema(frame: pl.DataFrame | pa.Table) -> str:
+    """The DDL schema of an input frame or Arrow table, so an empty one (no rows to infer from) or an
+    all-null column keeps its type."""
+    if isinstance(frame, pa.Table):
+        frame = pl.from_arrow(frame)
     return ", ".join(f"`{name}` {_SPARK_TYPES.get(dtype, 'string')}" for name, dtype in frame.schema.items())
 
 
