@@ -145,9 +145,10 @@ def test_clicking_a_funnel_bar_lists_its_records(server, page):
     bars.nth(1).click(force=True)  # the MQL bar
     page.wait_for_selector('[data-testid="stDownloadButton"]', timeout=30_000)
     page.wait_for_function(READY, arg=2, timeout=60_000, polling=100)
-    assert "records" in page.locator('[data-testid="stDownloadButton"]').inner_text()
+    # the records' CSV and Parquet downloads
+    assert "records" in page.locator('[data-testid="stDownloadButton"]').first.inner_text()
     assert page.locator('[data-testid="stDataFrame"]').count() >= 1
-    page.locator('[data-testid="stDownloadButton"]').scroll_into_view_if_needed()
+    page.locator('[data-testid="stDownloadButton"]').first.scroll_into_view_if_needed()
     page.screenshot(path=str(SHOTS / "funnel_records.png"))
 
 
@@ -159,7 +160,7 @@ def test_clicking_a_waterfall_bar_lists_its_opportunities(server, page):
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     page.wait_for_selector('[data-testid="stDownloadButton"]', timeout=30_000)
     page.wait_for_function(READY, arg=1, timeout=60_000, polling=100)
-    assert "opportunities" in page.locator('[data-testid="stDownloadButton"]').inner_text()
+    assert "opportunities" in page.locator('[data-testid="stDownloadButton"]').first.inner_text()
     assert "Won: " in page.locator('[data-testid="stMain"]').inner_text()
     page.screenshot(path=str(SHOTS / "changes_records.png"))
 
