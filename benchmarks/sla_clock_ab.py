@@ -43,7 +43,7 @@ def main() -> int:
     period = funnels["calendar"].default_period()
     states = [Filters(), Filters(segment="Enterprise"), Filters(region="EMEA")]
     times: dict[str, list[float]] = {name: [] for name in funnels}
-    for name, funnel in funnels.items():  # warm-up
+    for funnel in funnels.values():  # warm-up
         for _, thunk in page_steps(funnel, None, period, Filters())[args.page]:
             thunk()
     for i in range(args.rounds):

@@ -304,7 +304,7 @@ def working_time_tables(calendars: BusinessCalendars, first_us: int, last_us: in
         starts, ends = calendar.intervals(first_day, last_day)
         worked_before = np.concatenate(([0], np.cumsum(ends - starts)))[:-1] if len(starts) else starts
 
-        def w_at(t: np.ndarray) -> np.ndarray:
+        def w_at(t: np.ndarray, starts=starts, ends=ends, worked_before=worked_before) -> np.ndarray:
             i = np.searchsorted(starts, t, side="right") - 1
             inside = np.clip(t - starts[np.maximum(i, 0)], 0, ends[np.maximum(i, 0)] - starts[np.maximum(i, 0)])
             return np.where(i >= 0, worked_before[np.maximum(i, 0)] + inside, 0) if len(starts) else np.zeros_like(t)

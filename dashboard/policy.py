@@ -117,7 +117,7 @@ def load_policy(data_root: Path) -> Policy:
         values[name] = value
     policy = Policy(**values)
     try:
-        policy.zone
+        policy.zone  # noqa: B018 - ZoneInfo raises here for a zone it does not know
     except (ZoneInfoNotFoundError, ValueError):
         raise PolicyError(f"{path}: [reporting] timezone {policy.timezone!r} is not an IANA time zone") from None
     if policy.clock not in SLA_CLOCKS:

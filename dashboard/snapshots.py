@@ -272,7 +272,7 @@ def _fsync_dir(path: Path) -> None:
 
 def _fsync_tree(folder: Path) -> None:
     """fsync every file under a folder, then each folder, deepest first."""
-    for here, dirs, files in os.walk(folder, topdown=False):
+    for here, _dirs, files in os.walk(folder, topdown=False):
         for name in files:
             with open(os.path.join(here, name), "rb") as f:
                 os.fsync(f.fileno())

@@ -318,7 +318,7 @@ class SparkStore:
             location = str(snapshot.path / f"{table}.parquet")
             try:
                 frame = spark.read.parquet(location)
-                frame.schema  # Spark Connect resolves lazily: ask now, so a missing file fails here
+                frame.schema  # noqa: B018 - Spark Connect resolves lazily: ask now, so a missing file fails here
             except PySparkException as exc:
                 if isinstance(exc, AnalysisException) and exc.getCondition() == "PATH_NOT_FOUND":
                     raise SnapshotError(f"{snapshot.path}: {table}.parquet is missing") from None
