@@ -153,8 +153,11 @@ class View:
     filters: Filters
     preset: str
 
-    @property
+    @functools.cached_property
     def funnel(self) -> Funnel:
+        # looked up once per view (per rerun), not per use: a st.cache_resource call hashes its arguments
+        # (~0.3 ms), and a page that formats a cell with view.currency per campaign made thousands of them
+        # (the Campaigns page at 10M leads: most of a 35 s rerun; docs/performance.md)
         return funnel(self.data, self.snapshot)
 
     @property
