@@ -257,6 +257,9 @@ def campaign_roi_chart(frame: pl.DataFrame, title: str | None = None, top: int =
     Campaigns that spent money in the period first (their ROI is defined), then those credited with bookings
     from earlier spend; within each, the most cost plus attributed bookings on top; customdata = campaign_id.
     """
+    if isinstance(frame, pl.DataFrame):  # only the columns drawn: a row dict per campaign is costly at 10M leads
+        frame = frame.select([c for c in ("campaign_id", "name", "cost", "attributed_bookings", "roi")
+                              if c in frame.columns])
     rows = [r for r in _rows(frame) if r.get("campaign_id") is not None]
     rows = [r for r in rows if (r.get("cost") or 0) + (r.get("attributed_bookings") or 0) > 0]
     rows.sort(key=lambda r: (not (r.get("cost") or 0) > 0,
@@ -286,6 +289,8 @@ def _short(text: str, n: int) -> str:
 
 def attribution_shares(frame: pl.DataFrame) -> dict[tuple[str, str], float | None]:
     """(model, channel) -> share of the model's attributed pipeline (a display share, not a metric)."""
+    if isinstance(frame, pl.DataFrame):  # only the columns summed: a row dict per campaign and model is costly
+        frame = frame.select("model", "channel", "campaign_id", "attributed_pipeline")
     rows = [r for r in _rows(frame) if r.get("campaign_id") is not None]
     totals: dict[str, float] = {}
     sums: dict[tuple[str, str], float] = {}
@@ -307,7 +312,8 @@ def attribution_compare_chart(frame: pl.DataFrame, title: str | None = None, pol
     shares = attribution_shares(frame)
     if not shares or all(v is None for v in shares.values()):
         return empty("No attributed pipeline in this period", title)
-    models = list(dict.fromkeys(r["model"] for r in _rows(frame)))
+    models = list(dict.fromkeys(frame["model"].to_list() if isinstance(frame, pl.DataFrame)
+                                else (r["model"] for r in _rows(frame))))
     if policy_model in models:
         models = [policy_model] + [m for m in models if m != policy_model]
     channels = sorted({c for _, c in shares})

@@ -20,7 +20,8 @@ model = st.selectbox("Attribution model", ATTRIBUTION_MODELS, index=ATTRIBUTION_
                      key="model", bind="query-params")
 frame = view.attribution(model)
 listed = frame.filter(pl.col("campaign_id").is_not_null())
-title = findings.campaign_finding(listed.to_dicts(), view.scope, view.currency)
+title = findings.campaign_finding(listed.select("campaign_id", "name", "cost", "roi").to_dicts(), view.scope,
+                                  view.currency)
 event = _ui.plot(charts.campaign_roi_chart(listed, title, currency=view.currency), key="campaign_click", select=True)
 totals = frame.filter(pl.col("campaign_id").is_null()).row(0, named=True)
 st.caption(f"Credit by the {model.replace('_', ' ')} model. Unattributed (no lead or no touch in the lookback): "
