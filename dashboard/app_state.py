@@ -281,7 +281,7 @@ def sidebar() -> View:
         st.caption(f"{period.label()} · compared with {period.previous().label()}")
         st.markdown("### Filters")
         values = filter_values(data, snapshot)
-        names_by_id = campaign_names(data, snapshot)
+        names_by_id, campaign_labels = campaign_choices(data, snapshot)
         # the campaign widget shows "C0093 · name"; a hand-written link may give just the id (?campaign=C0093)
         raw = st.query_params.get("campaign")
         if raw in names_by_id and "campaign" not in st.session_state:
@@ -290,7 +290,7 @@ def sidebar() -> View:
         for key in FILTER_KEYS:
             options = values[key]
             if key == "campaign":
-                options = [campaign_label(c, names_by_id) for c in options]
+                options = campaign_labels
             picked = st.selectbox(FILTER_LABELS[key], options, index=None, key=key, bind="query-params",
                                   placeholder=f"All {FILTER_LABELS[key].lower()}s")
             chosen[key] = picked.split(" · ", 1)[0] if (picked and key == "campaign") else picked
@@ -303,6 +303,15 @@ def campaign_names(data: str, snapshot: str) -> dict[str, str]:
     f = funnel(data, snapshot)
     frame = f.records("campaigns", f.default_period(), Filters(), active_only=False)
     return dict(zip(frame["campaign_id"].cast(pl.Utf8).to_list(), frame["name"].to_list()))
+
+
+@st.cache_resource(show_spinner=False)
+def campaign_choices(data: str, snapshot: str) -> tuple[dict[str, str], list[str]]:
+    """The campaign filter's names by id and its option labels, built once per process and snapshot and
+    shared, not copied, by every rerun (st.cache_data would unpickle 50k labels per rerun at 10M leads).
+    Callers only read them."""
+    names = campaign_names(data, snapshot)
+    return names, [campaign_label(c, names) for c in filter_values(data, snapshot)["campaign"]]
 
 
 def current() -> View:

@@ -30,6 +30,9 @@ class Metric:
         return format_value(value, self.unit, currency)
 
 
+CURRENCY_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£"}  # built once: format_value runs per table cell
+
+
 def format_value(value, unit: str, currency: str = "USD") -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
@@ -38,7 +41,7 @@ def format_value(value, unit: str, currency: str = "USD") -> str:
     if unit == "credit":  # fractional counts: attribution credit
         return f"{value:,.1f}"
     if unit == "currency":
-        symbol = {"USD": "$", "EUR": "€", "GBP": "£"}.get(currency, f"{currency} ")
+        symbol = CURRENCY_SYMBOLS.get(currency) or f"{currency} "
         sign = "-" if value < 0 else ""
         value = abs(value)
         if value >= 1_000_000:
