@@ -17,8 +17,9 @@ session and the server's memory (the largest sum of RSS seen while they load).
 
 "Drawn" is judged from the page itself, because during a rerun this Streamlit shows no status widget (a wait
 on it returns at once): an init script counts DOM mutations and websocket messages, and a page is drawn when
-no element is stale (`data-stale="true"`), no skeleton is left, every Plotly chart has its SVG, no exception
-shows, and neither the DOM nor the websocket has moved for QUIET_S. The time of a change is from the click to
+the app root no longer says a script is running (`data-test-script-state`: a long query moves nothing on the
+page, so quiet alone is not enough), no element is stale (`data-stale="true"`), no skeleton is left, every
+Plotly chart has its SVG, no exception shows, and neither the DOM nor the websocket has moved for QUIET_S. The time of a change is from the click to
 the page's last DOM mutation (the quiet second after it is not counted).
 """
 
@@ -50,6 +51,9 @@ PAGES = (
     ("plan", "plan", ("number", "Bookings target")),
 )
 PAGE_NAMES = tuple(p[0] for p in PAGES)
+# the app root's data-test-script-state while a run is under way or asked for (the first load: "initial");
+# nothing may be judged drawn before it leaves these, however quiet the page is during a long query
+SCRIPT_BUSY = ("initial", "running", "rerunRequested")
 PERIOD_PRESETS = ("Last full quarter", "Year to date")
 
 # The issue's targets (issue 17; docs/performance.md): 1M leads, one session
@@ -87,7 +91,9 @@ PROBE_SCRIPT = """
   window.__funnelProbe = () => {
     const charts = [...document.querySelectorAll('[data-testid="stPlotlyChart"]')];
     const title = document.querySelector('h1');
+    const app = document.querySelector('[data-testid="stApp"]');
     return {
+      script: app ? app.getAttribute('data-test-script-state') : null,
       now: Date.now(), mutation: state.mutation, message: state.message,
       mutations: state.mutations, messages: state.messages, sent: state.sent.slice(),
       stale: document.querySelectorAll('[data-stale="true"]').length,
@@ -213,6 +219,8 @@ def is_drawn(state: dict, since_ms: float, quiet_s: float = QUIET_S) -> bool:
     """The page has settled after `since_ms`: something arrived after it, nothing is stale or loading,
     every chart is drawn, and neither the DOM nor the websocket moved for `quiet_s`."""
     if not state or state.get("title") is None:
+        return False
+    if state.get("script") in SCRIPT_BUSY:  # the server is still running the page: more may come
         return False
     if max(state["mutation"], state["message"]) < since_ms:
         return False

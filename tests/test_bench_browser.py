@@ -29,7 +29,7 @@ LEADS = 2000  # small enough to generate in seconds; the bench's own generation 
 def state(**overrides) -> dict:
     """A settled page: last DOM change at 1000 ms, last message at 900 ms, polled at 2500 ms (1.5 s quiet)."""
     base = {"now": 2500, "mutation": 1000, "message": 900, "stale": 0, "skeletons": 0, "charts": 2, "drawn": 2,
-            "exception": "", "title": "Campaigns & ROI"}
+            "exception": "", "title": "Campaigns & ROI", "script": "notRunning"}
     return {**base, **overrides}
 
 
@@ -44,6 +44,8 @@ def test_a_settled_page_is_drawn():
     ({"now": 1500}, "only 0.5 s of quiet since the last DOM change"),
     ({"message": 1800}, "a websocket message 0.7 s ago: the server is still talking"),
     ({"title": None}, "no page title: the app has not drawn at all"),
+    ({"script": "running"}, "the script still runs (a long query: nothing moves, yet more will come)"),
+    ({"script": "initial"}, "the first run has not started"),
 ])
 def test_not_drawn_while(overrides, why):
     assert not is_drawn(state(**overrides), since_ms=500), why

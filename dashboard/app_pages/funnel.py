@@ -44,9 +44,19 @@ for label, step, _, _ in STEPS:
     if 0 < row[f"{step}_cohort"] < 30:
         st.caption(f"⚠️ {label}: only {row[f'{step}_cohort']} leads in the cohort; its rate swings by chance.")
 
-key = st.selectbox("Trend of", TREND_KEYS, format_func=lambda k: BY_KEY[k].label, key="trend", bind="query-params")
-monthly = view.monthly()
-_ui.plot(charts.trend_chart(monthly, key, findings.trend_finding(monthly.to_dicts(), key, view.scope),
-                            target_key="mql_target" if key == "mqls" else None), key="trend_chart")
-st.caption(f"{BY_KEY[key].definition} Dashed grey: cohorts younger than {view.policy.window_days:g} days "
-           "(still maturing), never compared with mature ones.")
+
+
+@st.fragment
+def trend() -> None:
+    """The trend and its metric picker: picking another metric reruns this part only (not the sidebar, the
+    funnel chart and the table above), docs/performance.md."""
+    key = st.selectbox("Trend of", TREND_KEYS, format_func=lambda k: BY_KEY[k].label, key="trend",
+                       bind="query-params")
+    monthly = view.monthly()
+    _ui.plot(charts.trend_chart(monthly, key, findings.trend_finding(monthly.to_dicts(), key, view.scope),
+                                target_key="mql_target" if key == "mqls" else None), key="trend_chart")
+    st.caption(f"{BY_KEY[key].definition} Dashed grey: cohorts younger than {view.policy.window_days:g} days "
+               "(still maturing), never compared with mature ones.")
+
+
+trend()
