@@ -11,7 +11,8 @@ headless Chromium (playwright with Debian's /usr/bin/chromium) and, page by page
   bookings target), each until the page is drawn again;
 
 and reports p50/p95/max per page, the repeat on its own, and the server's CPU time per change (user + system
-of every process in the server's process group, from /proc/PID/stat). With `--sessions N` it then opens the
+of every process in the server's process group, from /proc/PID/stat) and the browser's (playwright's driver
+and Chromium, this process's descendants). With `--sessions N` it then opens the
 Overview in N sessions at once and reports the time until each is drawn, failures, the server's CPU time per
 session and the server's memory (the largest sum of RSS seen while they load).
 
@@ -141,6 +142,31 @@ def cpu_seconds(pgid: int) -> float:
         except OSError:
             continue
         total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat(5))
+    return total / CLOCK_TICKS
+
+
+def browser_cpu_seconds(exclude_pgid: int) -> float:
+    """User + system CPU time of this process's descendants (playwright's driver and Chromium's processes),
+    the server's process group left out: the browser's share of a change, on the same cores."""
+    children: dict[int, list[int]] = {}
+    ticks: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as f:
+                fields = f.read().rsplit(b")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == exclude_pgid:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(entry))
+        ticks[int(entry)] = int(fields[11]) + int(fields[12])
+    total, todo = 0, list(children.get(os.getpid(), []))
+    while todo:
+        pid = todo.pop()
+        total += ticks.get(pid, 0)
+        todo.extend(children.get(pid, []))
     return total / CLOCK_TICKS
 
 
@@ -333,19 +359,21 @@ def measure_page(browser, server: Server, name: str, path: str, own) -> dict:
     context.add_init_script(PROBE_SCRIPT)
     page = context.new_page()
     try:
-        cpu0 = cpu_seconds(server.pgid)
+        cpu0, browser0 = cpu_seconds(server.pgid), browser_cpu_seconds(server.pgid)
         first = wait_drawn(page, _goto(page, server.url + path), timeout=SERVE_TIMEOUT_S, from_request=False)
         first["server_cpu_s"] = round(cpu_seconds(server.pgid) - cpu0, 3)
+        first["browser_cpu_s"] = round(browser_cpu_seconds(server.pgid) - browser0, 3)
         result = {"page": name, "first_load": first, "changes": []}
         if "error" in first:
             return result
         for change in page_changes(page, own):
-            cpu0 = cpu_seconds(server.pgid)
+            cpu0, browser0 = cpu_seconds(server.pgid), browser_cpu_seconds(server.pgid)
             since = time.time() * 1000
             change.act()
             timed = wait_drawn(page, since)
             timed.update(control=change.control, value=change.value, repeat=change.repeat,
-                         server_cpu_s=round(cpu_seconds(server.pgid) - cpu0, 3))
+                         server_cpu_s=round(cpu_seconds(server.pgid) - cpu0, 3),
+                         browser_cpu_s=round(browser_cpu_seconds(server.pgid) - browser0, 3))
             result["changes"].append(timed)
         result.update(summarise(result))
         return result
@@ -370,6 +398,7 @@ def summarise(result: dict) -> dict:
                      "max": _round(max(fresh, default=None))},
         "repeat_s": repeat[0]["seconds"] if repeat else None,
         "repeat_server_cpu_s": repeat[0]["server_cpu_s"] if repeat else None,
+        "repeat_browser_cpu_s": repeat[0].get("browser_cpu_s") if repeat else None,
         "server_cpu_per_change_s": {"p50": _round(percentile(cpu, 0.5)), "max": _round(max(cpu, default=None))},
         "failed": len(result["changes"]) - len(ok),
     }
@@ -517,9 +546,11 @@ def page_rows(size: dict) -> list[list[str]]:
             rows.append([p["page"], first.get("error", "–"), "", "", "", ""])
             continue
         c, cpu = p["change_s"], p["server_cpu_per_change_s"]
-        rows.append([p["page"], _s(first.get("seconds")), f"{_s(c['p50'])} / {_s(c['p95'])} / {_s(c['max'])}",
-                     f"{_s(p['repeat_s'])} ({_s(p['repeat_server_cpu_s'])})", f"{_s(cpu['p50'])} / {_s(cpu['max'])}",
-                     str(p["failed"])])
+        rows.append([p["page"], f"{_s(first.get('seconds'))} ({_s(first.get('server_cpu_s'))} / "
+                                f"{_s(first.get('browser_cpu_s'))})",
+                     f"{_s(c['p50'])} / {_s(c['p95'])} / {_s(c['max'])}",
+                     f"{_s(p['repeat_s'])} ({_s(p['repeat_server_cpu_s'])} / {_s(p.get('repeat_browser_cpu_s'))})",
+                     f"{_s(cpu['p50'])} / {_s(cpu['max'])}", str(p["failed"])])
     return rows
 
 
@@ -537,8 +568,8 @@ def render_markdown(results: dict) -> str:
         lines += [f"## {size['leads']:,} leads", "",
                   f"Server health after {b.get('health_s')} s; warm-up Overview drawn after "
                   f"{_s(b.get('warm_up', {}).get('seconds'))}; load average {size.get('load_average_1m')}.", "",
-                  "| page | first load | change p50 / p95 / max | repeat (server CPU) | server CPU per change p50 / max "
-                  "| failed |", "|---|---|---|---|---|---|"]
+                  "| page | first load (server / browser CPU) | change p50 / p95 / max | repeat (server / browser CPU) "
+                  "| server CPU per change p50 / max | failed |", "|---|---|---|---|---|---|"]
         lines += ["| " + " | ".join(r) + " |" for r in page_rows(size)]
         s = b.get("sessions")
         if s:

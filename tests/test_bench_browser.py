@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from dashboard import bench_browser
-from dashboard.bench_browser import PAGES, cpu_seconds, evaluate_targets, is_drawn, rss_mb, summarise
+from dashboard.bench_browser import PAGES, browser_cpu_seconds, cpu_seconds, evaluate_targets, is_drawn, rss_mb, summarise
 from dashboard.cli import main
 
 LEADS = 2000  # small enough to generate in seconds; the bench's own generation path is used
@@ -70,6 +70,25 @@ def test_cpu_and_memory_of_a_process_group_come_from_proc():
     assert rss_mb(group) > 10  # a Python interpreter with polars imported holds well over 10 MB
 
 
+def test_browser_cpu_counts_this_process_descendants_only():
+    import subprocess
+    import sys
+
+    before = browser_cpu_seconds(exclude_pgid=-1)
+    # a child that burns 0.3 s of CPU and exits... an exited child no longer counts, so it sleeps after
+    child = subprocess.Popen([sys.executable, "-c", "import time\nt = time.process_time() + 0.3\n"
+                              "while time.process_time() < t: pass\nprint('done', flush=True)\ntime.sleep(30)"],
+                             stdout=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout.readline().strip() == "done"
+        assert browser_cpu_seconds(exclude_pgid=-1) - before >= 0.25
+        # the same child in an excluded process group is not counted
+        assert browser_cpu_seconds(exclude_pgid=os.getpgid(child.pid)) < browser_cpu_seconds(exclude_pgid=-1)
+    finally:
+        child.kill()
+        child.wait()
+
+
 def test_summary_leaves_the_repeat_out_of_the_percentiles():
     result = {"changes": [
         {"seconds": 0.4, "repeat": False, "server_cpu_s": 0.2},
@@ -81,7 +100,7 @@ def test_summary_leaves_the_repeat_out_of_the_percentiles():
     s = summarise(result)
     # fresh changes 0.4, 0.6, 1.0: median 0.6; p95 by linear interpolation 0.6 + 0.9 * (1.0 - 0.6) = 0.96
     assert s["change_s"] == {"n": 3, "p50": 0.6, "p95": 0.96, "max": 1.0}
-    assert s["repeat_s"] == 0.1 and s["repeat_server_cpu_s"] == 0.05
+    assert s["repeat_s"] == 0.1 and s["repeat_server_cpu_s"] == 0.05 and s["repeat_browser_cpu_s"] is None
     # CPU of the four drawn changes 0.05, 0.2, 0.3, 0.5: median (0.2 + 0.3) / 2
     assert s["server_cpu_per_change_s"] == {"p50": 0.25, "max": 0.5}
     assert s["failed"] == 1
@@ -133,6 +152,7 @@ def test_browser_bench_on_a_tiny_sample(tmp_path, capsys):
             assert "error" not in change, change
             assert 0 < change["seconds"] < wall
             assert change["server_cpu_s"] >= 0
+            assert change["browser_cpu_s"] > 0  # Chromium redrew the page: its processes spent some CPU
             assert change["charts"] >= 1 and change["title"]
         c = page["change_s"]
         assert c["n"] == 8 and c["p50"] <= c["p95"] <= c["max"]
