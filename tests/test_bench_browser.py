@@ -143,9 +143,9 @@ def test_browser_bench_on_a_tiny_sample(tmp_path, capsys):
     for page in run["pages"]:
         assert 0 < page["first_load"]["seconds"] < wall
         changes = page["changes"]
-        # three segments, the repeat, a campaign, two period presets, two changes of the page's own control
-        assert [c["control"] for c in changes] == ["segment"] * 4 + ["campaign", "period", "period"] + \
-            [own[page["page"]][1]] * 2
+        # three segments, the repeat, two period presets, two changes of the page's own control, a campaign
+        assert [c["control"] for c in changes] == ["segment"] * 4 + ["period", "period"] + \
+            [own[page["page"]][1]] * 2 + ["campaign"]
         assert [c["repeat"] for c in changes] == [False, False, False, True] + [False] * 5
         assert changes[3]["value"] == changes[0]["value"]  # the repeat goes back to the first segment
         for change in changes:
