@@ -162,7 +162,9 @@ def browser_cpu_seconds(exclude_pgid: int) -> float:
         if int(fields[2]) == exclude_pgid:
             continue
         children.setdefault(int(fields[1]), []).append(int(entry))
-        ticks[int(entry)] = int(fields[11]) + int(fields[12])
+        # utime + stime, and cutime + cstime: a renderer that exited and was reaped still counts, in its
+        # parent's figure (without them the sum drops when a browser context closes)
+        ticks[int(entry)] = int(fields[11]) + int(fields[12]) + int(fields[13]) + int(fields[14])
     total, todo = 0, list(children.get(os.getpid(), []))
     while todo:
         pid = todo.pop()

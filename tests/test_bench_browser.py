@@ -89,6 +89,26 @@ def test_browser_cpu_counts_this_process_descendants_only():
         child.wait()
 
 
+def test_browser_cpu_keeps_a_reaped_grandchild():
+    import subprocess
+    import sys
+
+    # a child whose own child burns 0.3 s and exits; the child reaps it and waits: the burned time stays in
+    # the sum (as the child's cutime), as a closed browser context's renderer stays in Chromium's
+    script = ("import subprocess, sys, time\n"
+              "subprocess.run([sys.executable, '-c', 'import time\\nt = time.process_time() + 0.3\\n"
+              "while time.process_time() < t: pass'])\n"
+              "print('reaped', flush=True)\ntime.sleep(30)")
+    before = browser_cpu_seconds(exclude_pgid=-1)
+    child = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout.readline().strip() == "reaped"
+        assert browser_cpu_seconds(exclude_pgid=-1) - before >= 0.25
+    finally:
+        child.kill()
+        child.wait()
+
+
 def test_summary_leaves_the_repeat_out_of_the_percentiles():
     result = {"changes": [
         {"seconds": 0.4, "repeat": False, "server_cpu_s": 0.2},
