@@ -216,8 +216,11 @@ class View:
     preset: str
     identity: str = ""  # snapshot_identity() of the snapshot, worked out once per run by the sidebar
 
-    @property
+    @functools.cached_property
     def funnel(self) -> Funnel:
+        # looked up once per view (per rerun), not per use: a st.cache_resource call hashes its arguments
+        # (~0.3 ms), and a page that formats a cell with view.currency per campaign made thousands of them
+        # (the Campaigns page at 10M leads: most of a 35 s rerun; docs/performance.md)
         return funnel(self.data, self.snapshot, self.identity or None)
 
     def identity_of(self, snapshot: str | None) -> str:
@@ -386,7 +389,7 @@ def sidebar() -> View:
         st.caption(f"{fiscal_label(period, fiscal)} · compared with {fiscal_label(period.previous(), fiscal)}")
         st.markdown("### Filters")
         values = filter_values(data, snapshot, identity)
-        names_by_id = campaign_names(data, snapshot, identity)
+        names_by_id, campaign_labels = campaign_choices(data, snapshot, identity)
         # the campaign widget shows "C0093 · name"; a hand-written link may give just the id (?campaign=C0093)
         raw = st.query_params.get("campaign")
         if raw in names_by_id and "campaign" not in st.session_state:
@@ -395,7 +398,7 @@ def sidebar() -> View:
         for key in FILTER_KEYS:
             options = values[key]
             if key == "campaign":
-                options = [campaign_label(c, names_by_id) for c in options]
+                options = campaign_labels
             picked = st.selectbox(FILTER_LABELS[key], options, index=None, key=key, bind="query-params",
                                   placeholder=f"All {FILTER_LABELS[key].lower()}s")
             chosen[key] = picked.split(" · ", 1)[0] if (picked and key == "campaign") else picked
@@ -479,6 +482,15 @@ def campaign_names(data: str, snapshot: str, identity: str) -> dict[str, str]:
     f = funnel(data, snapshot, identity)
     frame = f.records("campaigns", f.default_period(), Filters(), active_only=False)
     return dict(zip(frame["campaign_id"].cast(pl.Utf8).to_list(), frame["name"].to_list()))
+
+
+@st.cache_resource(show_spinner=False)
+def campaign_choices(data: str, snapshot: str, identity: str) -> tuple[dict[str, str], list[str]]:
+    """The campaign filter's names by id and its option labels, built once per process and snapshot and
+    shared, not copied, by every rerun (st.cache_data would unpickle 50k labels per rerun at 10M leads).
+    Callers only read them."""
+    names = campaign_names(data, snapshot, identity)
+    return names, [campaign_label(c, names) for c in filter_values(data, snapshot, identity)["campaign"]]
 
 
 def current() -> View:

@@ -92,6 +92,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-peer", action="store_true", help="skip the pandas peer")
     parser.add_argument("--no-serve", action="store_true", help="skip the `funnel serve` first-render measurement")
     parser.add_argument("--drop-data", action="store_true", help="delete each generated sample after measuring it")
+    parser.add_argument("--browser", action="store_true",
+                        help="time what people feel instead: each page's first load and filter changes in headless "
+                             "Chromium on a real `funnel serve` (dashboard/bench_browser.py; writes OUT/browser.md)")
+    parser.add_argument("--sessions", type=int, default=0, metavar="N",
+                        help="with --browser: also open the Overview in N sessions at once (default 0: none)")
+    parser.add_argument("--pages", nargs="+", metavar="PAGE",
+                        help="with --browser: only these pages (overview funnel campaigns sla scoring plan)")
     # internal: one size measured in this (fresh) process
     parser.add_argument("--worker", choices=("ours", "peer"), help=argparse.SUPPRESS)
     parser.add_argument("--worker-data", help=argparse.SUPPRESS)
@@ -117,6 +124,12 @@ def run(args: argparse.Namespace) -> int:
         "peer": not args.no_peer,
         "serve": not (args.no_serve or args.quick),
     }
+    if args.browser:
+        from dashboard import bench_browser
+
+        return bench_browser.run(args, settings, _log)
+    if args.sessions or args.pages:
+        raise UsageError("--sessions and --pages go with --browser")
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     cache = Path(args.data_cache) if args.data_cache else out / "data"
@@ -154,6 +167,12 @@ def _argv_of(args) -> list[str]:
             argv += ["--" + opt.replace("_", "-"), str(getattr(args, opt))]
     if args.snapshots != 1:
         argv += ["--snapshots", str(args.snapshots)]
+    if getattr(args, "browser", False):
+        argv.append("--browser")
+        if args.sessions:
+            argv += ["--sessions", str(args.sessions)]
+        if args.pages:
+            argv += ["--pages", *args.pages]
     return argv
 
 

@@ -265,6 +265,16 @@ def campaign_roi_chart(frame: pl.DataFrame, title: str | None = None, top: int =
     Campaigns that spent money in the period first (their ROI is defined), then those credited with bookings
     from earlier spend; within each, the most cost plus attributed bookings on top; customdata = campaign_id.
     """
+    if isinstance(frame, pl.DataFrame) and {"campaign_id", "cost", "attributed_bookings"} <= set(frame.columns):
+        # only the columns drawn, and only the rows that can make the top: the `top` largest by cost +
+        # bookings among those with cost, and as many among those without (the order below then picks from
+        # them exactly as from every row); a dict per campaign is costly at 10M leads (50k campaigns)
+        amount = pl.col("cost").fill_null(0) + pl.col("attributed_bookings").fill_null(0)
+        frame = (frame.filter(pl.col("campaign_id").is_not_null() & (amount > 0))
+                 .with_columns(_spent=pl.col("cost").fill_null(0) > 0, _amount=amount)
+                 .sort(["_amount", "campaign_id"], descending=[True, False])
+                 .group_by("_spent", maintain_order=True).head(top)
+                 .select([c for c in ("campaign_id", "name", "cost", "attributed_bookings", "roi") if c in frame.columns]))
     rows = [r for r in _rows(frame) if r.get("campaign_id") is not None]
     rows = [r for r in rows if (r.get("cost") or 0) + (r.get("attributed_bookings") or 0) > 0]
     rows.sort(key=lambda r: (not (r.get("cost") or 0) > 0,
@@ -294,28 +304,37 @@ def _short(text: str, n: int) -> str:
 
 def attribution_shares(frame: pl.DataFrame) -> dict[tuple[str, str], float | None]:
     """(model, channel) -> share of the model's attributed pipeline (a display share, not a metric)."""
-    rows = [r for r in _rows(frame) if r.get("campaign_id") is not None]
+    if isinstance(frame, pl.DataFrame):
+        # four plain columns, not a dict per row (6 models x 50k campaigns at 10M leads: 0.6 s of dicts);
+        # the same rows in the same order, so the same sums to the last bit
+        columns = [frame[c].to_list() for c in ("model", "channel", "campaign_id", "attributed_pipeline")]
+    else:
+        rows = _rows(frame)
+        columns = [[r.get(c) for r in rows] for c in ("model", "channel", "campaign_id", "attributed_pipeline")]
     totals: dict[str, float] = {}
     sums: dict[tuple[str, str], float] = {}
-    for r in rows:
-        v = r.get("attributed_pipeline") or 0.0
-        totals[r["model"]] = totals.get(r["model"], 0.0) + v
-        key = (r["model"], r.get("channel") or "(none)")
+    for model, channel, campaign_id, pipeline in zip(*columns):
+        if campaign_id is None:
+            continue
+        v = pipeline or 0.0
+        totals[model] = totals.get(model, 0.0) + v
+        key = (model, channel or "(none)")
         sums[key] = sums.get(key, 0.0) + v
     return {k: (v / totals[k[0]] if totals[k[0]] else None) for k, v in sums.items()}
 
 
 def attribution_compare_chart(frame: pl.DataFrame, title: str | None = None, policy_model: str | None = None,
-                              top: int = 8) -> go.Figure:
+                              top: int = 8, shares: dict[tuple[str, str], float | None] | None = None) -> go.Figure:
     """attribution_table for all models: each channel's share of attributed pipeline under each model.
 
     Channels are ordered by how much the models disagree on them (largest spread first), so where the
-    choice of model matters is on the left.
+    choice of model matters is on the left. `shares`: attribution_shares(frame) when the caller has it already.
     """
-    shares = attribution_shares(frame)
+    shares = attribution_shares(frame) if shares is None else shares
     if not shares or all(v is None for v in shares.values()):
         return empty("No attributed pipeline in this period", title)
-    models = list(dict.fromkeys(r["model"] for r in _rows(frame)))
+    models = list(dict.fromkeys(frame["model"].to_list() if isinstance(frame, pl.DataFrame)
+                                else (r["model"] for r in _rows(frame))))
     if policy_model in models:
         models = [policy_model] + [m for m in models if m != policy_model]
     channels = sorted({c for _, c in shares})

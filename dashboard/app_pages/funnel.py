@@ -45,35 +45,44 @@ for label, step, _, _ in STEPS:
     if 0 < row[f"{step}_cohort"] < 30:
         st.caption(f"⚠️ {label}: only {row[f'{step}_cohort']} leads in the cohort; its rate swings by chance.")
 
-key = st.selectbox("Trend of", TREND_KEYS, format_func=lambda k: BY_KEY[k].label, key="trend", bind="query-params")
-by = st.radio("By", ("Month", "Fiscal quarter"), horizontal=True, key="trend_by", bind="query-params")
-if by == "Fiscal quarter":
-    # fiscal quarters of funnel.toml's fiscal year; the running quarter is shown "to date", and left out of
-    # the finding (a part quarter against a whole one)
-    quarters = view.funnel.quarterly_periods(5)
-    names = {q.key: fiscal_quarter_name(q, view.policy.fiscal_year_start_month) for q in quarters}
-    trend = view.kpis(quarters).sort("period_key")
-    whole = [r for r in trend.to_dicts() if not names[r["period_key"]].endswith("to date")]
-    _ui.plot(charts.trend_chart(trend, key, findings.trend_finding(whole, key, view.scope, names=names),
-                                target_key="mql_target" if key == "mqls" else None, x_labels=names,
-                                currency=view.currency),
-             key="trend_chart_quarters")
-elif key.endswith("_rate"):  # a cohort rate: its immature months get their projected final rate beside
-    monthly = view.monthly()
-    projected = app_state.projection(view.data, view.snapshot, tuple(view.funnel.monthly_periods(13)), view.filters)
-    _ui.plot(charts.trend_with_projection(monthly, key, projected, app_state.learned_from(view),
-                                          findings.trend_finding(monthly.to_dicts(), key, view.scope),
-                                          notes=_meeting.view_notes(view)),
-             key="trend_chart")
-else:
-    monthly = view.monthly()
-    _ui.plot(charts.trend_chart(monthly, key, findings.trend_finding(monthly.to_dicts(), key, view.scope),
-                                target_key="mql_target" if key == "mqls" else None, currency=view.currency,
-                                notes=_meeting.view_notes(view)),
-             key="trend_chart")
-st.caption(f"{BY_KEY[key].definition} Dashed grey: cohorts younger than {view.policy.window_days:g} days "
-           "(still maturing), never compared with mature ones.")
-if key.endswith("_rate") and by != "Fiscal quarter":
-    st.caption(f"Dashed, labelled projected: each maturing month's projected final rate, learned from the mature "
-               f"cohorts of {app_state.learned_from(view)}. {BY_KEY['projected_rate'].definition}")
-_meeting.note_form(view, "funnel")
+
+@st.fragment
+def trend() -> None:
+    """The trend, its metric picker and its month/fiscal-quarter switch: a change reruns this part only (not
+    the sidebar, the funnel chart and the table above), docs/performance.md."""
+    key = st.selectbox("Trend of", TREND_KEYS, format_func=lambda k: BY_KEY[k].label, key="trend",
+                       bind="query-params")
+    by = st.radio("By", ("Month", "Fiscal quarter"), horizontal=True, key="trend_by", bind="query-params")
+    if by == "Fiscal quarter":
+        # fiscal quarters of funnel.toml's fiscal year; the running quarter is shown "to date", and left out of
+        # the finding (a part quarter against a whole one)
+        quarters = view.funnel.quarterly_periods(5)
+        names = {q.key: fiscal_quarter_name(q, view.policy.fiscal_year_start_month) for q in quarters}
+        trend = view.kpis(quarters).sort("period_key")
+        whole = [r for r in trend.to_dicts() if not names[r["period_key"]].endswith("to date")]
+        _ui.plot(charts.trend_chart(trend, key, findings.trend_finding(whole, key, view.scope, names=names),
+                                    target_key="mql_target" if key == "mqls" else None, x_labels=names,
+                                    currency=view.currency),
+                 key="trend_chart_quarters")
+    elif key.endswith("_rate"):  # a cohort rate: its immature months get their projected final rate beside
+        monthly = view.monthly()
+        projected = app_state.projection(view.data, view.snapshot, tuple(view.funnel.monthly_periods(13)), view.filters)
+        _ui.plot(charts.trend_with_projection(monthly, key, projected, app_state.learned_from(view),
+                                              findings.trend_finding(monthly.to_dicts(), key, view.scope),
+                                              notes=_meeting.view_notes(view)),
+                 key="trend_chart")
+    else:
+        monthly = view.monthly()
+        _ui.plot(charts.trend_chart(monthly, key, findings.trend_finding(monthly.to_dicts(), key, view.scope),
+                                    target_key="mql_target" if key == "mqls" else None, currency=view.currency,
+                                    notes=_meeting.view_notes(view)),
+                 key="trend_chart")
+    st.caption(f"{BY_KEY[key].definition} Dashed grey: cohorts younger than {view.policy.window_days:g} days "
+               "(still maturing), never compared with mature ones.")
+    if key.endswith("_rate") and by != "Fiscal quarter":
+        st.caption(f"Dashed, labelled projected: each maturing month's projected final rate, learned from the mature "
+                   f"cohorts of {app_state.learned_from(view)}. {BY_KEY['projected_rate'].definition}")
+    _meeting.note_form(view, "funnel")
+
+
+trend()
