@@ -30,8 +30,18 @@ from dashboard.policy import load_policy
 
 # the figures this peer computes (a subset of `funnel kpis --json`'s keys)
 KPI_KEYS = (
-    "leads", "mqls", "sqls", "opportunities", "pipeline", "won_deals", "bookings", "win_rate",
-    "mql_to_sql_rate", "sla_response_rate", "untouched_mqls", "marketing_cost",
+    "leads",
+    "mqls",
+    "sqls",
+    "opportunities",
+    "pipeline",
+    "won_deals",
+    "bookings",
+    "win_rate",
+    "mql_to_sql_rate",
+    "sla_response_rate",
+    "untouched_mqls",
+    "marketing_cost",
 )
 FILTER_KEYS = ("segment", "region", "channel", "origin", "campaign")
 TOLERANCE = 1e-9  # relative
@@ -69,18 +79,47 @@ class PandasFunnel:
         as_of = pd.Timestamp(meta["as_of"].replace("Z", "+00:00")).tz_convert("UTC")
         policy = load_policy(snapshot.parent)
 
-        leads = pd.read_parquet(snapshot / "leads.parquet", columns=[
-            "lead_id", "created_at", "origin", "channel", "segment", "region",
-            "mql_at", "first_response_at", "accepted_at", "sql_at"])
-        opps = pd.read_parquet(snapshot / "opportunities.parquet", columns=[
-            "opportunity_id", "lead_id", "created_at", "origin", "segment", "region",
-            "amount", "is_closed", "is_won", "closed_at"])
-        campaigns = pd.read_parquet(snapshot / "campaigns.parquet", columns=[
-            "campaign_id", "channel", "segment", "start_date", "end_date", "cost"])
+        leads = pd.read_parquet(
+            snapshot / "leads.parquet",
+            columns=[
+                "lead_id",
+                "created_at",
+                "origin",
+                "channel",
+                "segment",
+                "region",
+                "mql_at",
+                "first_response_at",
+                "accepted_at",
+                "sql_at",
+            ],
+        )
+        opps = pd.read_parquet(
+            snapshot / "opportunities.parquet",
+            columns=[
+                "opportunity_id",
+                "lead_id",
+                "created_at",
+                "origin",
+                "segment",
+                "region",
+                "amount",
+                "is_closed",
+                "is_won",
+                "closed_at",
+            ],
+        )
+        campaigns = pd.read_parquet(
+            snapshot / "campaigns.parquet",
+            columns=["campaign_id", "channel", "segment", "start_date", "end_date", "cost"],
+        )
         touches = pd.read_parquet(snapshot / "touches.parquet", columns=["lead_id", "campaign_id", "touched_at"])
 
-        for frame, columns in ((leads, ["created_at", "mql_at", "first_response_at", "accepted_at", "sql_at"]),
-                               (opps, ["created_at", "closed_at"]), (touches, ["touched_at"])):
+        for frame, columns in (
+            (leads, ["created_at", "mql_at", "first_response_at", "accepted_at", "sql_at"]),
+            (opps, ["created_at", "closed_at"]),
+            (touches, ["touched_at"]),
+        ):
             for column in columns:
                 frame[column] = _utc(frame[column])
 
@@ -88,16 +127,22 @@ class PandasFunnel:
         # them, whatever the filters
         with_lead = opps[opps["lead_id"].notna()]
         won = with_lead[with_lead["is_won"]]
-        leads = leads.merge(with_lead.groupby("lead_id")["created_at"].min().rename("opportunity_at"),
-                            left_on="lead_id", right_index=True, how="left")
-        leads = leads.merge(won.groupby("lead_id")["closed_at"].min().rename("won_at"),
-                            left_on="lead_id", right_index=True, how="left")
+        leads = leads.merge(
+            with_lead.groupby("lead_id")["created_at"].min().rename("opportunity_at"),
+            left_on="lead_id",
+            right_index=True,
+            how="left",
+        )
+        leads = leads.merge(
+            won.groupby("lead_id")["closed_at"].min().rename("won_at"), left_on="lead_id", right_index=True, how="left"
+        )
         leads["reached_sql_at"] = leads[["sql_at", "opportunity_at", "won_at"]].min(axis=1)
         leads["reached_mql_at"] = leads[["mql_at", "accepted_at", "sql_at", "opportunity_at", "won_at"]].min(axis=1)
 
         # an opportunity's lead channel (for --channel) and effective origin (own, else its lead's, else sales)
         lead_cols = leads[["lead_id", "channel", "origin"]].rename(
-            columns={"channel": "lead_channel", "origin": "lead_origin"})
+            columns={"channel": "lead_channel", "origin": "lead_origin"}
+        )
         opps = opps.merge(lead_cols, on="lead_id", how="left")
         opps["effective_origin"] = opps["origin"].fillna(opps["lead_origin"]).fillna("sales")
 
@@ -110,8 +155,9 @@ class PandasFunnel:
         # linear credit: each touch on the path [created_at - L, created_at] gets 1/n, whatever the filters
         lookback = pd.Timedelta(days=policy.lookback_days)
         paths = with_lead[["opportunity_id", "lead_id", "created_at"]].merge(touches, on="lead_id")
-        paths = paths[(paths["touched_at"] >= paths["created_at"] - lookback)
-                      & (paths["touched_at"] <= paths["created_at"])]
+        paths = paths[
+            (paths["touched_at"] >= paths["created_at"] - lookback) & (paths["touched_at"] <= paths["created_at"])
+        ]
         paths = paths.assign(credit=1.0 / paths.groupby("opportunity_id")["campaign_id"].transform("size"))
         credits = paths[["opportunity_id", "campaign_id", "credit"]].reset_index(drop=True)
         opps["has_path"] = opps["opportunity_id"].map(credits.groupby("opportunity_id").size()).notna()
@@ -152,8 +198,12 @@ class PandasFunnel:
         for key in ("segment", "region", "channel", "origin"):
             if key in filters:
                 leads = leads[leads[key] == filters[key]]
-        for key, column in (("segment", "segment"), ("region", "region"), ("channel", "lead_channel"),
-                            ("origin", "effective_origin")):
+        for key, column in (
+            ("segment", "segment"),
+            ("region", "region"),
+            ("channel", "lead_channel"),
+            ("origin", "effective_origin"),
+        ):
             if key in filters:
                 opps = opps[opps[column] == filters[key]]
         if "segment" in filters:
@@ -212,6 +262,7 @@ class PandasFunnel:
 
 # -- the agreement check --------------------------------------------------------------------------------
 
+
 def close(a, b, tolerance: float = TOLERANCE) -> bool:
     """Equal within `tolerance` relative (both null counts as equal; null vs a number does not)."""
     if a is None or b is None:
@@ -239,6 +290,11 @@ def compare(kpis: dict, campaigns: dict, peer: dict, tolerance: float = TOLERANC
         if not close(ours, theirs, tolerance):
             mismatches.append({"figure": f"attributed_pipeline[{campaign_id}]", "funnel": ours, "pandas": theirs})
     if not close(campaigns["unattributed_pipeline"], peer["unattributed_pipeline"], tolerance):
-        mismatches.append({"figure": "unattributed_pipeline", "funnel": campaigns["unattributed_pipeline"],
-                           "pandas": peer["unattributed_pipeline"]})
+        mismatches.append(
+            {
+                "figure": "unattributed_pipeline",
+                "funnel": campaigns["unattributed_pipeline"],
+                "pandas": peer["unattributed_pipeline"],
+            }
+        )
     return mismatches

@@ -63,8 +63,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{total:8.2f} s  in all; file {size / 2**20:,.0f} MB")
         if args.lead_facts:
             lead_facts = next(s for s in statements if "table lead_facts" in s)
-            body = lead_facts[lead_facts.index("with "):]
-            first_touches = body[:body.index("stage_times as (")].rstrip().rstrip(",")
+            body = lead_facts[lead_facts.index("with ") :]
+            first_touches = body[: body.index("stage_times as (")].rstrip().rstrip(",")
             print("lead_facts, split:")
             for label, sql in (
                 ("the first touches alone", f"create temp table t1 as {first_touches}\nselect * from first_touches"),

@@ -59,8 +59,15 @@ def _walk(node: dict, out: list, path: str = "") -> None:
     extra = node.get("extra_info") or {}
     name = node.get("type", "?")
     cte = extra.get("CTE Name") if isinstance(extra, dict) else None
-    out.append({"operator": name, "cte": cte or path, "seconds": node.get("timing", 0.0) or 0.0,
-                "rows": node.get("intermediate_rows", 0), "extra": extra})
+    out.append(
+        {
+            "operator": name,
+            "cte": cte or path,
+            "seconds": node.get("timing", 0.0) or 0.0,
+            "rows": node.get("intermediate_rows", 0),
+            "extra": extra,
+        }
+    )
     for i, child in enumerate(node.get("children", [])):
         _walk(child, out, cte if cte and i == 0 else path)
 
@@ -87,8 +94,8 @@ def profile(con, sql: str, params: dict, runs: int = 5) -> dict:
         _walk(root, ops)
     return {
         "wall_ms": statistics.median(times) * 1000,
-        "planning_ms": 1000 * sum((doc.get(k) or {}).get("total_time", 0) for k in ("planner", "optimizer",
-                                                                                  "physical_planner")),
+        "planning_ms": 1000
+        * sum((doc.get(k) or {}).get("total_time", 0) for k in ("planner", "optimizer", "physical_planner")),
         "profiled_ms": 1000 * (doc.get("query") or {}).get("total_time", 0),
         "cpu_ms": 1000 * (doc.get("query") or {}).get("cpu_time", 0),
         "peak_buffer_mb": (doc.get("system") or {}).get("peak_buffer_memory", 0) / 2**20,
@@ -123,13 +130,17 @@ def main(argv: list[str] | None = None) -> int:
             continue
         result = profile(con, query_text(name), params)
         summary.append({k: v for k, v in result.items() if k != "operators"} | {"query": label})
-        print(f"\n== {label}: wall {result['wall_ms']:.0f} ms (median), planning {result['planning_ms']:.0f} ms, "
-              f"profiled {result['profiled_ms']:.0f} ms, cpu {result['cpu_ms']:.0f} ms, "
-              f"peak buffer {result['peak_buffer_mb']:.0f} MB")
+        print(
+            f"\n== {label}: wall {result['wall_ms']:.0f} ms (median), planning {result['planning_ms']:.0f} ms, "
+            f"profiled {result['profiled_ms']:.0f} ms, cpu {result['cpu_ms']:.0f} ms, "
+            f"peak buffer {result['peak_buffer_mb']:.0f} MB"
+        )
         total = sum(o["seconds"] for o in result["operators"]) or 1
         for o in result["operators"][: args.top]:
-            print(f"  {o['seconds'] * 1000:7.1f} ms {100 * o['seconds'] / total:4.0f}%  {o['operator']:<22} "
-                  f"rows {o['rows']:>11,}  [{o['cte'] or '-'}] {_describe(o['extra'])}")
+            print(
+                f"  {o['seconds'] * 1000:7.1f} ms {100 * o['seconds'] / total:4.0f}%  {o['operator']:<22} "
+                f"rows {o['rows']:>11,}  [{o['cte'] or '-'}] {_describe(o['extra'])}"
+            )
     if args.json:
         Path(args.json).write_text(json.dumps(summary, indent=2))
     return 0

@@ -26,8 +26,14 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 APP = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
-PAGES = {"overview": None, "funnel": "app_pages/funnel.py", "campaigns": "app_pages/campaigns.py",
-         "sla": "app_pages/sla.py", "scoring": "app_pages/scoring.py", "plan": "app_pages/plan.py"}
+PAGES = {
+    "overview": None,
+    "funnel": "app_pages/funnel.py",
+    "campaigns": "app_pages/campaigns.py",
+    "sla": "app_pages/sla.py",
+    "scoring": "app_pages/scoring.py",
+    "plan": "app_pages/plan.py",
+}
 
 
 def main() -> int:
@@ -81,8 +87,9 @@ def main() -> int:
         at.run()
     finally:
         threading.Thread.run = plain_run
-    runs.append((f"PROFILED: segment={target} ({'queries run' if args.cold else 'cached'})",
-                 time.perf_counter() - started))
+    runs.append(
+        (f"PROFILED: segment={target} ({'queries run' if args.cold else 'cached'})", time.perf_counter() - started)
+    )
     for label, seconds in runs:
         print(f"{seconds * 1000:9.0f} ms  {label}")
     if args.out:
@@ -91,7 +98,7 @@ def main() -> int:
         text = io.StringIO()
         pstats.Stats(profiler, stream=text).strip_dirs().sort_stats(order).print_stats(args.top)
         print(f"\n== by {order} ==")
-        print("\n".join(line for line in text.getvalue().splitlines() if line.strip())[-(args.top + 3) * 120:])
+        print("\n".join(line for line in text.getvalue().splitlines() if line.strip())[-(args.top + 3) * 120 :])
     return 0
 
 

@@ -39,7 +39,9 @@ def main() -> int:
         funnel = Funnel.open(root)
         funnel.results.max_bytes = 0  # every call a real query
         funnels[name] = funnel
-        print(f"{name}: clock={funnel.policy.clock}, open (prepares when no facts yet) {time.perf_counter() - started:.2f} s")
+        print(
+            f"{name}: clock={funnel.policy.clock}, open (prepares when no facts yet) {time.perf_counter() - started:.2f} s"
+        )
     period = funnels["calendar"].default_period()
     states = [Filters(), Filters(segment="Enterprise"), Filters(region="EMEA")]
     times: dict[str, list[float]] = {name: [] for name in funnels}

@@ -99,8 +99,12 @@ def main(argv=None) -> int:
     results = {}
     for engine in ("duckdb", "spark"):
         print(f"running {engine} ...", file=sys.stderr, flush=True)
-        done = subprocess.run([sys.executable, __file__, "--data", args.data, "--runs", str(args.runs),
-                               "--worker", engine], capture_output=True, text=True, check=False)
+        done = subprocess.run(
+            [sys.executable, __file__, "--data", args.data, "--runs", str(args.runs), "--worker", engine],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         if done.returncode:
             sys.stderr.write(done.stderr)
             return done.returncode
@@ -114,17 +118,23 @@ def main(argv=None) -> int:
 
     info = resolve(Path(args.data))
     model = duck["campaigns_result"]["model"]
-    print(f"{info.rows.get('leads', 0):,} leads, {info.rows.get('touches', 0):,} touches (snapshot {info.name}); "
-          f"{machine()}; median of {args.runs} warm runs\n")
+    print(
+        f"{info.rows.get('leads', 0):,} leads, {info.rows.get('touches', 0):,} touches (snapshot {info.name}); "
+        f"{machine()}; median of {args.runs} warm runs\n"
+    )
     print("| | DuckDB | local Spark |")
     print("|---|---:|---:|")
     print(f"| start the engine (Spark: its JVM, once per process) | – | {spark['start_s']:.1f} s |")
     print(f"| open the snapshot: prepare the facts | {duck['open_s']:.1f} s | {spark['open_s']:.1f} s |")
-    print(f"| open it again (DuckDB: its prepared file; Spark prepares anew) | {duck['reopen_s']:.2f} s "
-          f"| {spark['open_s']:.1f} s |")
+    print(
+        f"| open it again (DuckDB: its prepared file; Spark prepares anew) | {duck['reopen_s']:.2f} s "
+        f"| {spark['open_s']:.1f} s |"
+    )
     facts = f"{duck['facts_file_mb']:,.0f} MB file" if duck.get("facts_file_mb") else "–"
-    print(f"| the prepared facts (DuckDB: on disk; Spark: cached in memory + spilled to disk) | {facts} "
-          f"| {spark['cache_memory_mb']:,.0f} MB + {spark['cache_disk_mb']:,.0f} MB |")
+    print(
+        f"| the prepared facts (DuckDB: on disk; Spark: cached in memory + spilled to disk) | {facts} "
+        f"| {spark['cache_memory_mb']:,.0f} MB + {spark['cache_disk_mb']:,.0f} MB |"
+    )
     for name, label in (("kpis", "`funnel kpis` (last full month)"), ("campaigns", f"`funnel campaigns` ({model})")):
         d, s = statistics.median(duck[f"{name}_s"]), statistics.median(spark[f"{name}_s"])
         print(f"| {label} | {d * 1000:,.0f} ms | {s:,.1f} s ({s / d:,.0f}x) |")

@@ -23,6 +23,7 @@ import polars as pl
 from dashboard.engines import open_store
 from dashboard.errors import ArgumentError
 from dashboard.filters import FILTER_KEYS, GROUP_BY, Filters, period_params, policy_params
+from dashboard.metrics import KPI_KEYS
 from dashboard.periods import (
     Period,
     fiscal_label,
@@ -37,14 +38,19 @@ from dashboard.periods import (
     trailing_mature_months,
     trailing_months,
 )
-from dashboard.metrics import KPI_KEYS
 from dashboard.policy import ATTRIBUTION_MODELS
 from dashboard.results import ResultCache
 from dashboard.store import Store, query_parameters
 
 CAMPAIGN_KEYS = (
-    "attributed_opportunities", "attributed_pipeline", "attributed_won_deals", "attributed_bookings",
-    "leads_acquired", "cost", "cost_per_lead", "roi",
+    "attributed_opportunities",
+    "attributed_pipeline",
+    "attributed_won_deals",
+    "attributed_bookings",
+    "leads_acquired",
+    "cost",
+    "cost_per_lead",
+    "roi",
 )
 # the pipeline waterfall's buckets (metrics.md "Changes between two snapshots"), those shown beside it,
 # and what a drill-down may list (those, the open deals that did not move, and "moved": every deal of a flow)
@@ -84,8 +90,9 @@ class Funnel:
         self._siblings: dict[str, Funnel] = {}  # other snapshots of the root (changes between two)
 
     @classmethod
-    def open(cls, path: Path | str, snapshot: str | None = None, engine: str = "duckdb",
-             spark_remote: str | None = None) -> Funnel:
+    def open(
+        cls, path: Path | str, snapshot: str | None = None, engine: str = "duckdb", spark_remote: str | None = None
+    ) -> Funnel:
         """`engine`: "duckdb" (in this process) or "spark" (a local Spark, or the Spark Connect server at
         `spark_remote`, e.g. "sc://host:15002"; then `path` may be a URI the cluster reads). Same numbers."""
         funnel = cls(open_store(path, snapshot, engine, spark_remote))
@@ -147,7 +154,9 @@ class Funnel:
         for key, value in filters.active().items():
             if value not in known[key]:
                 options = ", ".join(known[key][:12]) + (" ..." if len(known[key]) > 12 else "")
-                raise ArgumentError(f"unknown {key} {value!r} in snapshot {self.store.snapshot.name} (known: {options})")
+                raise ArgumentError(
+                    f"unknown {key} {value!r} in snapshot {self.store.snapshot.name} (known: {options})"
+                )
         return filters
 
     def params(self, periods: list[Period], filters: Filters, group_by: str = "all", **extra) -> dict:
@@ -174,8 +183,9 @@ class Funnel:
         """The last `quarters` fiscal quarters up to the one holding as_of (the last may be partial)."""
         from dashboard.periods import trailing_fiscal_quarters
 
-        return trailing_fiscal_quarters(local_date(self.as_of, self.policy.zone), quarters,
-                                        self.policy.fiscal_year_start_month)
+        return trailing_fiscal_quarters(
+            local_date(self.as_of, self.policy.zone), quarters, self.policy.fiscal_year_start_month
+        )
 
     def attribution_table(self, period: Period, filters: Filters, model: str | None = None) -> pl.DataFrame:
         if model is not None and model not in ATTRIBUTION_MODELS:
@@ -204,7 +214,9 @@ class Funnel:
             return stream(f"records_{name}", params)
         return self.store.run(f"records_{name}", params).to_arrow().to_reader()
 
-    def records_preview(self, name: str, period: Period, filters: Filters, limit: int, **extra) -> tuple[pl.DataFrame, int]:
+    def records_preview(
+        self, name: str, period: Period, filters: Filters, limit: int, **extra
+    ) -> tuple[pl.DataFrame, int]:
         """The first `limit` records behind a number and how many there are in all (record tables)."""
         from dashboard.safe_output import preview
 
@@ -235,7 +247,8 @@ class Funnel:
         # value), which measured 50 -> 17 ms for 4,940 campaigns against a Python loop
         floats = [k for k in CAMPAIGN_KEYS if listed.schema[k].is_float()]
         listed = listed.select("campaign_id", "name", "channel", *CAMPAIGN_KEYS).with_columns(
-            pl.when(pl.col(k).is_finite()).then(pl.col(k)).otherwise(None).alias(k) for k in floats)
+            pl.when(pl.col(k).is_finite()).then(pl.col(k)).otherwise(None).alias(k) for k in floats
+        )
         return {
             "model": model,
             "period": period.as_dict(),
@@ -271,8 +284,14 @@ class Funnel:
             trailing = Period.of(trailing_start, trailing_end)
         checked = self.filters(**filters)
         rates_row = self.kpi_table([trailing], checked).row(0, named=True)
-        rate_keys = ("avg_deal_size", "win_rate", "sql_to_opp_rate", "mql_to_sql_rate", "lead_to_mql_rate",
-                     "cost_per_mql")
+        rate_keys = (
+            "avg_deal_size",
+            "win_rate",
+            "sql_to_opp_rate",
+            "mql_to_sql_rate",
+            "lead_to_mql_rate",
+            "cost_per_mql",
+        )
         rates = {k: clean(rates_row[k]) for k in rate_keys}
         needed = self._run("plan", {"target": float(target), **rates}).row(0, named=True)
         # by when each stage must happen for deals to close from the period's first day on:
@@ -307,8 +326,9 @@ class Funnel:
             "already_past": already_past,
         }
 
-    def plan_target(self, period: Period, filters: Filters,
-                    quarter: bool | None = None) -> tuple[Period, float | None, str]:
+    def plan_target(
+        self, period: Period, filters: Filters, quarter: bool | None = None
+    ) -> tuple[Period, float | None, str]:
         """The plan the page and the deck show for a period: the month after it (`quarter`: the fiscal
         quarter after it; by default when the period is a fiscal quarter), against that period's bookings
         target (a quarter's is its months' sum); targets are often entered late, so without one the
@@ -359,13 +379,16 @@ class Funnel:
         if from_snapshot is None:
             earlier = names[: names.index(after.store.snapshot.name)]
             if not earlier:
-                raise ArgumentError(f"no snapshot before {after.store.snapshot.name} to compare it with "
-                                    f"(have: {', '.join(names)}); give --from-snapshot")
+                raise ArgumentError(
+                    f"no snapshot before {after.store.snapshot.name} to compare it with "
+                    f"(have: {', '.join(names)}); give --from-snapshot"
+                )
             from_snapshot = earlier[-1]
         before = self.sibling(from_snapshot)
         if before.as_of >= after.as_of:
-            raise ArgumentError(f"--from-snapshot {from_snapshot} must be older than --to-snapshot "
-                                f"{after.store.snapshot.name}")
+            raise ArgumentError(
+                f"--from-snapshot {from_snapshot} must be older than --to-snapshot {after.store.snapshot.name}"
+            )
         return before, after
 
     def _states(self, filters: Filters) -> pl.DataFrame:
@@ -438,12 +461,18 @@ class Funnel:
         checked = self.filters(**filters)
         current = self.current_periods()
         rows = {r["period_key"]: r for r in self.pace_table(checked, list(current.values())).iter_rows(named=True)}
-        result = {"as_of": self.store.snapshot.as_of_iso, "currency": self.policy.currency,
-                  "filters": checked.as_dict()}
+        result = {
+            "as_of": self.store.snapshot.as_of_iso,
+            "currency": self.policy.currency,
+            "filters": checked.as_dict(),
+        }
         for name, period in current.items():
             row = rows[period.key]
-            figures = {f"{m}_{part}": clean(row[f"{m}_{part}"]) for m in PACE_METRICS
-                       for part in ("to_date", "expected_to_date", "pace", "run_rate", "target")}
+            figures = {
+                f"{m}_{part}": clean(row[f"{m}_{part}"])
+                for m in PACE_METRICS
+                for part in ("to_date", "expected_to_date", "pace", "run_rate", "target")
+            }
             # how many of C's months have a target: a target of fewer months than C has understates it
             figures.update({f"{m}_target_months": int(row[f"{m}_target_months"]) for m in PACE_METRICS})
             result[name] = {
@@ -463,12 +492,16 @@ class Funnel:
         bookings and MQLs against the target line): pace.sql once per day, each "to date" that day's end."""
         period = period or self.current_periods()["quarter"]
         today = min(local_date(self.as_of, self.policy.zone), period.end)
-        days = [Period(period.start, period.start + dt.timedelta(days=i)) for i in range((today - period.start).days + 1)]
+        days = [
+            Period(period.start, period.start + dt.timedelta(days=i)) for i in range((today - period.start).days + 1)
+        ]
         zone = self.policy.zone
         params = self.params(days, filters)
         as_of_us = to_us(self.as_of)
         # each day counts to the end of that day (as_of on the last); targets stay the whole period's
-        params["period_end_us"] = [min(local_midnight_us(d.end + dt.timedelta(days=1), zone), as_of_us + 1) for d in days]
+        params["period_end_us"] = [
+            min(local_midnight_us(d.end + dt.timedelta(days=1), zone), as_of_us + 1) for d in days
+        ]
         params["period_last_day"] = [period.end for _ in days]
         params["span_end_us"] = max(params["period_end_us"])
         return self._run("pace", params)

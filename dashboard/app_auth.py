@@ -34,14 +34,18 @@ def gate(data: str) -> str | None:
         st.stop()
     if config is None:
         if os.environ.get(REQUIRED_ENV) == "1":
-            st.error("This dashboard was started with sign-in, and the [auth] section of its funnel.toml is gone: "
-                     "it stays closed until [auth] is back or `funnel serve` is restarted.")
+            st.error(
+                "This dashboard was started with sign-in, and the [auth] section of its funnel.toml is gone: "
+                "it stays closed until [auth] is back or `funnel serve` is restarted."
+            )
             st.stop()
         return None
     if not st.user.get("is_logged_in", False):  # absent (AppTest, no sign-in yet): not signed in
         st.title("Shared Funnel")
-        st.markdown("This dashboard shows the sales and marketing funnel to the people on its list. "
-                    "Sign in with your company account to see it.")
+        st.markdown(
+            "This dashboard shows the sales and marketing funnel to the people on its list. "
+            "Sign in with your company account to see it."
+        )
         st.button("Sign in", type="primary", on_click=st.login, key="sign_in")
         st.stop()
     email = st.user.get("email")
@@ -49,10 +53,12 @@ def gate(data: str) -> str | None:
     verified = st.user.get("email_verified", True) not in (False, "false")
     if not (verified and config.allows(email)):
         st.title("Not on this dashboard's list")
-        st.markdown(f"You are signed in as **{email or 'an account without an e-mail address'}**"
-                    f"{'' if verified else ' (not verified by your identity provider)'}, which is not among the "
-                    f"people allowed to see this dashboard. Ask whoever runs it to add you to `allowed_emails` "
-                    f"or `allowed_domains` under `[auth]` in its funnel.toml.")
+        st.markdown(
+            f"You are signed in as **{email or 'an account without an e-mail address'}**"
+            f"{'' if verified else ' (not verified by your identity provider)'}, which is not among the "
+            f"people allowed to see this dashboard. Ask whoever runs it to add you to `allowed_emails` "
+            f"or `allowed_domains` under `[auth]` in its funnel.toml."
+        )
         st.button("Sign out", on_click=st.logout, key="sign_out")
         st.stop()
     st.session_state[SIGNED_IN_KEY] = email

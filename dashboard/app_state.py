@@ -27,11 +27,10 @@ import streamlit as st
 from dashboard.api import Funnel
 from dashboard.engines import ENGINE_ENV, SPARK_REMOTE_ENV, is_uri
 from dashboard.engines import list_snapshots as engine_snapshots
-from dashboard.filters import FILTER_KEYS, Filters
-from dashboard.periods import Period, fiscal_label, last_full_quarter, quarter_to_date, year_to_date
-from dashboard.findings import scope_text
 from dashboard.errors import FunnelError
-from dashboard.filters import policy_params
+from dashboard.filters import FILTER_KEYS, Filters, policy_params
+from dashboard.findings import scope_text
+from dashboard.periods import Period, fiscal_label, last_full_quarter, quarter_to_date, year_to_date
 from dashboard.policy import load_policy
 from dashboard.resources import sample_data
 from dashboard.snapshots import SnapshotInfo, data_root_of, list_snapshots, previous_snapshot, resolve, scan_root
@@ -43,8 +42,13 @@ PRESETS = ("Last full month", "Last full quarter", "Quarter to date", "Year to d
 # the stages records_leads.sql / records_opportunities.sql accept (their allow-lists, checked here too)
 LEAD_STAGES = ("lead", "mql", "sal", "sql", "opportunity", "won", "mql_in_period", "untouched", "rejected", "scored")
 OPPORTUNITY_STAGES = ("created", "won", "lost", "credited")
-FILTER_LABELS = {"segment": "Segment", "region": "Region", "channel": "Channel", "origin": "Origin",
-                 "campaign": "Campaign"}
+FILTER_LABELS = {
+    "segment": "Segment",
+    "region": "Region",
+    "channel": "Channel",
+    "origin": "Origin",
+    "campaign": "Campaign",
+}
 
 
 def _argument(name: str) -> str | None:
@@ -62,8 +66,10 @@ def data_root() -> str:
 def engine_settings() -> dict[str, str | None]:
     """--engine / --spark-remote, from the script args or what `funnel serve` put in the environment;
     fixed for the life of the process."""
-    return {"engine": _argument("--engine") or os.environ.get(ENGINE_ENV) or "duckdb",
-            "spark_remote": _argument("--spark-remote") or os.environ.get(SPARK_REMOTE_ENV) or None}
+    return {
+        "engine": _argument("--engine") or os.environ.get(ENGINE_ENV) or "duckdb",
+        "spark_remote": _argument("--spark-remote") or os.environ.get(SPARK_REMOTE_ENV) or None,
+    }
 
 
 # -- the caches ---------------------------------------------------------------------------------------
@@ -145,13 +151,16 @@ def filter_values(data: str, snapshot: str, identity: str) -> dict[str, list[str
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
-def kpi_table(data: str, snapshot: str, identity: str, periods: tuple[Period, ...], filters: Filters,
-              group_by: str = "all") -> pl.DataFrame:
+def kpi_table(
+    data: str, snapshot: str, identity: str, periods: tuple[Period, ...], filters: Filters, group_by: str = "all"
+) -> pl.DataFrame:
     return funnel(data, snapshot, identity).kpi_table(list(periods), filters, group_by)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def attribution_table(data: str, snapshot: str, identity: str, period: Period, filters: Filters, model: str | None) -> pl.DataFrame:
+def attribution_table(
+    data: str, snapshot: str, identity: str, period: Period, filters: Filters, model: str | None
+) -> pl.DataFrame:
     return funnel(data, snapshot, identity).attribution_table(period, filters, model)
 
 
@@ -171,20 +180,36 @@ def plan(data: str, snapshot: str, identity: str, target: float, period: Period,
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def plan_target(data: str, snapshot: str, identity: str, period: Period, filters: Filters,
-                quarter: bool) -> tuple[Period, float | None, str]:
+def plan_target(
+    data: str, snapshot: str, identity: str, period: Period, filters: Filters, quarter: bool
+) -> tuple[Period, float | None, str]:
     return funnel(data, snapshot, identity).plan_target(period, filters, quarter)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def records(data: str, snapshot: str, identity: str, name: str, period: Period, filters: Filters,
-            extra: tuple[tuple[str, object], ...]) -> pl.DataFrame:
+def records(
+    data: str,
+    snapshot: str,
+    identity: str,
+    name: str,
+    period: Period,
+    filters: Filters,
+    extra: tuple[tuple[str, object], ...],
+) -> pl.DataFrame:
     return funnel(data, snapshot, identity).records(name, period, filters, **dict(extra))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def records_preview(data: str, snapshot: str, identity: str, name: str, period: Period, filters: Filters,
-                    extra: tuple[tuple[str, object], ...], limit: int) -> tuple[pl.DataFrame, int]:
+def records_preview(
+    data: str,
+    snapshot: str,
+    identity: str,
+    name: str,
+    period: Period,
+    filters: Filters,
+    extra: tuple[tuple[str, object], ...],
+    limit: int,
+) -> tuple[pl.DataFrame, int]:
     """The first `limit` records behind a number and their total (a record table on screen)."""
     return funnel(data, snapshot, identity).records_preview(name, period, filters, limit, **dict(extra))
 
@@ -196,9 +221,14 @@ def validation(path: str, identity: str = "") -> dict:
 
     if is_uri(path):  # the checks read local files; a lake's snapshot is checked where it is written
         report = Report()
-        report.warn("snapshot", path, None, "not checked here", 0,
-                    message="`funnel validate` reads local folders: run it on the snapshot before it is "
-                            "copied to the cluster")
+        report.warn(
+            "snapshot",
+            path,
+            None,
+            "not checked here",
+            0,
+            message="`funnel validate` reads local folders: run it on the snapshot before it is copied to the cluster",
+        )
     else:
         report = validate_snapshot(path)
     return {"dict": report.to_dict(), "text": report.to_text()}
@@ -273,10 +303,21 @@ class View:
         months = self.funnel.monthly_periods(13)
         return tuple(dict.fromkeys([*months, self.previous, self.period]))
 
-    def kpis(self, periods: list[Period] | None = None, group_by: str = "all", filters: Filters | None = None,
-             snapshot: str | None = None) -> pl.DataFrame:
-        return kpi_table(self.data, snapshot or self.snapshot, self.identity_of(snapshot), tuple(periods or [self.period]),
-                         self.filters if filters is None else filters, group_by)
+    def kpis(
+        self,
+        periods: list[Period] | None = None,
+        group_by: str = "all",
+        filters: Filters | None = None,
+        snapshot: str | None = None,
+    ) -> pl.DataFrame:
+        return kpi_table(
+            self.data,
+            snapshot or self.snapshot,
+            self.identity_of(snapshot),
+            tuple(periods or [self.period]),
+            self.filters if filters is None else filters,
+            group_by,
+        )
 
     def row(self, period: Period | None = None, snapshot: str | None = None) -> dict:
         """One period's KPI row (the period by default); from the shared query when it holds the period."""
@@ -315,7 +356,15 @@ class View:
         stages = {"leads": LEAD_STAGES, "opportunities": OPPORTUNITY_STAGES}.get(name)
         if stages is not None and extra.get("stage") not in stages:
             raise ValueError(f"records_{name}: unknown stage {extra.get('stage')!r}")
-        return records(self.data, self.snapshot, self.identity_of(None), name, self.period, self.filters, tuple(sorted(extra.items())))
+        return records(
+            self.data,
+            self.snapshot,
+            self.identity_of(None),
+            name,
+            self.period,
+            self.filters,
+            tuple(sorted(extra.items())),
+        )
 
     def _record_stage_checked(self, name: str, extra: dict) -> None:
         stages = {"leads": LEAD_STAGES, "opportunities": OPPORTUNITY_STAGES}.get(name)
@@ -325,8 +374,16 @@ class View:
     def records_preview(self, name: str, limit: int, **extra) -> tuple[pl.DataFrame, int]:
         """At most `limit` of the records behind a number, and how many there are."""
         self._record_stage_checked(name, extra)
-        return records_preview(self.data, self.snapshot, self.identity_of(None), name, self.period, self.filters,
-                               tuple(sorted(extra.items())), limit)
+        return records_preview(
+            self.data,
+            self.snapshot,
+            self.identity_of(None),
+            name,
+            self.period,
+            self.filters,
+            tuple(sorted(extra.items())),
+            limit,
+        )
 
     def records_file(self, name: str, fmt: str, **extra):
         """Every record behind a number, streamed from the query into a temporary file (`fmt`: csv or
@@ -364,9 +421,15 @@ def sidebar() -> View:
     with st.sidebar:
         st.markdown("### Snapshot")
         names = [s.name for s in snaps]
-        snapshot = st.selectbox("Snapshot", names, index=0, key="snapshot", bind="query-params",
-                                help="Each snapshot is the CRM as it was at its as_of time. Newest by default.",
-                                label_visibility="collapsed")
+        snapshot = st.selectbox(
+            "Snapshot",
+            names,
+            index=0,
+            key="snapshot",
+            bind="query-params",
+            help="Each snapshot is the CRM as it was at its as_of time. Newest by default.",
+            label_visibility="collapsed",
+        )
         if snapshot is None:
             refuse_view(main, data, f"{data} holds no usable snapshot.")
         try:
@@ -377,13 +440,13 @@ def sidebar() -> View:
         local = f.as_of.astimezone(f.policy.zone)
         st.markdown(f"**Data as of {local:%d %b %Y %H:%M} {f.policy.timezone}**")
         st.markdown("### Period")
-        preset = st.radio("Period", PRESETS, index=0, key="period", bind="query-params",
-                          label_visibility="collapsed")
+        preset = st.radio("Period", PRESETS, index=0, key="period", bind="query-params", label_visibility="collapsed")
         custom = None
         if preset == "Custom":
             default = f.default_period()
-            custom = st.date_input("From – to", value=(default.start, default.end), key="dates",
-                                   bind="query-params", format="YYYY-MM-DD")
+            custom = st.date_input(
+                "From – to", value=(default.start, default.end), key="dates", bind="query-params", format="YYYY-MM-DD"
+            )
         period = preset_period(preset, f, tuple(custom) if custom else None)
         fiscal = f.policy.fiscal_year_start_month  # quarters and years are fiscal: "FY2027 Q1 (Feb-Apr 2026)"
         st.caption(f"{fiscal_label(period, fiscal)} · compared with {fiscal_label(period.previous(), fiscal)}")
@@ -399,17 +462,29 @@ def sidebar() -> View:
             options = values[key]
             if key == "campaign":
                 options = campaign_labels
-            picked = st.selectbox(FILTER_LABELS[key], options, index=None, key=key, bind="query-params",
-                                  placeholder=f"All {FILTER_LABELS[key].lower()}s")
+            picked = st.selectbox(
+                FILTER_LABELS[key],
+                options,
+                index=None,
+                key=key,
+                bind="query-params",
+                placeholder=f"All {FILTER_LABELS[key].lower()}s",
+            )
             chosen[key] = picked.split(" · ", 1)[0] if (picked and key == "campaign") else picked
         st.caption("Filters live in the URL: copy the address to share this exact view.")
     link_notice(asked, names, snapshot, values, names_by_id)
-    return View(data=data, snapshot=snapshot, period=period, filters=Filters.of(**chosen), preset=preset,
-                identity=identity)
+    return View(
+        data=data, snapshot=snapshot, period=period, filters=Filters.of(**chosen), preset=preset, identity=identity
+    )
 
 
-def unknown_link_values(asked: dict[str, str | None], snapshot_names: list[str], snapshot: str,
-                        values: dict[str, list[str]], names_by_id: dict[str, str]) -> list[str]:
+def unknown_link_values(
+    asked: dict[str, str | None],
+    snapshot_names: list[str],
+    snapshot: str,
+    values: dict[str, list[str]],
+    names_by_id: dict[str, str],
+) -> list[str]:
     """What a link asked for that this data root or snapshot lacks, in words ("segment 'X'")."""
     missing = []
     if asked.get("snapshot") and asked["snapshot"] not in snapshot_names:
@@ -429,16 +504,23 @@ def unknown_link_values(asked: dict[str, str | None], snapshot_names: list[str],
     return missing
 
 
-def link_notice(asked: dict[str, str | None], snapshot_names: list[str], snapshot: str,
-                values: dict[str, list[str]], names_by_id: dict[str, str]) -> None:
+def link_notice(
+    asked: dict[str, str | None],
+    snapshot_names: list[str],
+    snapshot: str,
+    values: dict[str, list[str]],
+    names_by_id: dict[str, str],
+) -> None:
     """A visible notice when the link's filter values are not in the snapshot: never a silent fallback."""
     missing = unknown_link_values(asked, snapshot_names, snapshot, values, names_by_id)
     if missing:
         from dashboard.safe_output import as_text
 
-        st.warning(f"This link asks for {as_text(', '.join(missing))}, which snapshot {snapshot} does not have: "
-                   "the page shows the view without it. Pick a value in the sidebar, or ask for a current link.",
-                   icon="⚠️")
+        st.warning(
+            f"This link asks for {as_text(', '.join(missing))}, which snapshot {snapshot} does not have: "
+            "the page shows the view without it. Pick a value in the sidebar, or ask for a current link.",
+            icon="⚠️",
+        )
 
 
 def refuse_view(main, data: str, problem: str, report=None, snapshot: str | None = None) -> None:
@@ -456,17 +538,27 @@ def _refusal(data: str, problem: str, report, snapshot: str | None) -> None:
     st.title(f"Snapshot {snapshot} is not used" if snapshot else "No snapshot to show")
     st.error(as_text(problem), icon=":material/block:")
     if report is not None and report.errors:
-        st.dataframe({"Table": [e.table for e in report.errors], "Column": [e.column or "" for e in report.errors],
-                      "Rule": [e.rule for e in report.errors], "Finding": [e.message for e in report.errors],
-                      "Rows": [e.count for e in report.errors],
-                      "Examples": [", ".join(e.examples[:3]) for e in report.errors]},
-                     hide_index=True, width="stretch")
+        st.dataframe(
+            {
+                "Table": [e.table for e in report.errors],
+                "Column": [e.column or "" for e in report.errors],
+                "Rule": [e.rule for e in report.errors],
+                "Finding": [e.message for e in report.errors],
+                "Rows": [e.count for e in report.errors],
+                "Examples": [", ".join(e.examples[:3]) for e in report.errors],
+            },
+            hide_index=True,
+            width="stretch",
+        )
     st.caption("Pick another snapshot in the sidebar; fix this one and import it again with --replace.")
     bad = bad_folders(data)
     if bad:
         st.caption("Folders of this data root that cannot be read as a snapshot:")
-        st.dataframe({"Folder": [b["name"] for b in bad], "Problem": [b["problem"] for b in bad]},
-                     hide_index=True, width="stretch")
+        st.dataframe(
+            {"Folder": [b["name"] for b in bad], "Problem": [b["problem"] for b in bad]},
+            hide_index=True,
+            width="stretch",
+        )
 
 
 @st.cache_data(ttl=60, show_spinner=False)

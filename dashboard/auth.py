@@ -82,9 +82,11 @@ def load_auth(data_root: Path) -> AuthConfig | None:
     if not isinstance(section, dict):
         raise AuthError(f"{where} must be a table")
     if "client_secret" in section:
-        raise AuthError(f"{where} client_secret: the secret never goes in funnel.toml (it is shared with the "
-                        f"data); set the environment variable {section.get('client_secret_env', DEFAULT_SECRET_ENV)} "
-                        f"or put client_secret under [auth] in .streamlit/secrets.toml, and remove it here")
+        raise AuthError(
+            f"{where} client_secret: the secret never goes in funnel.toml (it is shared with the "
+            f"data); set the environment variable {section.get('client_secret_env', DEFAULT_SECRET_ENV)} "
+            f"or put client_secret under [auth] in .streamlit/secrets.toml, and remove it here"
+        )
     unknown = sorted(set(section) - set(KEYS))
     if unknown:
         raise AuthError(f"{where} {unknown[0]}: unknown key (known: {', '.join(KEYS)})")
@@ -125,19 +127,30 @@ def load_auth(data_root: Path) -> AuthConfig | None:
         if "@" in domain or "." not in domain:
             raise AuthError(f"{where} allowed_domains: {domain!r} is not a domain (like example.com)")
     if not emails and not domains:
-        raise AuthError(f"{where} allowed_emails / allowed_domains: both empty, so nobody could see the numbers; "
-                        f"list the people's addresses or the company's domain")
+        raise AuthError(
+            f"{where} allowed_emails / allowed_domains: both empty, so nobody could see the numbers; "
+            f"list the people's addresses or the company's domain"
+        )
     secret_env = text("client_secret_env", False) or DEFAULT_SECRET_ENV
-    return AuthConfig(server_metadata_url=url("server_metadata_url", True), client_id=text("client_id", True),
-                      allowed_emails=emails, allowed_domains=domains, client_secret_env=secret_env,
-                      redirect_uri=url("redirect_uri", False, "/oauth2callback"), source=str(path))
+    return AuthConfig(
+        server_metadata_url=url("server_metadata_url", True),
+        client_id=text("client_id", True),
+        allowed_emails=emails,
+        allowed_domains=domains,
+        client_secret_env=secret_env,
+        redirect_uri=url("redirect_uri", False, "/oauth2callback"),
+        source=str(path),
+    )
 
 
 def streamlit_secret_files(data_root: Path) -> list[Path]:
     """Where a client secret may be kept in Streamlit's own format: the data root's .streamlit/secrets.toml,
     then Streamlit's usual places (the current folder's, the user's)."""
-    return [Path(data_root) / ".streamlit" / "secrets.toml", Path.cwd() / ".streamlit" / "secrets.toml",
-            Path.home() / ".streamlit" / "secrets.toml"]
+    return [
+        Path(data_root) / ".streamlit" / "secrets.toml",
+        Path.cwd() / ".streamlit" / "secrets.toml",
+        Path.home() / ".streamlit" / "secrets.toml",
+    ]
 
 
 def _from_secret_files(data_root: Path, key: str) -> str | None:
@@ -158,8 +171,10 @@ def client_secret(config: AuthConfig, data_root: Path) -> str:
     value = os.environ.get(config.client_secret_env) or _from_secret_files(data_root, "client_secret")
     if not value:
         where = " or ".join(str(p) for p in streamlit_secret_files(data_root)[:2])
-        raise AuthError(f"[auth] client secret is missing: set the environment variable {config.client_secret_env} "
-                        f"(named by [auth] client_secret_env), or put client_secret under [auth] in {where}")
+        raise AuthError(
+            f"[auth] client secret is missing: set the environment variable {config.client_secret_env} "
+            f"(named by [auth] client_secret_env), or put client_secret under [auth] in {where}"
+        )
     return value
 
 
@@ -185,8 +200,11 @@ def check_provider(config: AuthConfig, timeout: float = METADATA_TIMEOUT_SECONDS
         metadata = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError):
         raise AuthError(f"{key}: not OpenID Connect metadata (not JSON)") from None
-    missing = [k for k in ("issuer", "authorization_endpoint", "token_endpoint", "jwks_uri")
-               if not isinstance(metadata, dict) or k not in metadata]
+    missing = [
+        k
+        for k in ("issuer", "authorization_endpoint", "token_endpoint", "jwks_uri")
+        if not isinstance(metadata, dict) or k not in metadata
+    ]
     if missing:
         raise AuthError(f"{key}: not OpenID Connect metadata (no {', '.join(missing)})")
     return metadata
@@ -208,16 +226,23 @@ def redirect_uri(config: AuthConfig, host: str, port: int) -> str:
     if config.redirect_uri:
         return config.redirect_uri
     if not is_loopback(host):
-        raise AuthError(f"{config.source}: [auth] redirect_uri is missing: with --host {host} give the address "
-                        f"people open, e.g. redirect_uri = \"https://funnel.example.com/oauth2callback\", and "
-                        f"register it with the provider")
+        raise AuthError(
+            f"{config.source}: [auth] redirect_uri is missing: with --host {host} give the address "
+            f'people open, e.g. redirect_uri = "https://funnel.example.com/oauth2callback", and '
+            f"register it with the provider"
+        )
     return f"http://localhost:{port}/oauth2callback"
 
 
 def secrets_toml(config: AuthConfig, secret: str, redirect: str, cookie: str) -> str:
     """The [auth] section in Streamlit's secrets format (strings written as TOML basic strings)."""
-    values = {"redirect_uri": redirect, "cookie_secret": cookie, "client_id": config.client_id,
-              "client_secret": secret, "server_metadata_url": config.server_metadata_url}
+    values = {
+        "redirect_uri": redirect,
+        "cookie_secret": cookie,
+        "client_id": config.client_id,
+        "client_secret": secret,
+        "server_metadata_url": config.server_metadata_url,
+    }
     # json.dumps of a str is a valid TOML basic string (the same escapes)
     return "[auth]\n" + "".join(f"{k} = {json.dumps(v)}\n" for k, v in values.items())
 

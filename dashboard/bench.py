@@ -74,31 +74,62 @@ SCALING_10X = 12.0
 
 # -- command line ------------------------------------------------------------------------------------
 
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--leads", type=int, nargs="+", default=list(DEFAULT_SIZES), metavar="N",
-                        help="sample sizes in leads (default: 100000 1000000 10000000)")
-    parser.add_argument("--out", default=DEFAULT_OUT, help=f"where bench.md, bench.json and the data cache go "
-                                                           f"(default {DEFAULT_OUT}/)")
+    parser.add_argument(
+        "--leads",
+        type=int,
+        nargs="+",
+        default=list(DEFAULT_SIZES),
+        metavar="N",
+        help="sample sizes in leads (default: 100000 1000000 10000000)",
+    )
+    parser.add_argument(
+        "--out", default=DEFAULT_OUT, help=f"where bench.md, bench.json and the data cache go (default {DEFAULT_OUT}/)"
+    )
     parser.add_argument("--data-cache", help="where generated snapshots are kept and reused (default OUT/data)")
     parser.add_argument("--json", action="store_true", help="print the results as JSON instead of a table")
-    parser.add_argument("--quick", action="store_true",
-                        help="one repeat, three filters, one cold run, no server: a smoke test, not a measurement")
-    parser.add_argument("--repeat", type=int, help="times each (page, filter) is timed (default 3, or 1 when one "
-                                                   f"warm-up round takes over {AUTO_REPEAT_WARMUP_S:.0f} s; --quick 1)")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="one repeat, three filters, one cold run, no server: a smoke test, not a measurement",
+    )
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        help="times each (page, filter) is timed (default 3, or 1 when one "
+        f"warm-up round takes over {AUTO_REPEAT_WARMUP_S:.0f} s; --quick 1)",
+    )
     parser.add_argument("--kpis-runs", type=int, help="cold `funnel kpis` runs (default 3; --quick 1)")
-    parser.add_argument("--snapshots", type=int, default=1,
-                        help="snapshots per sample (default 1; with 2 the Overview also queries the previous one)")
+    parser.add_argument(
+        "--snapshots",
+        type=int,
+        default=1,
+        help="snapshots per sample (default 1; with 2 the Overview also queries the previous one)",
+    )
     parser.add_argument("--seed", type=int, default=7, help="sample seed (default 7)")
     parser.add_argument("--no-peer", action="store_true", help="skip the pandas peer")
     parser.add_argument("--no-serve", action="store_true", help="skip the `funnel serve` first-render measurement")
     parser.add_argument("--drop-data", action="store_true", help="delete each generated sample after measuring it")
-    parser.add_argument("--browser", action="store_true",
-                        help="time what people feel instead: each page's first load and filter changes in headless "
-                             "Chromium on a real `funnel serve` (dashboard/bench_browser.py; writes OUT/browser.md)")
-    parser.add_argument("--sessions", type=int, default=0, metavar="N",
-                        help="with --browser: also open the Overview in N sessions at once (default 0: none)")
-    parser.add_argument("--pages", nargs="+", metavar="PAGE",
-                        help="with --browser: only these pages (overview funnel campaigns sla scoring plan)")
+    parser.add_argument(
+        "--browser",
+        action="store_true",
+        help="time what people feel instead: each page's first load and filter changes in headless "
+        "Chromium on a real `funnel serve` (dashboard/bench_browser.py; writes OUT/browser.md)",
+    )
+    parser.add_argument(
+        "--sessions",
+        type=int,
+        default=0,
+        metavar="N",
+        help="with --browser: also open the Overview in N sessions at once (default 0: none)",
+    )
+    parser.add_argument(
+        "--pages",
+        nargs="+",
+        metavar="PAGE",
+        help="with --browser: only these pages (overview funnel campaigns sla scoring plan)",
+    )
     # internal: one size measured in this (fresh) process
     parser.add_argument("--worker", choices=("ours", "peer"), help=argparse.SUPPRESS)
     parser.add_argument("--worker-data", help=argparse.SUPPRESS)
@@ -134,7 +165,7 @@ def run(args: argparse.Namespace) -> int:
     out.mkdir(parents=True, exist_ok=True)
     cache = Path(args.data_cache) if args.data_cache else out / "data"
     results = {
-        "generated_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "command": "funnel bench " + " ".join(_argv_of(args)),
         "machine": machine_info(),
         "settings": settings,
@@ -144,8 +175,7 @@ def run(args: argparse.Namespace) -> int:
         results["sizes"].append(measure_size(leads, cache, settings, out, drop=args.drop_data))
         _write(results, out)  # a long run leaves its partial results behind
     results["targets"] = evaluate_targets(results["sizes"])
-    results["mismatches"] = sum(len(s.get("peer", {}).get("check", {}).get("mismatches", []))
-                                for s in results["sizes"])
+    results["mismatches"] = sum(len(s.get("peer", {}).get("check", {}).get("mismatches", [])) for s in results["sizes"])
     _write(results, out)
     if args.json:
         json.dump(results, sys.stdout, indent=2, allow_nan=False)
@@ -182,13 +212,19 @@ def _log(message: str) -> None:
 
 # -- one size ---------------------------------------------------------------------------------------
 
+
 def measure_size(leads: int, cache: Path, settings: dict, out: Path, drop: bool = False) -> dict:
     data, generate_s = ensure_sample(cache, leads, settings["snapshots"], settings["seed"])
     from dashboard.snapshots import list_snapshots
 
     newest = list_snapshots(data)[-1]
-    result = {"leads": leads, "data": str(data), "rows": newest.rows, "generate_s": generate_s,
-              "data_mb": round(sum(f.stat().st_size for f in newest.path.rglob("*") if f.is_file()) / 2**20, 1)}
+    result = {
+        "leads": leads,
+        "data": str(data),
+        "rows": newest.rows,
+        "generate_s": generate_s,
+        "data_mb": round(sum(f.stat().st_size for f in newest.path.rglob("*") if f.is_file()) / 2**20, 1),
+    }
     _log(f"{leads:,} leads: timing the pages (fresh process)")
     load_before = os.getloadavg()[0]
     ours = _spawn_worker("ours", data, settings)
@@ -235,16 +271,33 @@ def ensure_sample(cache: Path, leads: int, snapshots: int, seed: int) -> tuple[P
         if not (path / BENCH_MARKER).is_file():
             from dashboard.errors import UsageError
 
-            raise UsageError(f"{path} exists but is not a sample `funnel bench` made (it has no {BENCH_MARKER}); "
-                             "it is left as it is: move it, or give another --data-cache")
+            raise UsageError(
+                f"{path} exists but is not a sample `funnel bench` made (it has no {BENCH_MARKER}); "
+                "it is left as it is: move it, or give another --data-cache"
+            )
         shutil.rmtree(path)
     _log(f"{leads:,} leads: generating the sample into {path}")
     path.mkdir(parents=True)
-    (path / BENCH_MARKER).write_text("made by `funnel bench`, which may delete this folder to regenerate it\n",
-                                     encoding="utf-8")
+    (path / BENCH_MARKER).write_text(
+        "made by `funnel bench`, which may delete this folder to regenerate it\n", encoding="utf-8"
+    )
     started = time.perf_counter()
-    _run_checked([sys.executable, "-m", "dashboard.cli", "sample", "--out", str(path), "--leads", str(leads),
-                  "--snapshots", str(snapshots), "--seed", str(seed)])
+    _run_checked(
+        [
+            sys.executable,
+            "-m",
+            "dashboard.cli",
+            "sample",
+            "--out",
+            str(path),
+            "--leads",
+            str(leads),
+            "--snapshots",
+            str(snapshots),
+            "--seed",
+            str(seed),
+        ]
+    )
     return path, round(time.perf_counter() - started, 2)
 
 
@@ -258,15 +311,33 @@ def _run_checked(cmd: list[str], **kw) -> subprocess.CompletedProcess:
 def _spawn_worker(kind: str, data: Path, spec: dict) -> dict:
     with tempfile.TemporaryDirectory(prefix="funnel-bench-") as tmp:
         result_file = Path(tmp) / "result.json"
-        _run_checked([sys.executable, "-m", "dashboard.cli", "bench", "--worker", kind, "--worker-data", str(data),
-                      "--worker-spec", json.dumps(spec), "--worker-result", str(result_file)], cwd=REPO)
+        _run_checked(
+            [
+                sys.executable,
+                "-m",
+                "dashboard.cli",
+                "bench",
+                "--worker",
+                kind,
+                "--worker-data",
+                str(data),
+                "--worker-spec",
+                json.dumps(spec),
+                "--worker-result",
+                str(result_file),
+            ],
+            cwd=REPO,
+        )
         return json.loads(result_file.read_text(encoding="utf-8"))
 
 
 def _worker(args) -> int:
     spec = json.loads(args.worker_spec)
-    result = _measure_ours(Path(args.worker_data), spec) if args.worker == "ours" else \
-        _measure_peer(Path(args.worker_data), spec)
+    result = (
+        _measure_ours(Path(args.worker_data), spec)
+        if args.worker == "ours"
+        else _measure_peer(Path(args.worker_data), spec)
+    )
     result["peak_rss_mb" if args.worker == "ours" else "process_peak_rss_mb"] = peak_rss_mb()
     Path(args.worker_result).write_text(json.dumps(result, allow_nan=False), encoding="utf-8")
     return 0
@@ -278,6 +349,7 @@ def peak_rss_mb() -> float:
 
 
 # -- timing helpers ---------------------------------------------------------------------------------
+
 
 def percentile(values: list[float], q: float) -> float | None:
     """Linear interpolation between closest ranks (numpy's default)."""
@@ -291,8 +363,7 @@ def percentile(values: list[float], q: float) -> float | None:
 
 
 def summary(samples_s: list[float]) -> dict:
-    return {"p50_ms": _ms(percentile(samples_s, 0.5)), "p95_ms": _ms(percentile(samples_s, 0.95)),
-            "n": len(samples_s)}
+    return {"p50_ms": _ms(percentile(samples_s, 0.5)), "p95_ms": _ms(percentile(samples_s, 0.95)), "n": len(samples_s)}
 
 
 def _ms(seconds: float | None) -> float | None:
@@ -309,6 +380,7 @@ class _Timer:
 
 # -- ours: the pages' query sets ---------------------------------------------------------------------
 
+
 def page_steps(funnel, previous, period, filters) -> dict[str, list[tuple[str, object]]]:
     """Each page's complete set of queries for one filter state, as dashboard/app_pages runs them:
     page -> [(query label, thunk)]. Every page is timed as the first one opened after the filter
@@ -317,8 +389,10 @@ def page_steps(funnel, previous, period, filters) -> dict[str, list[tuple[str, o
 
     # app_state.View.standard_periods: the last 13 months, the comparison period and the period
     standard = list(dict.fromkeys([*funnel.monthly_periods(13), period.previous(), period]))
-    shared = ("kpis: 13 months + previous + period (shared by Overview, Funnel, SLA)",
-              lambda: funnel.kpi_table(standard, filters))
+    shared = (
+        "kpis: 13 months + previous + period (shared by Overview, Funnel, SLA)",
+        lambda: funnel.kpi_table(standard, filters),
+    )
     overview = [shared]
     if previous is not None:
         overview.append(("kpis: the period in the previous snapshot", lambda: previous.kpi_table([period], filters)))
@@ -326,18 +400,27 @@ def page_steps(funnel, previous, period, filters) -> dict[str, list[tuple[str, o
     return {
         "overview": overview,
         "funnel": [shared],
-        "campaigns": [("attribution: six models", lambda: funnel.attribution_table(period, filters, None)),
-                      ("kpis: one period by campaign", lambda: funnel.kpi_table([period], filters, "campaign"))],
-        "sla": [shared,
-                ("kpis: one period by segment", lambda: funnel.kpi_table([period], filters, "segment")),
-                ("kpis: one period by owner", lambda: funnel.kpi_table([period], filters, "owner")),
-                ("records: rejection reasons", lambda: funnel.records("rejection_reasons", period, filters,
-                                                                      owner=None))],
-        "scoring": [("scoring", lambda: funnel.scoring_table(period, filters)),
-                    ("score_threshold", lambda: funnel.threshold(period, filters, THRESHOLD))],
-        "plan": [("kpis: the month after the period (its target)", lambda: funnel.kpi_table([following], filters)),
-                 ("plan: trailing kpis + plan", lambda: funnel.plan(PLAN_TARGET, following.start, following.end,
-                                                                   **filters.active()))],
+        "campaigns": [
+            ("attribution: six models", lambda: funnel.attribution_table(period, filters, None)),
+            ("kpis: one period by campaign", lambda: funnel.kpi_table([period], filters, "campaign")),
+        ],
+        "sla": [
+            shared,
+            ("kpis: one period by segment", lambda: funnel.kpi_table([period], filters, "segment")),
+            ("kpis: one period by owner", lambda: funnel.kpi_table([period], filters, "owner")),
+            ("records: rejection reasons", lambda: funnel.records("rejection_reasons", period, filters, owner=None)),
+        ],
+        "scoring": [
+            ("scoring", lambda: funnel.scoring_table(period, filters)),
+            ("score_threshold", lambda: funnel.threshold(period, filters, THRESHOLD)),
+        ],
+        "plan": [
+            ("kpis: the month after the period (its target)", lambda: funnel.kpi_table([following], filters)),
+            (
+                "plan: trailing kpis + plan",
+                lambda: funnel.plan(PLAN_TARGET, following.start, following.end, **filters.active()),
+            ),
+        ],
     }
 
 
@@ -370,10 +453,12 @@ def resolve_filters(funnel, period, names: tuple[str, ...]) -> list[dict]:
 
 def _timed(thunk):
     """The thunk as a call that returns how long it took (seconds)."""
+
     def run() -> float:
         timer = _Timer()
         thunk()
         return timer()
+
     return run
 
 
@@ -386,10 +471,8 @@ def _uncached(funnel):
 def _measure_ours(data: Path, spec: dict) -> dict:
     from dashboard.api import Funnel
     from dashboard.filters import Filters
-    from dashboard.snapshots import previous_snapshot
-
+    from dashboard.snapshots import previous_snapshot, resolve
     from dashboard.store import cache_folders
-    from dashboard.snapshots import resolve
 
     # the one-time preparation is timed from scratch: drop any prepared facts of an earlier run
     for folder in cache_folders(resolve(data, None)):
@@ -445,13 +528,15 @@ def _measure_ours(data: Path, spec: dict) -> dict:
         "open_s": round(open_s, 3),
         "prepare_previous_s": None if prepare_previous_s is None else round(prepare_previous_s, 3),
         "pages": {p: summary(v) for p, v in pages.items()},
-        "pages_by_filter": {name: {p: _ms(statistics.median(v)) for p, v in per.items()}
-                            for name, per in by_filter.items()},
+        "pages_by_filter": {
+            name: {p: _ms(statistics.median(v)) for p, v in per.items()} for name, per in by_filter.items()
+        },
         "queries": {label: summary(v) for label, v in queries.items()},
     }
 
 
 # -- the pandas peer -------------------------------------------------------------------------------
+
 
 def _peer_module():
     """benchmarks/pandas_peer.py, loaded from the source tree (it is not part of the installed package)."""
@@ -474,8 +559,10 @@ def load_peer():
 
 def headline_ours(funnel, start, end, values: dict) -> dict:
     """Our side of the headline figures, as `funnel kpis` and `funnel campaigns --model linear` give them."""
-    return {"kpis": funnel.kpis(start, end, **values),
-            "campaigns": funnel.campaigns(start, end, model="linear", **values)}
+    return {
+        "kpis": funnel.kpis(start, end, **values),
+        "campaigns": funnel.campaigns(start, end, model="linear", **values),
+    }
 
 
 def _measure_peer(data: Path, spec: dict) -> dict:
@@ -503,7 +590,7 @@ def _measure_peer(data: Path, spec: dict) -> dict:
     for rep in range(repeat):
         for i, f in enumerate(spec["filters"]):
             results = {}
-            for side in (("pandas", "ours") if (rep + i) % 2 == 0 else ("ours", "pandas")):
+            for side in ("pandas", "ours") if (rep + i) % 2 == 0 else ("ours", "pandas"):
                 t = _Timer()
                 if side == "pandas":
                     results[side] = frames.headline(start, end, **f["values"])
@@ -515,8 +602,9 @@ def _measure_peer(data: Path, spec: dict) -> dict:
             if rep == 0:
                 ours = results["ours"]
                 compared += len(peer.KPI_KEYS) + len(ours["campaigns"]["campaigns"]) + 1
-                mismatches += [{"filter": f["name"], **m}
-                               for m in peer.compare(ours["kpis"], ours["campaigns"], results["pandas"])]
+                mismatches += [
+                    {"filter": f["name"], **m} for m in peer.compare(ours["kpis"], ours["campaigns"], results["pandas"])
+                ]
     pandas_p50, ours_p50 = percentile(samples["pandas"], 0.5), percentile(samples["ours"], 0.5)
     return {
         "load_s": round(load_s, 3),
@@ -526,17 +614,25 @@ def _measure_peer(data: Path, spec: dict) -> dict:
         "ours_headline": summary(samples["ours"]),
         "ratio": round(pandas_p50 / ours_p50, 2) if ours_p50 else None,
         "by_filter": [
-            {"filter": name, "ours_ms": _ms(statistics.median(v["ours"])),
-             "pandas_ms": _ms(statistics.median(v["pandas"])),
-             "ratio": round(statistics.median(v["pandas"]) / statistics.median(v["ours"]), 2)}
+            {
+                "filter": name,
+                "ours_ms": _ms(statistics.median(v["ours"])),
+                "pandas_ms": _ms(statistics.median(v["pandas"])),
+                "ratio": round(statistics.median(v["pandas"]) / statistics.median(v["ours"]), 2),
+            }
             for name, v in by_filter.items()
         ],
-        "check": {"status": "mismatch" if mismatches else "agree", "figures_compared": compared,
-                  "tolerance": peer.TOLERANCE, "mismatches": mismatches[:50]},
+        "check": {
+            "status": "mismatch" if mismatches else "agree",
+            "figures_compared": compared,
+            "tolerance": peer.TOLERANCE,
+            "mismatches": mismatches[:50],
+        },
     }
 
 
 # -- the cold CLI and the server ------------------------------------------------------------------------
+
 
 def _funnel_command() -> list[str]:
     """The installed `funnel` script (not a shell shim) or, failing that, `python -m dashboard.cli`."""
@@ -577,8 +673,10 @@ def measure_serve(data: Path, out: Path, timeout: float = SERVE_TIMEOUT_S) -> di
     """Start `funnel serve` on a free local port; time until /_stcore/health answers and until the first
     page has drawn a plotly chart in headless Chromium."""
     if importlib.util.find_spec("dashboard.serve") is None:
-        return {"status": "unavailable", "note": "dashboard/serve.py does not exist yet, so `funnel serve` "
-                                                 "cannot start: nothing measured"}
+        return {
+            "status": "unavailable",
+            "note": "dashboard/serve.py does not exist yet, so `funnel serve` cannot start: nothing measured",
+        }
     help_text = subprocess.run([*_funnel_command(), "serve", "--help"], capture_output=True, text=True).stdout
     port = _free_port()
     cmd = [*_funnel_command(), "serve"]
@@ -588,11 +686,16 @@ def measure_serve(data: Path, out: Path, timeout: float = SERVE_TIMEOUT_S) -> di
         cmd += ["--port", str(port)]
     if "--host" in help_text:
         cmd += ["--host", "127.0.0.1"]
-    env = {**os.environ, "STREAMLIT_SERVER_PORT": str(port), "STREAMLIT_SERVER_ADDRESS": "127.0.0.1",
-           "STREAMLIT_SERVER_HEADLESS": "true", "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
+    env = {
+        **os.environ,
+        "STREAMLIT_SERVER_PORT": str(port),
+        "STREAMLIT_SERVER_ADDRESS": "127.0.0.1",
+        "STREAMLIT_SERVER_HEADLESS": "true",
+        "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
+    }
     url = f"http://127.0.0.1:{port}"
     log_path = out / "serve.log"
-    result: dict = {"status": "error", "command": "funnel " + " ".join(cmd[cmd.index("serve"):])}
+    result: dict = {"status": "error", "command": "funnel " + " ".join(cmd[cmd.index("serve") :])}
     with open(log_path, "w") as log:
         t = _Timer()
         proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=REPO, start_new_session=True)
@@ -609,8 +712,10 @@ def measure_serve(data: Path, out: Path, timeout: float = SERVE_TIMEOUT_S) -> di
                 result["note"] = f"no health answer within {timeout:.0f} s"
                 return result
             if not app_pages_exist():
-                result.update(status="health only", note="the app pages (dashboard/app.py, app_pages/) do not "
-                                                         "exist yet: time to health endpoint only")
+                result.update(
+                    status="health only",
+                    note="the app pages (dashboard/app.py, app_pages/) do not exist yet: time to health endpoint only",
+                )
                 return result
             result.update(_first_render(url, t, timeout))
         finally:
@@ -660,6 +765,7 @@ def _stop(proc: subprocess.Popen) -> None:
 
 # -- the machine -----------------------------------------------------------------------------------
 
+
 def machine_info() -> dict:
     def version(dist):
         try:
@@ -683,15 +789,22 @@ def machine_info() -> dict:
     except OSError:
         pass
     return {
-        "nproc": os.cpu_count(), "ram_gb": ram_gb, "cpu": cpu or platform.processor() or None,
-        "os": platform.platform(), "python": platform.python_version(),
-        "duckdb": version("duckdb"), "pandas": version("pandas"), "polars": version("polars"),
-        "pyarrow": version("pyarrow"), "streamlit": version("streamlit"),
+        "nproc": os.cpu_count(),
+        "ram_gb": ram_gb,
+        "cpu": cpu or platform.processor() or None,
+        "os": platform.platform(),
+        "python": platform.python_version(),
+        "duckdb": version("duckdb"),
+        "pandas": version("pandas"),
+        "polars": version("polars"),
+        "pyarrow": version("pyarrow"),
+        "streamlit": version("streamlit"),
         "load_average": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
     }
 
 
 # -- targets and the report ----------------------------------------------------------------------------
+
 
 def evaluate_targets(sizes: list[dict]) -> list[dict]:
     """The issue's targets, for the sizes measured: [{"target", "leads", "measured", "met"}]."""
@@ -715,8 +828,12 @@ def evaluate_targets(sizes: list[dict]) -> list[dict]:
         s = by[10_000_000]
         for page in PAGES:
             p50 = s["pages"][page]["p50_ms"]
-            add(f"{page} page p50 <= {PAGE_P50_MS_10M / 1000:.0f} s", 10_000_000, f"{p50 / 1000:,.2f} s",
-                p50 <= PAGE_P50_MS_10M)
+            add(
+                f"{page} page p50 <= {PAGE_P50_MS_10M / 1000:.0f} s",
+                10_000_000,
+                f"{p50 / 1000:,.2f} s",
+                p50 <= PAGE_P50_MS_10M,
+            )
         peak = s["peak_rss_mb"]
         add(f"peak memory <= {PEAK_MB_10M / 1024:.0f} GB", 10_000_000, f"{peak / 1024:.2f} GB", peak <= PEAK_MB_10M)
         prep = s["prepare_s"]
@@ -730,11 +847,19 @@ def evaluate_targets(sizes: list[dict]) -> list[dict]:
             continue
         for page in PAGES:
             ratio = by[big]["pages"][page]["p50_ms"] / by[small]["pages"][page]["p50_ms"]
-            add(f"{page} page: 10x leads costs <= {SCALING_10X:.0f}x time", big, f"{ratio:.1f}x (vs {small:,})",
-                ratio <= SCALING_10X)
+            add(
+                f"{page} page: 10x leads costs <= {SCALING_10X:.0f}x time",
+                big,
+                f"{ratio:.1f}x (vs {small:,})",
+                ratio <= SCALING_10X,
+            )
         ratio = by[big]["prepare_s"] / by[small]["prepare_s"]
-        add(f"preparation: 10x leads costs <= {SCALING_10X:.0f}x time", big, f"{ratio:.1f}x (vs {small:,})",
-            ratio <= SCALING_10X)
+        add(
+            f"preparation: 10x leads costs <= {SCALING_10X:.0f}x time",
+            big,
+            f"{ratio:.1f}x (vs {small:,})",
+            ratio <= SCALING_10X,
+        )
     return rows
 
 
@@ -768,19 +893,26 @@ def table_rows(results: dict) -> tuple[list[str], list[list[str]]]:
     row("one-time preparation (first Funnel.open)", lambda s: _fmt_s(s["prepare_s"]))
     row("Funnel.open with prepared facts", lambda s: _fmt_s(s["open_s"]))
     for page in PAGES:
-        row(f"{page} page p50 / p95",
-            lambda s, page=page: f"{_fmt_ms(s['pages'][page]['p50_ms'])} / {_fmt_ms(s['pages'][page]['p95_ms'])}")
+        row(
+            f"{page} page p50 / p95",
+            lambda s, page=page: f"{_fmt_ms(s['pages'][page]['p50_ms'])} / {_fmt_ms(s['pages'][page]['p95_ms'])}",
+        )
     row("`funnel kpis --json` cold (median)", lambda s: _fmt_s(s["kpis_cold"]["median_s"]))
     row("`funnel serve`: health / first chart", _serve_cell)
     row("peak memory (RSS)", lambda s: f"{s['peak_rss_mb']:,.0f} MB")
     row("headline figures p50: ours (interleaved)", lambda s: _fmt_ms(s["peer"]["ours_headline"]["p50_ms"]))
     row("headline figures p50: pandas (interleaved)", lambda s: _fmt_ms(s["peer"]["headline"]["p50_ms"]))
     row("pandas / ours (p50)", lambda s: f"{s['peer']['ratio']:.2f}x")
-    row("pandas load + prepare / peak memory",
-        lambda s: f"{_fmt_s(s['peer']['load_s'])} / {s['peer']['pandas_peak_rss_mb']:,.0f} MB")
-    row("pandas peer agrees (1e-9 rel.)",
-        lambda s: "yes" if s["peer"]["check"]["status"] == "agree"
-        else f"NO: {len(s['peer']['check']['mismatches'])} figures")
+    row(
+        "pandas load + prepare / peak memory",
+        lambda s: f"{_fmt_s(s['peer']['load_s'])} / {s['peer']['pandas_peak_rss_mb']:,.0f} MB",
+    )
+    row(
+        "pandas peer agrees (1e-9 rel.)",
+        lambda s: (
+            "yes" if s["peer"]["check"]["status"] == "agree" else f"NO: {len(s['peer']['check']['mismatches'])} figures"
+        ),
+    )
     return header, rows
 
 
@@ -802,7 +934,8 @@ def render_markdown(results: dict) -> str:
         f"Machine: {m['nproc']} cores ({m['cpu']}), {m['ram_gb']} GB RAM, {m['os']}; Python {m['python']}, "
         f"DuckDB {m['duckdb']}, pandas {m['pandas']}, Polars {m['polars']}, PyArrow {m['pyarrow']}, "
         f"Streamlit {m['streamlit']}. Load average at start: "
-        + (", ".join(f"{x:.2f}" for x in m["load_average"]) if m.get("load_average") else "–") + ".",
+        + (", ".join(f"{x:.2f}" for x in m["load_average"]) if m.get("load_average") else "–")
+        + ".",
         "",
     ]
     settings = results["settings"]
@@ -819,39 +952,71 @@ def render_markdown(results: dict) -> str:
     lines += _md_table(header, rows)
     if results.get("targets"):
         lines += ["", "## Targets", ""]
-        lines += _md_table(["target", "leads", "measured", "met"],
-                           [[t["target"], f"{t['leads']:,}", t["measured"], "yes" if t["met"] else "**no**"]
-                            for t in results["targets"]])
+        lines += _md_table(
+            ["target", "leads", "measured", "met"],
+            [
+                [t["target"], f"{t['leads']:,}", t["measured"], "yes" if t["met"] else "**no**"]
+                for t in results["targets"]
+            ],
+        )
     labels = sorted({label for s in results["sizes"] for label in s.get("queries", {})})
     if labels:
         lines += ["", "## Per query (p50 / p95)", ""]
-        lines += _md_table(["query", *[f"{s['leads']:,}" for s in results["sizes"]]],
-                           [[label, *[f"{_fmt_ms(s['queries'][label]['p50_ms'])} / "
-                                      f"{_fmt_ms(s['queries'][label]['p95_ms'])}"
-                                      if label in s.get("queries", {}) else "–" for s in results["sizes"]]]
-                            for label in labels])
+        lines += _md_table(
+            ["query", *[f"{s['leads']:,}" for s in results["sizes"]]],
+            [
+                [
+                    label,
+                    *[
+                        f"{_fmt_ms(s['queries'][label]['p50_ms'])} / {_fmt_ms(s['queries'][label]['p95_ms'])}"
+                        if label in s.get("queries", {})
+                        else "–"
+                        for s in results["sizes"]
+                    ],
+                ]
+                for label in labels
+            ],
+        )
     for s in results["sizes"]:
         if "pages_by_filter" in s:
             lines += ["", f"## Page p50 by filter, {s['leads']:,} leads", ""]
-            lines += _md_table(["filter", *PAGES],
-                               [[name, *[_fmt_ms(per[p]) for p in PAGES]] for name, per in s["pages_by_filter"].items()])
+            lines += _md_table(
+                ["filter", *PAGES],
+                [[name, *[_fmt_ms(per[p]) for p in PAGES]] for name, per in s["pages_by_filter"].items()],
+            )
         if s.get("peer", {}).get("by_filter"):
             lines += ["", f"## Headline figures vs pandas by filter, {s['leads']:,} leads", ""]
-            lines += _md_table(["filter", "ours p50", "pandas p50", "pandas / ours"],
-                               [[r["filter"], _fmt_ms(r["ours_ms"]), _fmt_ms(r["pandas_ms"]),
-                                 "–" if r["ratio"] is None else f"{r['ratio']:.2f}x"] for r in s["peer"]["by_filter"]])
+            lines += _md_table(
+                ["filter", "ours p50", "pandas p50", "pandas / ours"],
+                [
+                    [
+                        r["filter"],
+                        _fmt_ms(r["ours_ms"]),
+                        _fmt_ms(r["pandas_ms"]),
+                        "–" if r["ratio"] is None else f"{r['ratio']:.2f}x",
+                    ]
+                    for r in s["peer"]["by_filter"]
+                ],
+            )
             if s["peer"]["check"]["mismatches"]:
                 lines += ["", "Mismatches (pandas peer vs Funnel):", ""]
-                lines += _md_table(["filter", "figure", "funnel", "pandas"],
-                                   [[x["filter"], x["figure"], str(x["funnel"]), str(x["pandas"])]
-                                    for x in s["peer"]["check"]["mismatches"]])
+                lines += _md_table(
+                    ["filter", "figure", "funnel", "pandas"],
+                    [
+                        [x["filter"], x["figure"], str(x["funnel"]), str(x["pandas"])]
+                        for x in s["peer"]["check"]["mismatches"]
+                    ],
+                )
         if s.get("serve", {}).get("note"):
             lines += ["", f"`funnel serve` at {s['leads']:,} leads: {s['serve']['note']}."]
     return "\n".join(lines) + "\n"
 
 
 def _md_table(header: list[str], rows: list[list[str]]) -> list[str]:
-    out = ["| " + " | ".join(header) + " |", "|" + "|".join("---" if i == 0 else "---:" for i in range(len(header))) + "|"]
+    out = [
+        "| " + " | ".join(header) + " |",
+        "|" + "|".join("---" if i == 0 else "---:" for i in range(len(header))) + "|",
+    ]
     out += ["| " + " | ".join(c.replace("|", "\\|") for c in row) + " |" for row in rows]
     return out
 
@@ -883,6 +1048,8 @@ def _print_rich(results: dict, out: Path) -> None:
         console.print(targets)
     for s in results["sizes"]:
         for x in s.get("peer", {}).get("check", {}).get("mismatches", []):
-            console.print(f"[red]mismatch[/red] {s['leads']:,} leads, {x['filter']}: {x['figure']} "
-                          f"funnel={x['funnel']} pandas={x['pandas']}")
+            console.print(
+                f"[red]mismatch[/red] {s['leads']:,} leads, {x['filter']}: {x['figure']} "
+                f"funnel={x['funnel']} pandas={x['pandas']}"
+            )
     console.print(f"written: {out / 'bench.md'}, {out / 'bench.json'}")

@@ -116,6 +116,7 @@ class BrowserBenchError(RuntimeError):
 
 # -- the server's processes ------------------------------------------------------------------------------
 
+
 def group_pids(pgid: int) -> list[int]:
     """Every live process in the process group (the `funnel serve` wrapper and its streamlit child)."""
     pids = []
@@ -203,7 +204,7 @@ class Server:
     def pgid(self) -> int:
         return self.proc.pid
 
-    def start(self, timeout: float = SERVE_TIMEOUT_S) -> "Server":
+    def start(self, timeout: float = SERVE_TIMEOUT_S) -> Server:
         from dashboard.bench import _free_port, _funnel_command, _http_ok
 
         self.port = self.port or _free_port()
@@ -215,8 +216,9 @@ class Server:
         log.close()
         while time.perf_counter() - began < timeout:
             if self.proc.poll() is not None:
-                raise BrowserBenchError(f"`funnel serve --data {self.data}` exited with code {self.proc.returncode} "
-                                        f"(see {self.log_path})")
+                raise BrowserBenchError(
+                    f"`funnel serve --data {self.data}` exited with code {self.proc.returncode} (see {self.log_path})"
+                )
             if _http_ok(f"{self.url}_stcore/health"):
                 self.health_s = round(time.perf_counter() - began, 2)
                 return self
@@ -230,7 +232,7 @@ class Server:
         if self.proc is not None:
             _stop(self.proc)
 
-    def __enter__(self) -> "Server":
+    def __enter__(self) -> Server:
         return self.start()
 
     def __exit__(self, *exc) -> None:
@@ -238,6 +240,7 @@ class Server:
 
 
 # -- one page in the browser --------------------------------------------------------------------------------
+
 
 def probe(page) -> dict:
     return page.evaluate("() => window.__funnelProbe ? window.__funnelProbe() : null") or {}
@@ -257,8 +260,9 @@ def is_drawn(state: dict, since_ms: float, quiet_s: float = QUIET_S) -> bool:
     return state["now"] - max(state["mutation"], state["message"]) >= quiet_s * 1000
 
 
-def wait_drawn(page, since_ms: float, timeout: float = CHANGE_TIMEOUT_S, quiet_s: float = QUIET_S,
-               from_request: bool = True) -> dict:
+def wait_drawn(
+    page, since_ms: float, timeout: float = CHANGE_TIMEOUT_S, quiet_s: float = QUIET_S, from_request: bool = True
+) -> dict:
     """Poll until the page is drawn; returns {"seconds": request to last DOM change, ...} or {"error": ...}.
     With from_request=False (a page load) the time counts from `since_ms` itself."""
     deadline = time.time() + timeout
@@ -270,14 +274,21 @@ def wait_drawn(page, since_ms: float, timeout: float = CHANGE_TIMEOUT_S, quiet_s
         if is_drawn(state, since_ms, quiet_s):
             # from the browser's request to rerun (its first websocket message after the action began: the
             # driver's own steps, such as opening a dropdown, are not what a person waits for)
-            start = min((t for t in state.get("sent", []) if t >= since_ms), default=since_ms) if from_request \
-                else since_ms
+            start = (
+                min((t for t in state.get("sent", []) if t >= since_ms), default=since_ms) if from_request else since_ms
+            )
             end = state["mutation"] if state["mutation"] >= since_ms else state["message"]
-            return {"seconds": round((end - start) / 1000, 3), "charts": state["charts"], "title": state["title"],
-                    "driver_s": round((start - since_ms) / 1000, 3)}
+            return {
+                "seconds": round((end - start) / 1000, 3),
+                "charts": state["charts"],
+                "title": state["title"],
+                "driver_s": round((start - since_ms) / 1000, 3),
+            }
         time.sleep(0.05)
-    return {"error": f"not drawn within {timeout:.0f} s (stale {state.get('stale')}, charts "
-                     f"{state.get('drawn')}/{state.get('charts')})"}
+    return {
+        "error": f"not drawn within {timeout:.0f} s (stale {state.get('stale')}, charts "
+        f"{state.get('drawn')}/{state.get('charts')})"
+    }
 
 
 def selectbox_options(page, label: str) -> list[str]:
@@ -297,17 +308,21 @@ def _choose(page, label: str, value: str) -> None:
 
 
 def _radio(page, label: str, value: str) -> None:
-    page.locator('[data-testid="stRadio"]').filter(has=page.get_by_text(label, exact=True)) \
-        .locator("label").filter(has_text=value).first.click()
+    page.locator('[data-testid="stRadio"]').filter(has=page.get_by_text(label, exact=True)).locator("label").filter(
+        has_text=value
+    ).first.click()
 
 
 def _slider_step(page, label: str) -> None:
-    page.locator('[data-testid="stSlider"]').filter(has_text=label).locator('input[type="range"]').first.press("ArrowRight")
+    page.locator('[data-testid="stSlider"]').filter(has_text=label).locator('input[type="range"]').first.press(
+        "ArrowRight"
+    )
 
 
 def _number_step(page, label: str) -> None:
-    page.locator('[data-testid="stNumberInput"]').filter(has_text=label) \
-        .locator('[data-testid="stNumberInputStepUp"]').first.click()
+    page.locator('[data-testid="stNumberInput"]').filter(has_text=label).locator(
+        '[data-testid="stNumberInputStepUp"]'
+    ).first.click()
 
 
 @dataclass
@@ -381,9 +396,13 @@ def measure_page(browser, server: Server, name: str, path: str, own) -> dict:
             since = time.time() * 1000
             change.act()
             timed = wait_drawn(page, since)
-            timed.update(control=change.control, value=change.value, repeat=change.repeat,
-                         server_cpu_s=round(cpu_seconds(server.pgid) - cpu0, 3),
-                         browser_cpu_s=round(browser_cpu_seconds(server.pgid) - browser0, 3))
+            timed.update(
+                control=change.control,
+                value=change.value,
+                repeat=change.repeat,
+                server_cpu_s=round(cpu_seconds(server.pgid) - cpu0, 3),
+                browser_cpu_s=round(browser_cpu_seconds(server.pgid) - browser0, 3),
+            )
             result["changes"].append(timed)
         result.update(summarise(result))
         return result
@@ -404,8 +423,12 @@ def summarise(result: dict) -> dict:
     repeat = [c for c in ok if c["repeat"]]
     cpu = [c["server_cpu_s"] for c in ok]
     return {
-        "change_s": {"n": len(fresh), "p50": _round(percentile(fresh, 0.5)), "p95": _round(percentile(fresh, 0.95)),
-                     "max": _round(max(fresh, default=None))},
+        "change_s": {
+            "n": len(fresh),
+            "p50": _round(percentile(fresh, 0.5)),
+            "p95": _round(percentile(fresh, 0.95)),
+            "max": _round(max(fresh, default=None)),
+        },
         "repeat_s": repeat[0]["seconds"] if repeat else None,
         "repeat_server_cpu_s": repeat[0]["server_cpu_s"] if repeat else None,
         "repeat_browser_cpu_s": repeat[0].get("browser_cpu_s") if repeat else None,
@@ -419,6 +442,7 @@ def _round(x):
 
 
 # -- N sessions at once -----------------------------------------------------------------------------
+
 
 def measure_sessions(browser, server: Server, sessions: int, path: str = "") -> dict:
     """Open `path` in N fresh sessions at once; the time until each is drawn, the server's CPU and memory."""
@@ -452,11 +476,20 @@ def measure_sessions(browser, server: Server, sessions: int, path: str = "") -> 
         peak = max(peak, rss_mb(server.pgid))
         times = [done[i]["seconds"] for i in sorted(done) if "seconds" in done[i]]
         failed = sessions - len(times)
-        return {"sessions": sessions, "page": path or "overview", "drawn": len(times), "failed": failed,
-                "errors": [done[i]["error"] for i in sorted(done) if "error" in done[i]],
-                "each_s": times, "p50_s": _round(percentile(times, 0.5)), "max_s": _round(max(times, default=None)),
-                "server_cpu_s": round(cpu, 3), "server_cpu_per_session_s": round(cpu / sessions, 3),
-                "server_rss_before_mb": round(rss_before, 1), "server_rss_peak_mb": round(peak, 1)}
+        return {
+            "sessions": sessions,
+            "page": path or "overview",
+            "drawn": len(times),
+            "failed": failed,
+            "errors": [done[i]["error"] for i in sorted(done) if "error" in done[i]],
+            "each_s": times,
+            "p50_s": _round(percentile(times, 0.5)),
+            "max_s": _round(max(times, default=None)),
+            "server_cpu_s": round(cpu, 3),
+            "server_cpu_per_session_s": round(cpu / sessions, 3),
+            "server_rss_before_mb": round(rss_before, 1),
+            "server_rss_peak_mb": round(peak, 1),
+        }
     finally:
         for context in contexts:
             context.close()
@@ -464,8 +497,10 @@ def measure_sessions(browser, server: Server, sessions: int, path: str = "") -> 
 
 # -- one size, end to end -------------------------------------------------------------------------------
 
-def measure_browser(data: Path, out: Path, pages: tuple[str, ...] = PAGE_NAMES, sessions: int = 0,
-                    log=lambda message: None) -> dict:
+
+def measure_browser(
+    data: Path, out: Path, pages: tuple[str, ...] = PAGE_NAMES, sessions: int = 0, log=lambda message: None
+) -> dict:
     """Serve `data`, warm the server with one Overview load, then time each page and the sessions."""
     try:
         from playwright.sync_api import sync_playwright
@@ -514,27 +549,44 @@ def evaluate_targets(leads: int, result: dict) -> list[dict]:
     if leads == 1_000_000:
         for p in pages:
             c = p["change_s"]
-            add(f"{p['page']}: change p50 <= {TARGET_CHANGE_P50_S * 1000:.0f} ms, max <= {TARGET_CHANGE_MAX_S:g} s",
-                f"{_ms(c['p50'])} / {_ms(c['max'])}", _le(c["p50"], TARGET_CHANGE_P50_S) and _le(c["max"], TARGET_CHANGE_MAX_S)
-                and not p["failed"])
-            add(f"{p['page']}: repeated filter state <= {TARGET_REPEAT_S * 1000:.0f} ms", _ms(p["repeat_s"]),
-                _le(p["repeat_s"], TARGET_REPEAT_S))
-            add(f"{p['page']}: first load <= {TARGET_FIRST_LOAD_S:g} s", _ms(p["first_load"].get("seconds")),
-                _le(p["first_load"].get("seconds"), TARGET_FIRST_LOAD_S))
-            add(f"{p['page']}: server CPU per rerun (warm caches: the repeat) <= {TARGET_CPU_PER_RERUN_S * 1000:.0f} ms",
-                _ms(p["repeat_server_cpu_s"]), _le(p["repeat_server_cpu_s"], TARGET_CPU_PER_RERUN_S))
+            add(
+                f"{p['page']}: change p50 <= {TARGET_CHANGE_P50_S * 1000:.0f} ms, max <= {TARGET_CHANGE_MAX_S:g} s",
+                f"{_ms(c['p50'])} / {_ms(c['max'])}",
+                _le(c["p50"], TARGET_CHANGE_P50_S) and _le(c["max"], TARGET_CHANGE_MAX_S) and not p["failed"],
+            )
+            add(
+                f"{p['page']}: repeated filter state <= {TARGET_REPEAT_S * 1000:.0f} ms",
+                _ms(p["repeat_s"]),
+                _le(p["repeat_s"], TARGET_REPEAT_S),
+            )
+            add(
+                f"{p['page']}: first load <= {TARGET_FIRST_LOAD_S:g} s",
+                _ms(p["first_load"].get("seconds")),
+                _le(p["first_load"].get("seconds"), TARGET_FIRST_LOAD_S),
+            )
+            add(
+                f"{p['page']}: server CPU per rerun (warm caches: the repeat) <= {TARGET_CPU_PER_RERUN_S * 1000:.0f} ms",
+                _ms(p["repeat_server_cpu_s"]),
+                _le(p["repeat_server_cpu_s"], TARGET_CPU_PER_RERUN_S),
+            )
         s = result.get("sessions")
         if s:
-            add(f"{s['sessions']} sessions: all drawn, server CPU <= {TARGET_SESSION_CPU_S * 1000:.0f} ms each, "
+            add(
+                f"{s['sessions']} sessions: all drawn, server CPU <= {TARGET_SESSION_CPU_S * 1000:.0f} ms each, "
                 f"server memory <= {TARGET_SESSIONS_RSS_MB / 1024:g} GB",
                 f"{s['drawn']}/{s['sessions']} drawn (max {s['max_s']} s), {_ms(s['server_cpu_per_session_s'])} each, "
                 f"{s['server_rss_peak_mb']:.0f} MB",
-                not s["failed"] and s["server_cpu_per_session_s"] <= TARGET_SESSION_CPU_S
-                and s["server_rss_peak_mb"] <= TARGET_SESSIONS_RSS_MB)
+                not s["failed"]
+                and s["server_cpu_per_session_s"] <= TARGET_SESSION_CPU_S
+                and s["server_rss_peak_mb"] <= TARGET_SESSIONS_RSS_MB,
+            )
     if leads == 10_000_000:
         for p in pages:
-            add(f"{p['page']}: change p50 <= {TARGET_CHANGE_P50_S_10M:g} s", _ms(p["change_s"]["p50"]),
-                _le(p["change_s"]["p50"], TARGET_CHANGE_P50_S_10M) and not p["failed"])
+            add(
+                f"{p['page']}: change p50 <= {TARGET_CHANGE_P50_S_10M:g} s",
+                _ms(p["change_s"]["p50"]),
+                _le(p["change_s"]["p50"], TARGET_CHANGE_P50_S_10M) and not p["failed"],
+            )
     return out
 
 
@@ -548,6 +600,7 @@ def _ms(seconds) -> str:
 
 # -- the report ---------------------------------------------------------------------------------------
 
+
 def page_rows(size: dict) -> list[list[str]]:
     rows = []
     for p in size["browser"]["pages"]:
@@ -556,11 +609,16 @@ def page_rows(size: dict) -> list[list[str]]:
             rows.append([p["page"], first.get("error", "–"), "", "", "", ""])
             continue
         c, cpu = p["change_s"], p["server_cpu_per_change_s"]
-        rows.append([p["page"], f"{_s(first.get('seconds'))} ({_s(first.get('server_cpu_s'))} / "
-                                f"{_s(first.get('browser_cpu_s'))})",
-                     f"{_s(c['p50'])} / {_s(c['p95'])} / {_s(c['max'])}",
-                     f"{_s(p['repeat_s'])} ({_s(p['repeat_server_cpu_s'])} / {_s(p.get('repeat_browser_cpu_s'))})",
-                     f"{_s(cpu['p50'])} / {_s(cpu['max'])}", str(p["failed"])])
+        rows.append(
+            [
+                p["page"],
+                f"{_s(first.get('seconds'))} ({_s(first.get('server_cpu_s'))} / {_s(first.get('browser_cpu_s'))})",
+                f"{_s(c['p50'])} / {_s(c['p95'])} / {_s(c['max'])}",
+                f"{_s(p['repeat_s'])} ({_s(p['repeat_server_cpu_s'])} / {_s(p.get('repeat_browser_cpu_s'))})",
+                f"{_s(cpu['p50'])} / {_s(cpu['max'])}",
+                str(p["failed"]),
+            ]
+        )
     return rows
 
 
@@ -569,29 +627,45 @@ def _s(x) -> str:
 
 
 def render_markdown(results: dict) -> str:
-    lines = [f"# funnel bench --browser ({results['generated_at']})", "", f"`{results['command']}`", "",
-             f"Machine: {results['machine'].get('nproc')} CPUs ({results['machine'].get('cpu')}), Python "
-             f"{results['machine'].get('python')}, Streamlit {results['machine'].get('streamlit')}; the load average "
-             "before/after each size is below (other work on the machine inflates the times).", ""]
+    lines = [
+        f"# funnel bench --browser ({results['generated_at']})",
+        "",
+        f"`{results['command']}`",
+        "",
+        f"Machine: {results['machine'].get('nproc')} CPUs ({results['machine'].get('cpu')}), Python "
+        f"{results['machine'].get('python')}, Streamlit {results['machine'].get('streamlit')}; the load average "
+        "before/after each size is below (other work on the machine inflates the times).",
+        "",
+    ]
     for size in results["sizes"]:
         b = size["browser"]
-        lines += [f"## {size['leads']:,} leads", "",
-                  f"Server health after {b.get('health_s')} s; warm-up Overview drawn after "
-                  f"{_s(b.get('warm_up', {}).get('seconds'))}; load average {size.get('load_average_1m')}.", "",
-                  "| page | first load (server / browser CPU) | change p50 / p95 / max | repeat (server / browser CPU) "
-                  "| server CPU per change p50 / max | failed |", "|---|---|---|---|---|---|"]
+        lines += [
+            f"## {size['leads']:,} leads",
+            "",
+            f"Server health after {b.get('health_s')} s; warm-up Overview drawn after "
+            f"{_s(b.get('warm_up', {}).get('seconds'))}; load average {size.get('load_average_1m')}.",
+            "",
+            "| page | first load (server / browser CPU) | change p50 / p95 / max | repeat (server / browser CPU) "
+            "| server CPU per change p50 / max | failed |",
+            "|---|---|---|---|---|---|",
+        ]
         lines += ["| " + " | ".join(r) + " |" for r in page_rows(size)]
         s = b.get("sessions")
         if s:
-            lines += ["", f"{s['sessions']} sessions opening the Overview at once: {s['drawn']} drawn, {s['failed']} "
-                          f"failed; p50 {_s(s['p50_s'])}, max {_s(s['max_s'])}; server CPU {s['server_cpu_s']:.2f} s "
-                          f"({s['server_cpu_per_session_s'] * 1000:.0f} ms per session); server memory "
-                          f"{s['server_rss_before_mb']:.0f} MB before, {s['server_rss_peak_mb']:.0f} MB at most."]
+            lines += [
+                "",
+                f"{s['sessions']} sessions opening the Overview at once: {s['drawn']} drawn, {s['failed']} "
+                f"failed; p50 {_s(s['p50_s'])}, max {_s(s['max_s'])}; server CPU {s['server_cpu_s']:.2f} s "
+                f"({s['server_cpu_per_session_s'] * 1000:.0f} ms per session); server memory "
+                f"{s['server_rss_before_mb']:.0f} MB before, {s['server_rss_peak_mb']:.0f} MB at most.",
+            ]
         lines.append("")
     if results.get("targets"):
         lines += ["## Targets (issue 17)", "", "| leads | target | measured | met |", "|---|---|---|---|"]
-        lines += [f"| {t['leads']:,} | {t['target']} | {t['measured']} | {'yes' if t['met'] else 'NO'} |"
-                  for t in results["targets"]]
+        lines += [
+            f"| {t['leads']:,} | {t['target']} | {t['measured']} | {'yes' if t['met'] else 'NO'} |"
+            for t in results["targets"]
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -611,19 +685,30 @@ def run(args, settings: dict, log) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     cache = Path(args.data_cache) if args.data_cache else out / "data"
-    results = {"generated_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-               "command": "funnel bench " + " ".join(_argv_of(args)), "machine": machine_info(), "sizes": [],
-               "targets": []}
+    results = {
+        "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "command": "funnel bench " + " ".join(_argv_of(args)),
+        "machine": machine_info(),
+        "sizes": [],
+        "targets": [],
+    }
     for leads in args.leads:
         data, generate_s = ensure_sample(cache, leads, settings["snapshots"], settings["seed"])
         log(f"{leads:,} leads: the browser on `funnel serve --data {data}`")
         load_before = os.getloadavg()[0]
         try:
-            browser = measure_browser(data, out, pages, args.sessions, log=lambda m: log(f"{leads:,} leads: {m}"))
+            browser = measure_browser(
+                data, out, pages, args.sessions, log=lambda m, leads=leads: log(f"{leads:,} leads: {m}")
+            )
         except BrowserBenchError as exc:
             raise UsageError(f"funnel bench --browser ({leads:,} leads): {exc}") from None
-        size = {"leads": leads, "data": str(data), "generate_s": generate_s, "browser": browser,
-                "load_average_1m": {"before": round(load_before, 2), "after": round(os.getloadavg()[0], 2)}}
+        size = {
+            "leads": leads,
+            "data": str(data),
+            "generate_s": generate_s,
+            "browser": browser,
+            "load_average_1m": {"before": round(load_before, 2), "after": round(os.getloadavg()[0], 2)},
+        }
         results["sizes"].append(size)
         results["targets"] += evaluate_targets(leads, browser)
         (out / "browser.json").write_text(json.dumps(results, indent=2, allow_nan=False), encoding="utf-8")

@@ -71,6 +71,7 @@ class WorkCalendar:
     def hours_label(self) -> str:
         def hhmm(m: int) -> str:
             return f"{m // 60:02d}:{m % 60:02d}"
+
         days = ", ".join(DAY_NAMES[d] for d in self.workdays)
         extra = f" + {len(self.extra_holidays)} extra dates" if self.extra_holidays else ""
         holidays = f", {self.holidays} holidays{extra}" if self.holidays else (f", {extra[3:]} off" if extra else "")
@@ -82,8 +83,9 @@ class WorkCalendar:
             import holidays as holidays_package
 
             country, _, subdiv = self.holidays.partition("-")
-            found = holidays_package.country_holidays(country, subdiv=subdiv or None,
-                                                      years=range(first.year, last.year + 1))
+            found = holidays_package.country_holidays(
+                country, subdiv=subdiv or None, years=range(first.year, last.year + 1)
+            )
             days |= {d for d in found if first <= d <= last}
         return days
 
@@ -123,8 +125,7 @@ class BusinessCalendars:
 
 
 def _epoch_us(instant: dt.datetime) -> int:
-    return (instant.astimezone(dt.timezone.utc) - dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)) // dt.timedelta(
-        microseconds=1)
+    return (instant.astimezone(dt.UTC) - dt.datetime(1970, 1, 1, tzinfo=dt.UTC)) // dt.timedelta(microseconds=1)
 
 
 def _merge(starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -196,7 +197,7 @@ def _timezone(where: str, value: object) -> str:
 
 def _workdays(where: str, value: object) -> tuple[int, ...]:
     if not isinstance(value, list) or not value:
-        raise CalendarError(f"{where} workdays must be a non-empty list of day names, e.g. [\"Mon\", \"Fri\"]")
+        raise CalendarError(f'{where} workdays must be a non-empty list of day names, e.g. ["Mon", "Fri"]')
     days = set()
     for name in value:
         text = name.strip().lower() if isinstance(name, str) else None
@@ -211,7 +212,7 @@ def _workdays(where: str, value: object) -> tuple[int, ...]:
 
 def _hours(where: str, value: object) -> tuple[int, int]:
     if not isinstance(value, list) or len(value) != 2:
-        raise CalendarError(f"{where} hours must be [\"HH:MM\", \"HH:MM\"] (start, end), not {value!r}")
+        raise CalendarError(f'{where} hours must be ["HH:MM", "HH:MM"] (start, end), not {value!r}')
     minutes = []
     for text in value:
         match = _HOUR.match(text) if isinstance(text, str) else None
@@ -227,7 +228,7 @@ def _holidays(where: str, value: object) -> str | None:
     if value in ("", None):
         return None
     if not isinstance(value, str):
-        raise CalendarError(f"{where} holidays must be a country code such as \"US\" or \"US-CA\", not {value!r}")
+        raise CalendarError(f'{where} holidays must be a country code such as "US" or "US-CA", not {value!r}')
     import holidays as holidays_package
 
     country, _, subdiv = value.strip().partition("-")
@@ -260,34 +261,47 @@ def business_us(calendar: WorkCalendar, a: dt.datetime, b: dt.datetime) -> int:
     if b <= a:
         return 0
     a_us, b_us = _epoch_us(a), _epoch_us(b)
-    starts, ends = calendar.intervals(a.astimezone(calendar.zone).date() - dt.timedelta(days=2),
-                                      b.astimezone(calendar.zone).date() + dt.timedelta(days=2))
+    starts, ends = calendar.intervals(
+        a.astimezone(calendar.zone).date() - dt.timedelta(days=2),
+        b.astimezone(calendar.zone).date() + dt.timedelta(days=2),
+    )
     return int(np.maximum(0, np.minimum(ends, b_us) - np.maximum(starts, a_us)).sum())
 
 
 # -- the tables handed to SQL ---------------------------------------------------------------------------
-CALENDARS_SCHEMA = pa.schema([
-    ("calendar_id", pa.int32()),
-    ("working_day_us", pa.int64()),  # one working day
-    ("as_of_w_us", pa.int64()),  # W(as_of)
-])
+CALENDARS_SCHEMA = pa.schema(
+    [
+        ("calendar_id", pa.int32()),
+        ("working_day_us", pa.int64()),  # one working day
+        ("as_of_w_us", pa.int64()),  # W(as_of)
+    ]
+)
 CALENDAR_REGIONS_SCHEMA = pa.schema([("region", pa.string()), ("calendar_id", pa.int32())])
-WORKING_HOURS_SCHEMA = pa.schema([
-    ("calendar_id", pa.int32()),
-    ("hour_key", pa.int64()),  # (t + HOUR_KEY_OFFSET_US) // 1 h for t in this hour
-    ("w_start_us", pa.int64()),  # W at the hour's start
-    ("p1_start_us", pa.int64()), ("p1_end_us", pa.int64()),  # working pieces inside the hour
-    ("p2_start_us", pa.int64()), ("p2_end_us", pa.int64()),  # (zero length where there are fewer)
-])
+WORKING_HOURS_SCHEMA = pa.schema(
+    [
+        ("calendar_id", pa.int32()),
+        ("hour_key", pa.int64()),  # (t + HOUR_KEY_OFFSET_US) // 1 h for t in this hour
+        ("w_start_us", pa.int64()),  # W at the hour's start
+        ("p1_start_us", pa.int64()),
+        ("p1_end_us", pa.int64()),  # working pieces inside the hour
+        ("p2_start_us", pa.int64()),
+        ("p2_end_us", pa.int64()),  # (zero length where there are fewer)
+    ]
+)
 
 
 def empty_tables() -> dict[str, pa.Table]:
     """The tables under the calendar clock: SQL binds them and reads none of their rows."""
-    return {"calendars": CALENDARS_SCHEMA.empty_table(), "calendar_regions": CALENDAR_REGIONS_SCHEMA.empty_table(),
-            "working_hours": WORKING_HOURS_SCHEMA.empty_table()}
+    return {
+        "calendars": CALENDARS_SCHEMA.empty_table(),
+        "calendar_regions": CALENDAR_REGIONS_SCHEMA.empty_table(),
+        "working_hours": WORKING_HOURS_SCHEMA.empty_table(),
+    }
 
 
-def working_time_tables(calendars: BusinessCalendars, first_us: int, last_us: int, as_of_us: int) -> dict[str, pa.Table]:
+def working_time_tables(
+    calendars: BusinessCalendars, first_us: int, last_us: int, as_of_us: int
+) -> dict[str, pa.Table]:
     """`calendars`, `calendar_regions` and `working_hours` covering every instant in [first_us, last_us]
     and as_of (the snapshot's timestamps: store.py asks queries/calendar_span.sql)."""
     first_us, last_us = min(first_us, as_of_us), max(last_us, as_of_us)
@@ -327,14 +341,24 @@ def working_time_tables(calendars: BusinessCalendars, first_us: int, last_us: in
             else:
                 p_start = p_end = hour_starts
             pieces += [p_start, p_end]
-        hour_tables.append(pa.table([
-            pa.array(np.full(len(keys), calendar_id, dtype=np.int32)), pa.array(keys), pa.array(w_at(hour_starts)),
-            *(pa.array(p) for p in pieces)], schema=WORKING_HOURS_SCHEMA))
+        hour_tables.append(
+            pa.table(
+                [
+                    pa.array(np.full(len(keys), calendar_id, dtype=np.int32)),
+                    pa.array(keys),
+                    pa.array(w_at(hour_starts)),
+                    *(pa.array(p) for p in pieces),
+                ],
+                schema=WORKING_HOURS_SCHEMA,
+            )
+        )
     return {
-        "calendars": pa.Table.from_pylist([dict(zip(CALENDARS_SCHEMA.names, r)) for r in calendar_rows],
-                                          schema=CALENDARS_SCHEMA),
+        "calendars": pa.Table.from_pylist(
+            [dict(zip(CALENDARS_SCHEMA.names, r)) for r in calendar_rows], schema=CALENDARS_SCHEMA
+        ),
         "calendar_regions": pa.Table.from_pylist(
             [{"region": region, "calendar_id": i + 1} for i, (region, _) in enumerate(calendars.regions)],
-            schema=CALENDAR_REGIONS_SCHEMA),
+            schema=CALENDAR_REGIONS_SCHEMA,
+        ),
         "working_hours": pa.concat_tables(hour_tables),
     }

@@ -26,7 +26,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "changes": ("dashboard.commands", "the pipeline waterfall: what changed between two snapshots"),
     "pace": ("dashboard.commands", "where the current quarter and month will land against target"),
     "export": ("dashboard.export", "write the meeting deck (PPTX)"),
-    "notes": ("dashboard.meetings", "move the meeting record (chart notes, decisions, actions) as JSON: export | import"),
+    "notes": (
+        "dashboard.meetings",
+        "move the meeting record (chart notes, decisions, actions) as JSON: export | import",
+    ),
     "init": ("dashboard.init_root", "start a new data root: a commented funnel.toml and the next steps"),
     "bench": ("dashboard.bench", "measure query latency at scale against a pandas peer"),
 }
@@ -34,7 +37,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
 
 def build_parser(command: str | None) -> argparse.ArgumentParser:
     """The parser; only the chosen command's module is imported to learn its arguments."""
-    parser = argparse.ArgumentParser(prog="funnel", description="Shared Funnel: one set of numbers for sales and marketing.")
+    parser = argparse.ArgumentParser(
+        prog="funnel", description="Shared Funnel: one set of numbers for sales and marketing."
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, (module_name, help_text) in COMMANDS.items():
         p = sub.add_parser(name, help=help_text, description=help_text)

@@ -25,8 +25,18 @@ ARROW_TYPES: dict[str, pa.DataType] = {
 
 ORIGINS = ("marketing", "sales", "partner", "other")
 CHANNELS = (
-    "paid_search", "organic_search", "social", "email", "webinar", "event", "content",
-    "referral", "outbound", "partner", "direct", "other",
+    "paid_search",
+    "organic_search",
+    "social",
+    "email",
+    "webinar",
+    "event",
+    "content",
+    "referral",
+    "outbound",
+    "partner",
+    "direct",
+    "other",
 )
 TARGET_METRICS = ("leads", "mqls", "sqls", "opportunities", "pipeline", "bookings")
 TABLE_ORDER = ("leads", "opportunities", "campaigns", "touches", "targets")
@@ -87,15 +97,19 @@ LEADS = Table(
         Column("industry", "string", nullable=True),
         Column("employees", "integer", nullable=True, min=0, doc="company size, a fit signal"),
         Column("owner_id", "string", nullable=True, doc="sales owner"),
-        Column("score", "number", nullable=True, min=0, max=100,
-               doc="lead score 0..100 as recorded at the MQL (latest value if never an MQL)"),
+        Column(
+            "score",
+            "number",
+            nullable=True,
+            min=0,
+            max=100,
+            doc="lead score 0..100 as recorded at the MQL (latest value if never an MQL)",
+        ),
         Column("mql_at", "timestamp", nullable=True, doc="first time the lead became an MQL"),
-        Column("first_response_at", "timestamp", nullable=True,
-               doc="first human sales response after the MQL"),
+        Column("first_response_at", "timestamp", nullable=True, doc="first human sales response after the MQL"),
         Column("accepted_at", "timestamp", nullable=True, doc="sales accepted the lead (SAL)"),
         Column("sql_at", "timestamp", nullable=True, doc="sales qualified the lead (SQL)"),
-        Column("rejected_at", "timestamp", nullable=True,
-               doc="sales rejected or recycled the lead back to marketing"),
+        Column("rejected_at", "timestamp", nullable=True, doc="sales rejected or recycled the lead back to marketing"),
         Column("rejection_reason", "string", nullable=True),
     ),
     key="lead_id",
@@ -106,12 +120,22 @@ OPPORTUNITIES = Table(
     "one row per deal",
     (
         Column("opportunity_id", "string", unique=True),
-        Column("lead_id", "string", nullable=True, references="leads.lead_id",
-               doc="null for deals sales created with no lead"),
+        Column(
+            "lead_id",
+            "string",
+            nullable=True,
+            references="leads.lead_id",
+            doc="null for deals sales created with no lead",
+        ),
         Column("account_id", "string", nullable=True),
         Column("created_at", "timestamp"),
-        Column("origin", "string", nullable=True, allowed=ORIGINS,
-               doc="null means: the lead's origin, or sales when there is no lead"),
+        Column(
+            "origin",
+            "string",
+            nullable=True,
+            allowed=ORIGINS,
+            doc="null means: the lead's origin, or sales when there is no lead",
+        ),
         Column("segment", "string"),
         Column("region", "string"),
         Column("owner_id", "string", nullable=True),
@@ -166,9 +190,7 @@ TARGETS = Table(
     checks=("month is the first day of a month", "one row per month, metric and segment"),
 )
 
-TABLES: dict[str, Table] = {
-    t.name: t for t in (LEADS, OPPORTUNITIES, CAMPAIGNS, TOUCHES, TARGETS)
-}
+TABLES: dict[str, Table] = {t.name: t for t in (LEADS, OPPORTUNITIES, CAMPAIGNS, TOUCHES, TARGETS)}
 
 
 def empty_table(name: str) -> pa.Table:

@@ -47,8 +47,8 @@ from pptx.util import Emu, Inches, Pt
 
 from dashboard.errors import ArgumentError
 from dashboard.filters import Filters
-from dashboard.periods import Period, cohort_matures_at, fiscal_label, trailing_months
 from dashboard.metrics import BY_KEY, excel_format, format_value, metric_for, sla_units
+from dashboard.periods import Period, cohort_matures_at, fiscal_label, trailing_months
 
 IMAGE_FORMATS = {"png": "image/png", "svg": "image/svg+xml"}
 PPTX_MIME = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
@@ -180,8 +180,9 @@ def unavailable_reason() -> str | None:
     return _RENDERER.problem()
 
 
-def figure_to_image(fig, fmt: str = "png", scale: float = 2, width: int | None = None,
-                    height: int | None = None) -> bytes:
+def figure_to_image(
+    fig, fmt: str = "png", scale: float = 2, width: int | None = None, height: int | None = None
+) -> bytes:
     """A plotly figure as PNG or SVG bytes, rendered by kaleido in this process's browser.
 
     `scale` multiplies the pixel size (PNG resolution); `width`/`height` (CSS pixels) override the
@@ -225,8 +226,12 @@ def slug(text: str) -> str:
 def figure_downloads(fig, name: str, *, scale: float = 2, formats: tuple[str, ...] = ("png", "svg")) -> list[Download]:
     """One Download per image format for a chart; `name` becomes the file name ("MQL trend" -> mql-trend.png)."""
     return [
-        Download(f"Download {fmt.upper()}", f"{slug(name)}.{fmt}", IMAGE_FORMATS[fmt],
-                 partial(figure_to_image, fig, fmt, scale))
+        Download(
+            f"Download {fmt.upper()}",
+            f"{slug(name)}.{fmt}",
+            IMAGE_FORMATS[fmt],
+            partial(figure_to_image, fig, fmt, scale),
+        )
         for fmt in formats
     ]
 
@@ -236,22 +241,42 @@ def deck_file_name(period: Period, filters: Filters) -> str:
     return f"funnel-review-{period.start.isoformat()}-{period.end.isoformat()}{'-' + scope if scope else ''}.pptx"
 
 
-def deck_download(funnel, period: Period, filters: Filters, template: str | Path | None = None, *,
-                  record=None, chart_notes=None) -> Download:
+def deck_download(
+    funnel, period: Period, filters: Filters, template: str | Path | None = None, *, record=None, chart_notes=None
+) -> Download:
     """The "Export meeting deck" button: the deck is built only when clicked."""
-    return Download("Export meeting deck", deck_file_name(period, filters), PPTX_MIME,
-                    partial(build_deck, funnel, period, filters, template, record=record, chart_notes=chart_notes))
+    return Download(
+        "Export meeting deck",
+        deck_file_name(period, filters),
+        PPTX_MIME,
+        partial(build_deck, funnel, period, filters, template, record=record, chart_notes=chart_notes),
+    )
 
 
 # -- the meeting deck -----------------------------------------------------------------------------------
 WIDE = (Emu(12_192_000), Emu(6_858_000))  # 13.333 x 7.5 in: 16:9
 # the joint scorecard: each metric sits on its registry side (marketing | sales | joint)
 SCORECARD = (
-    "leads", "mqls", "mql_target_attainment", "lead_to_mql_rate", "acceptance_rate",
-    "marketing_sourced_pipeline", "marketing_cost", "cost_per_mql", "marketing_roi",
-    "sqls", "opportunities", "pipeline", "bookings", "win_rate", "sla_response_rate", "sla_decision_rate",
-    "median_response_hours", "sales_cycle_days",
-    "mql_to_sql_rate", "lead_to_won_rate",
+    "leads",
+    "mqls",
+    "mql_target_attainment",
+    "lead_to_mql_rate",
+    "acceptance_rate",
+    "marketing_sourced_pipeline",
+    "marketing_cost",
+    "cost_per_mql",
+    "marketing_roi",
+    "sqls",
+    "opportunities",
+    "pipeline",
+    "bookings",
+    "win_rate",
+    "sla_response_rate",
+    "sla_decision_rate",
+    "median_response_hours",
+    "sales_cycle_days",
+    "mql_to_sql_rate",
+    "lead_to_won_rate",
 )
 STEP_RATES = ("lead_to_mql_rate", "mql_to_sql_rate", "sql_to_opp_rate", "opp_to_won_rate")
 FUNNEL_KEYS = ("funnel_leads", "funnel_mqls", "funnel_sals", "funnel_sqls", "funnel_opportunities", "funnel_won")
@@ -329,15 +354,18 @@ class DeckData:
         return scope_text(self.filters)
 
     def context(self) -> str:
-        return (f"{self.label(self.period)} vs {self.label(self.previous)} · {self.filters.describe()} · "
-                f"snapshot as of {self.as_of_text()}")
+        return (
+            f"{self.label(self.period)} vs {self.label(self.previous)} · {self.filters.describe()} · "
+            f"snapshot as of {self.as_of_text()}"
+        )
 
     def cohort_matures_on(self, period: Period) -> dt.date:
         return cohort_matures_at(period, self.policy.zone, self.policy.window_days).date()
 
 
-def collect(funnel, period: Period | None = None, filters: Filters | None = None,
-            generated_at: dt.datetime | None = None) -> DeckData:
+def collect(
+    funnel, period: Period | None = None, filters: Filters | None = None, generated_at: dt.datetime | None = None
+) -> DeckData:
     """Run the deck's queries (the Funnel API's, nothing of its own)."""
     period = period or funnel.default_period()
     filters = filters or Filters()
@@ -355,15 +383,28 @@ def collect(funnel, period: Period | None = None, filters: Filters | None = None
     plan_period, plan_target, target_source = funnel.plan_target(period, filters)
     plan, problem = None, None
     if plan_target is None:
-        problem = (f"No bookings target for {fiscal_label(plan_period, fiscal)} or {fiscal_label(period, fiscal)} "
-                   "in the snapshot's targets: no plan to show.")
+        problem = (
+            f"No bookings target for {fiscal_label(plan_period, fiscal)} or {fiscal_label(period, fiscal)} "
+            "in the snapshot's targets: no plan to show."
+        )
     else:
         plan = funnel.plan(plan_target, plan_period.start, plan_period.end, **filters.as_dict())
     return DeckData(
-        period=period, previous=previous, filters=filters, as_of=funnel.as_of,
-        generated_at=(generated_at or dt.datetime.now(dt.timezone.utc)), policy=funnel.policy,
-        current=rows[period.key], prior=rows[previous.key], trend=trend, attribution=attribution,
-        scoring=scoring, plan=plan, plan_period=plan_period, plan_problem=problem, plan_target_source=target_source,
+        period=period,
+        previous=previous,
+        filters=filters,
+        as_of=funnel.as_of,
+        generated_at=(generated_at or dt.datetime.now(dt.UTC)),
+        policy=funnel.policy,
+        current=rows[period.key],
+        prior=rows[previous.key],
+        trend=trend,
+        attribution=attribution,
+        scoring=scoring,
+        plan=plan,
+        plan_period=plan_period,
+        plan_problem=problem,
+        plan_target_source=target_source,
     )
 
 
@@ -393,19 +434,25 @@ class Box:
 
     def split(self, share: float, gap: int = Inches(0.3)) -> tuple[Box, Box]:
         first = int((self.width - gap) * share)
-        return (Box(self.left, self.top, first, self.height),
-                Box(self.left + first + gap, self.top, self.width - first - gap, self.height))
+        return (
+            Box(self.left, self.top, first, self.height),
+            Box(self.left + first + gap, self.top, self.width - first - gap, self.height),
+        )
 
 
 _TITLES = {PP_PLACEHOLDER.TITLE, PP_PLACEHOLDER.CENTER_TITLE}
 _FURNITURE = {PP_PLACEHOLDER.DATE, PP_PLACEHOLDER.FOOTER, PP_PLACEHOLDER.SLIDE_NUMBER, PP_PLACEHOLDER.HEADER}
-_CONTENT = {PP_PLACEHOLDER.OBJECT, PP_PLACEHOLDER.BODY, PP_PLACEHOLDER.CHART, PP_PLACEHOLDER.TABLE,
-            PP_PLACEHOLDER.PICTURE}
+_CONTENT = {
+    PP_PLACEHOLDER.OBJECT,
+    PP_PLACEHOLDER.BODY,
+    PP_PLACEHOLDER.CHART,
+    PP_PLACEHOLDER.TABLE,
+    PP_PLACEHOLDER.PICTURE,
+}
 
 
 def _types(layout) -> list:
-    return [ph.placeholder_format.type for ph in layout.placeholders
-            if ph.placeholder_format.type not in _FURNITURE]
+    return [ph.placeholder_format.type for ph in layout.placeholders if ph.placeholder_format.type not in _FURNITURE]
 
 
 @dataclass
@@ -433,8 +480,10 @@ class Layouts:
             elif title_content is None and len(rest) == 1 and rest[0] in _CONTENT:
                 title_content = layout
         if title_only is None and title_content is None:
-            raise TemplateError("the template has no slide layout with a title placeholder and at most one "
-                                "content placeholder (a 'Title Only' or 'Title and Content' layout)")
+            raise TemplateError(
+                "the template has no slide layout with a title placeholder and at most one "
+                "content placeholder (a 'Title Only' or 'Title and Content' layout)"
+            )
         return cls(cover or title_only or title_content, title_only, title_content)
 
 
@@ -444,8 +493,9 @@ def _widen(prs) -> None:
     prs.slide_width, prs.slide_height = WIDE
     # read every box first (layouts inherit the master's), then set all four coordinates together:
     # python-pptx zeroes the others when one is set alone
-    boxes = [(s, (s.left, s.top, s.width, s.height)) for part in (prs.slide_master, *prs.slide_layouts)
-             for s in part.shapes]
+    boxes = [
+        (s, (s.left, s.top, s.width, s.height)) for part in (prs.slide_master, *prs.slide_layouts) for s in part.shapes
+    ]
     for shape, (left, top, width, height) in boxes:
         if None not in (left, top, width, height):
             shape.left, shape.top, shape.width, shape.height = int(left * factor), top, int(width * factor), height
@@ -462,13 +512,17 @@ def _open_template(template: str | Path | None):
     try:
         prs = Presentation(str(path))
     except Exception as exc:  # noqa: BLE001 - python-pptx raises several kinds for a bad package
-        raise TemplateError(f"template {str(path)!r} is not a PowerPoint .pptx file "
-                            f"({type(exc).__name__}: {exc}); save a .potx as .pptx first") from None
+        raise TemplateError(
+            f"template {str(path)!r} is not a PowerPoint .pptx file "
+            f"({type(exc).__name__}: {exc}); save a .potx as .pptx first"
+        ) from None
     ratio = prs.slide_width / prs.slide_height
     if abs(ratio - 16 / 9) > 0.01:
-        raise TemplateError(f"template {str(path)!r} is {prs.slide_width / 914400:.2f} x "
-                            f"{prs.slide_height / 914400:.2f} in, not 16:9: the deck is widescreen "
-                            "(in PowerPoint: Design > Slide Size > Widescreen, then save the template again)")
+        raise TemplateError(
+            f"template {str(path)!r} is {prs.slide_width / 914400:.2f} x "
+            f"{prs.slide_height / 914400:.2f} in, not 16:9: the deck is widescreen "
+            "(in PowerPoint: Design > Slide Size > Widescreen, then save the template again)"
+        )
     # a template may hold example slides: the deck starts empty
     slide_ids = prs.slides._sldIdLst  # noqa: SLF001 - python-pptx has no public slide removal
     for slide_id in list(slide_ids):
@@ -496,8 +550,11 @@ class _Deck:
         return self.prs.slide_height
 
     def _footer_top(self, layout) -> int:
-        tops = [ph.top for ph in layout.placeholders
-                if ph.placeholder_format.type in _FURNITURE and ph.top is not None and ph.top > self.height / 2]
+        tops = [
+            ph.top
+            for ph in layout.placeholders
+            if ph.placeholder_format.type in _FURNITURE and ph.top is not None and ph.top > self.height / 2
+        ]
         return min(tops) if tops else self.height - Inches(0.5)
 
     def cover(self, title: str, lines: list[str]):
@@ -544,7 +601,7 @@ class _Deck:
         props.author = props.last_modified_by = "Shared Funnel"
         props.keywords = "funnel; sales; marketing"
         props.comments = f"Generated from the snapshot as of {data.as_of_text()}"
-        props.created = props.modified = data.generated_at.astimezone(dt.timezone.utc).replace(tzinfo=None)
+        props.created = props.modified = data.generated_at.astimezone(dt.UTC).replace(tzinfo=None)
         props.revision = 1
         total = len(self.prs.slides)
         index = {id(s): i + 1 for i, s in enumerate(self.prs.slides)}
@@ -589,8 +646,10 @@ def _notes(slide, data: DeckData, headline: str, keys: list[str], extra: list[st
         f"D = {p.decision_days:g} days, L = {p.lookback_days:g} days, attribution model {p.model}.",
     ]
     if p.clock == "business":
-        lines.append(f"SLA clock: business hours. H = {p.first_response_hours:g} business hours and "
-                     f"D = {p.decision_days:g} working days of the business calendar: {p.calendars.describe()}.")
+        lines.append(
+            f"SLA clock: business hours. H = {p.first_response_hours:g} business hours and "
+            f"D = {p.decision_days:g} working days of the business calendar: {p.calendars.describe()}."
+        )
     slide.notes_slide.notes_text_frame.text = "\n".join(lines)
 
 
@@ -613,8 +672,15 @@ def _is_number(value) -> bool:
 
 
 # -- slides ---------------------------------------------------------------------------------------------
-def _cell(cell, text: str, size: int = 12, bold: bool = False, colour: RGBColor | None = None,
-          fill: RGBColor | None = None, align=PP_ALIGN.LEFT) -> None:
+def _cell(
+    cell,
+    text: str,
+    size: int = 12,
+    bold: bool = False,
+    colour: RGBColor | None = None,
+    fill: RGBColor | None = None,
+    align=PP_ALIGN.LEFT,
+) -> None:
     cell.text = text
     cell.margin_left = cell.margin_right = Inches(0.08)
     cell.margin_top = cell.margin_bottom = Inches(0.02)
@@ -632,7 +698,7 @@ def _cell(cell, text: str, size: int = 12, bold: bool = False, colour: RGBColor 
 
 
 def slide_cover(deck: _Deck, data: DeckData) -> None:
-    gen = data.generated_at.astimezone(dt.timezone.utc)
+    gen = data.generated_at.astimezone(dt.UTC)
     slide = deck.cover(
         f"Funnel review · {data.label(data.period)}",
         [
@@ -642,8 +708,13 @@ def slide_cover(deck: _Deck, data: DeckData) -> None:
             f"Generated {gen:%Y-%m-%d %H:%M} UTC",
         ],
     )
-    _notes(slide, data, "Shared Funnel: one set of numbers for sales and marketing. Every figure in this deck "
-           "comes from the snapshot named here; its definition is in the slide's notes.", [])
+    _notes(
+        slide,
+        data,
+        "Shared Funnel: one set of numbers for sales and marketing. Every figure in this deck "
+        "comes from the snapshot named here; its definition is in the slide's notes.",
+        [],
+    )
 
 
 def slide_scorecard(deck: _Deck, data: DeckData) -> None:
@@ -678,8 +749,15 @@ def slide_scorecard(deck: _Deck, data: DeckData) -> None:
 
     def heads(row: int, col: int) -> None:
         for i, text in enumerate(("", data.label(data.period), data.label(data.previous), "Change")):
-            _cell(table.cell(row, col + i), text, size=11, bold=True, colour=GREY, fill=LIGHT,
-                  align=PP_ALIGN.LEFT if i == 0 else PP_ALIGN.RIGHT)
+            _cell(
+                table.cell(row, col + i),
+                text,
+                size=11,
+                bold=True,
+                colour=GREY,
+                fill=LIGHT,
+                align=PP_ALIGN.LEFT if i == 0 else PP_ALIGN.RIGHT,
+            )
 
     def metric_row(row: int, col: int, key: str | None) -> None:
         fill = RGBColor(0xFF, 0xFF, 0xFF) if row % 2 else RGBColor(0xFA, 0xFA, 0xFB)
@@ -694,8 +772,14 @@ def slide_scorecard(deck: _Deck, data: DeckData) -> None:
         _cell(table.cell(row, col), m.label, size=12, fill=fill)
         _cell(table.cell(row, col + 1), data.fmt(key, cur) + star, size=12, bold=True, fill=fill, align=PP_ALIGN.RIGHT)
         _cell(table.cell(row, col + 2), data.fmt(key, prev), size=12, colour=GREY, fill=fill, align=PP_ALIGN.RIGHT)
-        _cell(table.cell(row, col + 3), text, size=12, fill=fill, align=PP_ALIGN.RIGHT,
-              colour=GREY if good is None else GOOD if good else BAD)
+        _cell(
+            table.cell(row, col + 3),
+            text,
+            size=12,
+            fill=fill,
+            align=PP_ALIGN.RIGHT,
+            colour=GREY if good is None else GOOD if good else BAD,
+        )
 
     band(0, 0, "Marketing", marketing)
     band(0, 4, "Sales", sales)
@@ -714,14 +798,21 @@ def slide_scorecard(deck: _Deck, data: DeckData) -> None:
     extra = []
     if immature:
         matures = data.cohort_matures_on(data.period)
-        note = (f"* Cohort still maturing: {data.label(data.period)}'s leads have had less than W = "
-                f"{data.policy.window_days:g} days to convert (complete on {matures:%d %b %Y}); the rate will rise.")
+        note = (
+            f"* Cohort still maturing: {data.label(data.period)}'s leads have had less than W = "
+            f"{data.policy.window_days:g} days to convert (complete on {matures:%d %b %Y}); the rate will rise."
+        )
         tb = slide.shapes.add_textbox(area.left, area.top + row_h * n_rows + Inches(0.05), area.width, note_h)
         _write_lines(tb.text_frame, [note], size=11, colour=GREY)
         extra.append(note)
-    _notes(slide, data, "Green: better than the previous period; red: worse (by each metric's direction). "
-           "Rates and ROI change in percentage points; counts, money and durations in their own unit.",
-           list(SCORECARD), extra)
+    _notes(
+        slide,
+        data,
+        "Green: better than the previous period; red: worse (by each metric's direction). "
+        "Rates and ROI change in percentage points; counts, money and durations in their own unit.",
+        list(SCORECARD),
+        extra,
+    )
 
 
 def _label(value) -> str:
@@ -756,21 +847,43 @@ def _figure_series(fig) -> tuple[object, list[str], list[_Series], bool]:
         horizontal = traces[0].orientation == "h"
         cats = [_label(c) for c in (traces[0].y if horizontal else traces[0].x)]
         # bars carry data labels when the figure writes values on them
-        series = [_Series(t.name or "", list(t.x if horizontal else t.y), t.marker.color,
-                          labels="all" if t.text is not None else "none") for t in traces]
+        series = [
+            _Series(
+                t.name or "",
+                list(t.x if horizontal else t.y),
+                t.marker.color,
+                labels="all" if t.text is not None else "none",
+            )
+            for t in traces
+        ]
         kind = XL_CHART_TYPE.BAR_CLUSTERED if horizontal else XL_CHART_TYPE.COLUMN_CLUSTERED
         top_down = horizontal and fig.layout.yaxis.autorange == "reversed"
         return kind, cats, series, top_down
     if kinds == {"scatter"} and all("lines" in (t.mode or "lines") for t in traces):
         cats = [_label(c) + (" ▲" if any(_same_month(c, d) for d in noted) else "") for c in traces[0].x]
-        series = [_Series(t.name or "", list(t.y), t.line.color, t.line.dash,
-                          "all" if "text" in (t.mode or "") else "last",
-                          tuple(i for i, text in enumerate(t.text or ()) if not text)) for t in traces]
+        series = [
+            _Series(
+                t.name or "",
+                list(t.y),
+                t.line.color,
+                t.line.dash,
+                "all" if "text" in (t.mode or "") else "last",
+                tuple(i for i, text in enumerate(t.text or ()) if not text),
+            )
+            for t in traces
+        ]
         notes = {round(a.y, 9): a.text for a in fig.layout.annotations if a.y is not None}
         for shape in fig.layout.shapes:
             if shape.type == "line" and shape.y0 is not None and shape.y0 == shape.y1:
-                series.append(_Series(notes.get(round(shape.y0, 9), "reference"), [shape.y0] * len(cats),
-                                      shape.line.color, shape.line.dash or "dash", "none"))
+                series.append(
+                    _Series(
+                        notes.get(round(shape.y0, 9), "reference"),
+                        [shape.y0] * len(cats),
+                        shape.line.color,
+                        shape.line.dash or "dash",
+                        "none",
+                    )
+                )
         return XL_CHART_TYPE.LINE_MARKERS, cats, series, False
     raise ValueError(f"no native chart for traces {sorted(kinds)}")
 
@@ -902,8 +1015,13 @@ def _picture(slide, box: Box, fig, alt_text: str, data: DeckData) -> bool:
         tb = slide.shapes.add_textbox(box.left, box.top + box.height // 4, box.width, box.height // 2)
         tb.name = "Picture unavailable"
         tb.text_frame.word_wrap = True
-        _write_lines(tb.text_frame, ["Chart picture unavailable on this machine.", str(exc), "", alt_text,
-                                     "(More in this slide's notes.)"], size=14, colour=GREY, bold_first=True)
+        _write_lines(
+            tb.text_frame,
+            ["Chart picture unavailable on this machine.", str(exc), "", alt_text, "(More in this slide's notes.)"],
+            size=14,
+            colour=GREY,
+            bold_first=True,
+        )
         return False
     pic = slide.shapes.add_picture(io.BytesIO(png), box.left, box.top, box.width, box.height)
     pic.name = "Chart picture"
@@ -929,13 +1047,28 @@ def slide_funnel(deck: _Deck, data: DeckData) -> None:
         area = _caption(slide, area, [warning])
     counts = [f"{BY_KEY[k].label} {data.fmt(k, data.current[k])}" for k in FUNNEL_KEYS]
     # a picture: PowerPoint has no chart type for a funnel with these labels
-    _picture(slide, area, charts.funnel_chart(data.current),
-             f"Stage funnel of the {data.label(data.period)} lead cohort: " + "; ".join(counts), data)
-    rates = [f"{BY_KEY[k].label} {data.fmt(k, data.current[k])} (previous {data.fmt(k, data.prior[k])})"
-             for k in STEP_RATES]
-    _notes(slide, data, title, [*FUNNEL_KEYS, *STEP_RATES, "cohort_mature"],
-           [*([warning] if warning else []), "The period's lead cohort, stage by stage: " + "; ".join(counts) + ".",
-            "Step rates: " + "; ".join(rates) + ".", *_projected_period_notes(data)])
+    _picture(
+        slide,
+        area,
+        charts.funnel_chart(data.current),
+        f"Stage funnel of the {data.label(data.period)} lead cohort: " + "; ".join(counts),
+        data,
+    )
+    rates = [
+        f"{BY_KEY[k].label} {data.fmt(k, data.current[k])} (previous {data.fmt(k, data.prior[k])})" for k in STEP_RATES
+    ]
+    _notes(
+        slide,
+        data,
+        title,
+        [*FUNNEL_KEYS, *STEP_RATES, "cohort_mature"],
+        [
+            *([warning] if warning else []),
+            "The period's lead cohort, stage by stage: " + "; ".join(counts) + ".",
+            "Step rates: " + "; ".join(rates) + ".",
+            *_projected_period_notes(data),
+        ],
+    )
 
 
 def slide_trend(deck: _Deck, data: DeckData) -> None:
@@ -948,40 +1081,56 @@ def slide_trend(deck: _Deck, data: DeckData) -> None:
     if len(mature) >= 2:
         before, latest = mature[-2], mature[-1]
         title = findings.change_finding(key, latest[key], before[key], data.scope(), data.currency)
-        months = (f"{before['label'][:3]}–{latest['label']}" if before["label"][4:] == latest["label"][4:]
-                  else f"{before['label']}–{latest['label']}")
+        months = (
+            f"{before['label'][:3]}–{latest['label']}"
+            if before["label"][4:] == latest["label"][4:]
+            else f"{before['label']}–{latest['label']}"
+        )
         title += f", {months} (latest mature cohorts)"
     else:
         title = f"{m.label} by month: fewer than two mature cohorts in the last {len(rows)} months"
     slide, area = deck.content(title)
     # with the maturing months' projected final rates beside their observed ones (dashed, "projected")
     if key.endswith("_rate"):
-        fig = charts.trend_with_projection(data.trend, key, data.projection, data.learned_from,
-                                           notes=data.chart_notes)
+        fig = charts.trend_with_projection(data.trend, key, data.projection, data.learned_from, notes=data.chart_notes)
     else:
         fig = charts.trend_chart(data.trend, key, currency=data.currency, notes=data.chart_notes)
     shown = _chart_notes_shown(fig, data)
     area = _note_caption(slide, area, shown)
     _native_chart(slide, area, fig, excel_format(m.unit, data.currency), name=f"Trend {key}")
     table = [f"{r['label']} {data.fmt(key, r[key])}{'' if r['cohort_mature'] else ' (maturing)'}" for r in rows]
-    _notes(slide, data, title, [key, "cohort_mature"],
-           [*_note_lines(shown), "Month by month: " + "; ".join(table) + ".",
+    _notes(
+        slide,
+        data,
+        title,
+        [key, "cohort_mature"],
+        [
+            *_note_lines(shown),
+            "Month by month: " + "; ".join(table) + ".",
             f"Dashed: cohorts younger than W = {data.policy.window_days:g} days; their rates will still rise, so "
             "the title compares the latest two mature months.",
-            *_projected_notes(data, key)])
+            *_projected_notes(data, key),
+        ],
+    )
 
 
 def _projected_period_notes(data: DeckData) -> list[str]:
     """A maturing period's projected final rate of each step, beside the observed ones of the funnel slide."""
     if data.projection is None or data.current["cohort_mature"]:
         return []
-    rows = [r for r in data.projection.to_dicts() if r["period_key"] == data.period.key and r["projected_rate"] is not None]
+    rows = [
+        r for r in data.projection.to_dicts() if r["period_key"] == data.period.key and r["projected_rate"] is not None
+    ]
     if not rows:
         return []
-    return [f"Projected final rates of this still-maturing cohort (learned from the mature cohorts of "
-            f"{data.learned_from}): " + "; ".join(f"{BY_KEY[r['step'] + '_rate'].label} "
-                                                 f"{data.fmt('projected_rate', r['projected_rate'])}" for r in rows)
-            + "."]
+    return [
+        f"Projected final rates of this still-maturing cohort (learned from the mature cohorts of "
+        f"{data.learned_from}): "
+        + "; ".join(
+            f"{BY_KEY[r['step'] + '_rate'].label} {data.fmt('projected_rate', r['projected_rate'])}" for r in rows
+        )
+        + "."
+    ]
 
 
 def _projected_notes(data: DeckData, key: str) -> list[str]:
@@ -992,9 +1141,14 @@ def _projected_notes(data: DeckData, key: str) -> list[str]:
     rows = [r for r in data.projection.to_dicts() if r["step"] == step and r["projected_rate"] is not None]
     if not rows:
         return []
-    return [f"Projected (learned from the mature cohorts of {data.learned_from}): " + "; ".join(
-        f"{Period.from_key(r['period_key']).label()} {data.fmt('projected_rate', r['projected_rate'])}" for r in rows)
-        + f". {BY_KEY['projected_rate'].definition}"]
+    return [
+        f"Projected (learned from the mature cohorts of {data.learned_from}): "
+        + "; ".join(
+            f"{Period.from_key(r['period_key']).label()} {data.fmt('projected_rate', r['projected_rate'])}"
+            for r in rows
+        )
+        + f". {BY_KEY['projected_rate'].definition}"
+    ]
 
 
 def slide_campaigns(deck: _Deck, data: DeckData) -> None:
@@ -1003,8 +1157,10 @@ def slide_campaigns(deck: _Deck, data: DeckData) -> None:
     frame = data.attribution.filter((pl.col("model") == data.model) & pl.col("campaign_id").is_not_null())
     fig = charts.campaign_roi_chart(frame, top=TOP_CAMPAIGNS, currency=data.currency)
     shown = {c for trace in fig.data for c in (trace.customdata or ())}
-    rows = sorted((r for r in frame.to_dicts() if r["campaign_id"] in shown),
-                  key=lambda r: (-((r["cost"] or 0) + (r["attributed_bookings"] or 0)), r["campaign_id"]))
+    rows = sorted(
+        (r for r in frame.to_dicts() if r["campaign_id"] in shown),
+        key=lambda r: (-((r["cost"] or 0) + (r["attributed_bookings"] or 0)), r["campaign_id"]),
+    )
     # the title speaks about the campaigns the chart shows
     title = findings.campaign_finding(rows, data.scope(), data.currency) + f" ({data.model} credit)"
     slide, area = deck.content(title)
@@ -1014,12 +1170,23 @@ def slide_campaigns(deck: _Deck, data: DeckData) -> None:
     else:
         _empty(slide, area, f"No campaign had cost or attributed bookings in {data.label(data.period)}.")
     money = partial(format_value, unit="currency", currency=data.currency)
-    lines = [f"{r['name']} ({r['campaign_id']}, {r['channel']}): cost {money(r['cost'])}"
-             f", attributed bookings {money(r['attributed_bookings'])}, "
-             f"ROI {format_value(r['roi'], 'ratio')}" for r in rows]
-    _notes(slide, data, title, ["cost", "attributed_bookings", "roi", "attributed_pipeline"],
-           [f"The {len(rows)} campaigns with the most cost plus attributed bookings, credit by the {data.model} model "
-            "(funnel.toml's):", *lines])
+    lines = [
+        f"{r['name']} ({r['campaign_id']}, {r['channel']}): cost {money(r['cost'])}"
+        f", attributed bookings {money(r['attributed_bookings'])}, "
+        f"ROI {format_value(r['roi'], 'ratio')}"
+        for r in rows
+    ]
+    _notes(
+        slide,
+        data,
+        title,
+        ["cost", "attributed_bookings", "roi", "attributed_pipeline"],
+        [
+            f"The {len(rows)} campaigns with the most cost plus attributed bookings, credit by the {data.model} model "
+            "(funnel.toml's):",
+            *lines,
+        ],
+    )
 
 
 def slide_attribution(deck: _Deck, data: DeckData) -> None:
@@ -1035,14 +1202,25 @@ def slide_attribution(deck: _Deck, data: DeckData) -> None:
         _empty(slide, area, f"No attributed pipeline in {data.label(data.period)}.")
     models = [t.name for t in fig.data]
     channels = list(fig.data[0].x) if fig.data else []
-    lines = [f"{c}: " + ", ".join(f"{t.name} {format_value(v, 'rate')}" for t in fig.data for v in [t.y[i]])
-             for i, c in enumerate(channels)]
-    _notes(slide, data, title, ["attributed_pipeline"],
-           ["Each channel's share of the period's attributed pipeline under each model (" + ", ".join(models) +
-            "); channels ordered by how much the models disagree:", *lines,
+    lines = [
+        f"{c}: " + ", ".join(f"{t.name} {format_value(v, 'rate')}" for t in fig.data for v in [t.y[i]])
+        for i, c in enumerate(channels)
+    ]
+    _notes(
+        slide,
+        data,
+        title,
+        ["attributed_pipeline"],
+        [
+            "Each channel's share of the period's attributed pipeline under each model ("
+            + ", ".join(models)
+            + "); channels ordered by how much the models disagree:",
+            *lines,
             "Models: first_touch 1 to the first touch; last_touch 1 to the last; linear 1/n each; u_shaped 0.4 first, "
             "0.4 the last touch before lead creation, 0.2 the rest; w_shaped 0.3 first, 0.3 lead creation, 0.3 last, "
-            f"0.1 the rest; time_decay halves every {data.policy.half_life_days:g} days."])
+            f"0.1 the rest; time_decay halves every {data.policy.half_life_days:g} days.",
+        ],
+    )
 
 
 def slide_sla(deck: _Deck, data: DeckData) -> None:
@@ -1050,23 +1228,48 @@ def slide_sla(deck: _Deck, data: DeckData) -> None:
 
     p, cur, scope = data.policy, data.current, data.scope()
     # sales' side in the title, marketing's side in the caption under it
-    title = findings.sla_finding(cur["sla_response_rate"], p.first_response_hours, cur["sla_decision_rate"],
-                                 p.decision_days, scope, units=sla_units(p))
-    caption = (f"{findings.floor_finding(cur['acceptance_rate'], p.min_acceptance_rate, scope)}; "
-               f"{findings.target_finding(cur['mqls'], cur['mql_target'], 'MQLs', scope)}.")
+    title = findings.sla_finding(
+        cur["sla_response_rate"],
+        p.first_response_hours,
+        cur["sla_decision_rate"],
+        p.decision_days,
+        scope,
+        units=sla_units(p),
+    )
+    caption = (
+        f"{findings.floor_finding(cur['acceptance_rate'], p.min_acceptance_rate, scope)}; "
+        f"{findings.target_finding(cur['mqls'], cur['mql_target'], 'MQLs', scope)}."
+    )
     slide, area = deck.content(title)
     area = _caption(slide, area, [caption])
-    fig = charts.sla_chart(data.trend, min_acceptance_rate=p.min_acceptance_rate, hours=p.first_response_hours,
-                           days=p.decision_days, notes=data.chart_notes, units=sla_units(p))
+    fig = charts.sla_chart(
+        data.trend,
+        min_acceptance_rate=p.min_acceptance_rate,
+        hours=p.first_response_hours,
+        days=p.decision_days,
+        notes=data.chart_notes,
+        units=sla_units(p),
+    )
     shown = _chart_notes_shown(fig, data)
     area = _note_caption(slide, area, shown)
     _native_chart(slide, area, fig, excel_format("rate"), name="SLA both sides")
-    lines = [f"{metric_for(k, p).label}: {data.fmt(k, cur[k])} (previous {data.fmt(k, data.prior[k])})"
-             for k in (*SLA_KEYS, "median_response_hours", "untouched_mqls")]
-    _notes(slide, data, title, [*SLA_KEYS, "mql_target", "median_response_hours", "untouched_mqls"],
-           [*_note_lines(shown), caption, "Sales' side: responding to and deciding on MQLs in time. Marketing's side: the share of MQLs "
+    lines = [
+        f"{metric_for(k, p).label}: {data.fmt(k, cur[k])} (previous {data.fmt(k, data.prior[k])})"
+        for k in (*SLA_KEYS, "median_response_hours", "untouched_mqls")
+    ]
+    _notes(
+        slide,
+        data,
+        title,
+        [*SLA_KEYS, "mql_target", "median_response_hours", "untouched_mqls"],
+        [
+            *_note_lines(shown),
+            caption,
+            "Sales' side: responding to and deciding on MQLs in time. Marketing's side: the share of MQLs "
             f"sales accepts (agreed floor {format_value(p.min_acceptance_rate, 'rate')}), and MQLs against target.",
-            *lines])
+            *lines,
+        ],
+    )
 
 
 def slide_scoring(deck: _Deck, data: DeckData) -> None:
@@ -1077,15 +1280,27 @@ def slide_scoring(deck: _Deck, data: DeckData) -> None:
     title = findings.scoring_finding(data.scoring, data.scope())
     slide, area = deck.content(title)
     # a picture: each band's 95% interval is drawn as an error bar, which python-pptx can't make
-    _picture(slide, area, charts.scoring_chart(data.scoring),
-             "SQL rate by lead-score band with 95% intervals: " + "; ".join(
-                 f"{r['band']} {format_value(r['rate'], 'rate')} of {r['leads']:,}" for r in rows), data)
-    lines = [f"{r['band']}: {r['leads']:,} leads, {r['converted']:,} reached SQL, "
-             f"rate {format_value(r['rate'], 'rate')}"
-             f" (95% interval {format_value(r['rate_low'], 'rate')} to {format_value(r['rate_high'], 'rate')})"
-             for r in rows]
-    _notes(slide, data, title, ["band_rate", "score_auc"], [f"Score AUC: {data.fmt('score_auc', auc)}." if _is_number(auc) else
-                                                            "Score AUC: –.", *lines])
+    _picture(
+        slide,
+        area,
+        charts.scoring_chart(data.scoring),
+        "SQL rate by lead-score band with 95% intervals: "
+        + "; ".join(f"{r['band']} {format_value(r['rate'], 'rate')} of {r['leads']:,}" for r in rows),
+        data,
+    )
+    lines = [
+        f"{r['band']}: {r['leads']:,} leads, {r['converted']:,} reached SQL, "
+        f"rate {format_value(r['rate'], 'rate')}"
+        f" (95% interval {format_value(r['rate_low'], 'rate')} to {format_value(r['rate_high'], 'rate')})"
+        for r in rows
+    ]
+    _notes(
+        slide,
+        data,
+        title,
+        ["band_rate", "score_auc"],
+        [f"Score AUC: {data.fmt('score_auc', auc)}." if _is_number(auc) else "Score AUC: –.", *lines],
+    )
 
 
 def slide_plan(deck: _Deck, data: DeckData) -> None:
@@ -1121,8 +1336,15 @@ def slide_plan(deck: _Deck, data: DeckData) -> None:
     for r in range(len(rows) + 1):
         table.rows[r].height = row_h
     for i, text in enumerate(("Needed", "Count", "By when")):
-        _cell(table.cell(0, i), text, size=12, bold=True, colour=GREY, fill=LIGHT,
-              align=PP_ALIGN.LEFT if i == 0 else PP_ALIGN.RIGHT)
+        _cell(
+            table.cell(0, i),
+            text,
+            size=12,
+            bold=True,
+            colour=GREY,
+            fill=LIGHT,
+            align=PP_ALIGN.LEFT if i == 0 else PP_ALIGN.RIGHT,
+        )
     for r, (a, b, c) in enumerate(rows, start=1):
         fill = RGBColor(0xFF, 0xFF, 0xFF)
         _cell(table.cell(r, 0), a, size=13, fill=fill)
@@ -1133,19 +1355,38 @@ def slide_plan(deck: _Deck, data: DeckData) -> None:
     tb = slide.shapes.add_textbox(right.left, note_top, right.width, note_h)
     tb.text_frame.word_wrap = True
     mature = "" if plan["trailing_cohort_mature"] else " (not all of its cohorts are mature yet)"
-    _write_lines(tb.text_frame, [f"Target: the {data.plan_target_source}.",
-                                 f"Rates of {t['from']} to {t['to']}{mature}.",
-                                 f"'By when' works back from {data.plan_period.start:%d %b %Y} by each step's median "
-                                 "days: a date already past means those records should exist by now."],
-                 size=12, colour=GREY)
+    _write_lines(
+        tb.text_frame,
+        [
+            f"Target: the {data.plan_target_source}.",
+            f"Rates of {t['from']} to {t['to']}{mature}.",
+            f"'By when' works back from {data.plan_period.start:%d %b %Y} by each step's median "
+            "days: a date already past means those records should exist by now.",
+        ],
+        size=12,
+        colour=GREY,
+    )
     rates = [f"{BY_KEY[k].label} {data.fmt(k, v)}" for k, v in plan["rates"].items()]
-    _notes(slide, data, title, [*plan["rates"], "sales_cycle_days", "median_days_sql_to_opp", "median_days_mql_to_sql",
-                                "median_days_lead_to_mql", "bookings_target"],
-           [f"Reverse funnel for {data.label(data.plan_period)}: target {format_value(plan['target'], 'currency', cur)} "
+    _notes(
+        slide,
+        data,
+        title,
+        [
+            *plan["rates"],
+            "sales_cycle_days",
+            "median_days_sql_to_opp",
+            "median_days_mql_to_sql",
+            "median_days_lead_to_mql",
+            "bookings_target",
+        ],
+        [
+            f"Reverse funnel for {data.label(data.plan_period)}: target {format_value(plan['target'], 'currency', cur)} "
             f"(the {data.plan_target_source}), with the rates of {t['from']} to {t['to']}: " + "; ".join(rates) + ".",
             "Won deals = target / average deal size; opportunities = won / win rate; SQLs = opportunities / "
             "SQL → opportunity; MQLs = SQLs / MQL → SQL; leads = MQLs / lead → MQL; budget = MQLs x cost per MQL; "
-            "each rounded up."])
+            "each rounded up.",
+        ],
+    )
 
 
 def _when(iso: str | None) -> str:
@@ -1196,8 +1437,11 @@ def _note_caption(slide, area: Box, notes: list) -> Box:
 def _note_lines(notes: list) -> list[str]:
     if not notes:
         return []
-    return ["Chart notes (▲ on the chart's month):", *(
-        f"▲ {n.date:%d %b %Y} ({n.scope_text()}; {n.created_by}, {n.created_at}): {n.text}" for n in notes), ""]
+    return [
+        "Chart notes (▲ on the chart's month):",
+        *(f"▲ {n.date:%d %b %Y} ({n.scope_text()}; {n.created_by}, {n.created_at}): {n.text}" for n in notes),
+        "",
+    ]
 
 
 def _shorten(text: str, limit: int) -> str:
@@ -1226,38 +1470,73 @@ def _record_slide(deck: _Deck, data: DeckData, title: str, items: tuple, empty: 
         late = a.overdue(on)
         _cell(table.cell(r, 0), f"{a.kind.capitalize()}: {_shorten(a.text, RECORD_CHARS)}", size=12, fill=white)
         _cell(table.cell(r, 1), a.owner or "–", size=12, fill=white)
-        _cell(table.cell(r, 2), f"{a.due:%d %b %Y}" if a.due else "–", size=12, fill=white,
-              colour=BAD if late else None)
-        _cell(table.cell(r, 3), f"{a.status} · overdue" if late else a.status, size=12, bold=late, fill=white,
-              colour=BAD if late else GOOD if a.status == "done" else GREY if a.status == "dropped" else None)
+        _cell(
+            table.cell(r, 2), f"{a.due:%d %b %Y}" if a.due else "–", size=12, fill=white, colour=BAD if late else None
+        )
+        _cell(
+            table.cell(r, 3),
+            f"{a.status} · overdue" if late else a.status,
+            size=12,
+            bold=late,
+            fill=white,
+            colour=BAD if late else GOOD if a.status == "done" else GREY if a.status == "dropped" else None,
+        )
     if len(items) > len(shown):
-        tb = slide.shapes.add_textbox(area.left, area.top + row_h * (len(shown) + 1) + Inches(0.05), area.width,
-                                      Inches(0.35))
-        _write_lines(tb.text_frame, [f"… and {len(items) - len(shown)} more in this slide's notes"], size=12,
-                     colour=GREY)
-    lines = [f"• {a.kind}: {a.text} (owner {a.owner or '–'}, due {a.due.isoformat() if a.due else '–'}, "
-             f"{a.status}{', overdue' if a.overdue(on) else ''}; recorded by {a.created_by} at {a.created_at}"
-             f"{f'; status set by {a.updated_by} at {a.updated_at}' if a.updated_by else ''})" for a in items]
-    _record_notes(slide, data, [title, "", lead, f"Overdue: still open after the due date, as of {on:%d %b %Y}.", *lines])
+        tb = slide.shapes.add_textbox(
+            area.left, area.top + row_h * (len(shown) + 1) + Inches(0.05), area.width, Inches(0.35)
+        )
+        _write_lines(
+            tb.text_frame, [f"… and {len(items) - len(shown)} more in this slide's notes"], size=12, colour=GREY
+        )
+    lines = [
+        f"• {a.kind}: {a.text} (owner {a.owner or '–'}, due {a.due.isoformat() if a.due else '–'}, "
+        f"{a.status}{', overdue' if a.overdue(on) else ''}; recorded by {a.created_by} at {a.created_at}"
+        f"{f'; status set by {a.updated_by} at {a.updated_at}' if a.updated_by else ''})"
+        for a in items
+    ]
+    _record_notes(
+        slide, data, [title, "", lead, f"Overdue: still open after the due date, as of {on:%d %b %Y}.", *lines]
+    )
 
 
 def slide_agreed_last_time(deck: _Deck, data: DeckData) -> None:
     rec = data.record
     late = sum(a.overdue(rec.on) for a in rec.last_time)
     done = sum(a.status == "done" for a in rec.last_time)
-    title = (f"Agreed last time ({rec.previous}): {done} of {len(rec.last_time)} done"
-             + (f", {late} overdue" if late else "")) if rec.last_time else "Agreed last time"
-    empty = ("There was no earlier meeting: this is the first snapshot." if rec.previous is None else
-             f"Nothing was recorded at the meeting that reviewed snapshot {rec.previous}.")
-    _record_slide(deck, data, title, rec.last_time, empty,
-                  f"The decisions and actions of the previous meeting (snapshot {rec.previous}) and where they stand.")
+    title = (
+        (
+            f"Agreed last time ({rec.previous}): {done} of {len(rec.last_time)} done"
+            + (f", {late} overdue" if late else "")
+        )
+        if rec.last_time
+        else "Agreed last time"
+    )
+    empty = (
+        "There was no earlier meeting: this is the first snapshot."
+        if rec.previous is None
+        else f"Nothing was recorded at the meeting that reviewed snapshot {rec.previous}."
+    )
+    _record_slide(
+        deck,
+        data,
+        title,
+        rec.last_time,
+        empty,
+        f"The decisions and actions of the previous meeting (snapshot {rec.previous}) and where they stand.",
+    )
 
 
 def slide_agreed_today(deck: _Deck, data: DeckData) -> None:
     rec = data.record
     title = f"Agreed today ({rec.meeting}): {_kinds_text(rec.today)}" if rec.today else "Agreed today"
-    _record_slide(deck, data, title, rec.today, f"Nothing recorded yet for the meeting on snapshot {rec.meeting}.",
-                  f"The decisions and actions recorded for this meeting (snapshot {rec.meeting}).")
+    _record_slide(
+        deck,
+        data,
+        title,
+        rec.today,
+        f"Nothing recorded yet for the meeting on snapshot {rec.meeting}.",
+        f"The decisions and actions recorded for this meeting (snapshot {rec.meeting}).",
+    )
 
 
 def _kinds_text(items: tuple) -> str:
@@ -1266,8 +1545,13 @@ def _kinds_text(items: tuple) -> str:
 
 
 def _record_notes(slide, data: DeckData, lines: list[str]) -> None:
-    slide.notes_slide.notes_text_frame.text = "\n".join([*lines, "", f"Period {data.period.label()}; filters: "
-                                                         f"{data.filters.describe()}; snapshot as of {data.as_of_text()}."])
+    slide.notes_slide.notes_text_frame.text = "\n".join(
+        [
+            *lines,
+            "",
+            f"Period {data.period.label()}; filters: {data.filters.describe()}; snapshot as of {data.as_of_text()}.",
+        ]
+    )
 
 
 def deck_slides(data: DeckData) -> list:
@@ -1295,7 +1579,7 @@ def meeting_record_of(funnel, data_root: str | Path, generated_on: dt.date | Non
     info = funnel.store.snapshot
     single = (Path(data_root) / "snapshot.json").is_file()
     prev = None if single else previous_snapshot(info)
-    on = generated_on or local_date(dt.datetime.now(dt.timezone.utc), funnel.policy.zone)
+    on = generated_on or local_date(dt.datetime.now(dt.UTC), funnel.policy.zone)
     return store.record(info.name, prev.name if prev else None, on), store.notes()
 
 
@@ -1326,8 +1610,10 @@ def _waterfall_chart(slide, box: Box, changes: dict, currency: str):
     level = 0.0
     for key, sign in WATERFALL_STEPS:
         amount = changes["buckets"][key]["amount"]
-        label = {"start": f"Open {_day_label(changes['from_as_of'])}",
-                 "end": f"Open {_day_label(changes['to_as_of'])}"}.get(key, BY_KEY[f"changes_{key}"].label)
+        label = {
+            "start": f"Open {_day_label(changes['from_as_of'])}",
+            "end": f"Open {_day_label(changes['to_as_of'])}",
+        }.get(key, BY_KEY[f"changes_{key}"].label)
         categories.append(label)
         if sign == 0:
             level = amount
@@ -1388,8 +1674,9 @@ def _xy_chart(slide, box: Box, fig, number_format: str, name: str):
         for x, y in zip(trace.x, trace.y):
             if _is_number(y):
                 series.add_data_point(serial(x), y)
-    frame = slide.shapes.add_chart(XL_CHART_TYPE.XY_SCATTER_LINES_NO_MARKERS, box.left, box.top, box.width,
-                                   box.height, chart_data)
+    frame = slide.shapes.add_chart(
+        XL_CHART_TYPE.XY_SCATTER_LINES_NO_MARKERS, box.left, box.top, box.width, box.height, chart_data
+    )
     frame.name = name
     chart = frame.chart
     chart.has_title = False
@@ -1430,21 +1717,39 @@ def slide_changes(deck: _Deck, data: DeckData) -> None:
     c = data.changes
     title = findings.changes_finding(c, data.movers, data.scope())
     slide, area = deck.content(title)
-    area = _caption(slide, area, [
-        f"Won bookings (at the newer amounts) {data.fmt('won_bookings', c['won_bookings'])}; beside the waterfall: "
-        f"created and won between {data.fmt('changes_created_and_won', c['created_and_won']['amount'])} "
-        f"({c['created_and_won']['count']:,} deals), created and lost "
-        f"{data.fmt('changes_created_and_lost', c['created_and_lost']['amount'])} ({c['created_and_lost']['count']:,})."])
+    area = _caption(
+        slide,
+        area,
+        [
+            f"Won bookings (at the newer amounts) {data.fmt('won_bookings', c['won_bookings'])}; beside the waterfall: "
+            f"created and won between {data.fmt('changes_created_and_won', c['created_and_won']['amount'])} "
+            f"({c['created_and_won']['count']:,} deals), created and lost "
+            f"{data.fmt('changes_created_and_lost', c['created_and_lost']['amount'])} ({c['created_and_lost']['count']:,})."
+        ],
+    )
     _waterfall_chart(slide, area, c, data.currency)
-    buckets = "; ".join(f"{BY_KEY[f'changes_{k}'].label} {v['count']:,} deals {data.fmt(f'changes_{k}', v['amount'])}"
-                        for k, v in c["buckets"].items())
-    movers = "; ".join(f"{m['opportunity_id']} ({m['bucket']}, {data.fmt('changes_start', abs(m['move']))}: "
-                       f"{m['stage_before'] or 'absent'} → {m['stage_after'] or 'absent'})" for m in data.movers)
-    _notes(slide, data, title, [f"changes_{k}" for k in c["buckets"]] + ["won_bookings", "changes_created_and_won",
-                                                                          "changes_created_and_lost"],
-           [f"Snapshot {c['from_snapshot']} (as of {c['from_as_of']}) to {c['to_snapshot']} (as of {c['to_as_of']}).",
-            "Buckets: " + buckets + ".", *(["Largest movers: " + movers + "."] if movers else []),
-            "Filters use each deal's values in the newer snapshot, or the older one's for a deal deleted since."])
+    buckets = "; ".join(
+        f"{BY_KEY[f'changes_{k}'].label} {v['count']:,} deals {data.fmt(f'changes_{k}', v['amount'])}"
+        for k, v in c["buckets"].items()
+    )
+    movers = "; ".join(
+        f"{m['opportunity_id']} ({m['bucket']}, {data.fmt('changes_start', abs(m['move']))}: "
+        f"{m['stage_before'] or 'absent'} → {m['stage_after'] or 'absent'})"
+        for m in data.movers
+    )
+    _notes(
+        slide,
+        data,
+        title,
+        [f"changes_{k}" for k in c["buckets"]]
+        + ["won_bookings", "changes_created_and_won", "changes_created_and_lost"],
+        [
+            f"Snapshot {c['from_snapshot']} (as of {c['from_as_of']}) to {c['to_snapshot']} (as of {c['to_as_of']}).",
+            "Buckets: " + buckets + ".",
+            *(["Largest movers: " + movers + "."] if movers else []),
+            "Filters use each deal's values in the newer snapshot, or the older one's for a deal deleted since.",
+        ],
+    )
 
 
 def slide_landing(deck: _Deck, data: DeckData) -> None:
@@ -1453,21 +1758,39 @@ def slide_landing(deck: _Deck, data: DeckData) -> None:
     q, m = data.pace["quarter"], data.pace["month"]
     title = f"Where this quarter will land: {findings.pace_finding(q, data.currency, named=False)}"
     slide, area = deck.content(title)
-    partial = ("" if q["bookings_target_months"] >= q["months"] else
-               f"; bookings targets are set for {q['bookings_target_months']} of its {q['months']} months only")
-    area = _caption(slide, area, [f"{q['label']}{' in ' + data.scope() if data.scope() else ''}, day "
-                                  f"{q['elapsed_days']:.0f} of {q['days']}{partial}."])
+    partial = (
+        ""
+        if q["bookings_target_months"] >= q["months"]
+        else f"; bookings targets are set for {q['bookings_target_months']} of its {q['months']} months only"
+    )
+    area = _caption(
+        slide,
+        area,
+        [
+            f"{q['label']}{' in ' + data.scope() if data.scope() else ''}, day "
+            f"{q['elapsed_days']:.0f} of {q['days']}{partial}."
+        ],
+    )
     table_box, chart_box = area.split(0.5)
     figures = ("mqls", "sqls", "pipeline", "bookings")
     rows = [["", "To date", "Expected", "Pace", "Run rate", "Target"]]
     for key in figures:
-        rows.append([BY_KEY[key].label, *(data.fmt(f"{key}_{part}", q[f"{key}_{part}"]) for part in
-                                          ("to_date", "expected_to_date", "pace", "run_rate")),
-                     format_value(q[f"{key}_target"], BY_KEY[f"{key}_to_date"].unit, data.currency)])
-    rows.append([BY_KEY["pipeline_coverage"].label, data.fmt("pipeline_coverage", q["pipeline_coverage"]),
-                 "", "", "", ""])
-    shape = slide.shapes.add_table(len(rows), 6, table_box.left, table_box.top, table_box.width,
-                                   Inches(0.42) * len(rows))
+        rows.append(
+            [
+                BY_KEY[key].label,
+                *(
+                    data.fmt(f"{key}_{part}", q[f"{key}_{part}"])
+                    for part in ("to_date", "expected_to_date", "pace", "run_rate")
+                ),
+                format_value(q[f"{key}_target"], BY_KEY[f"{key}_to_date"].unit, data.currency),
+            ]
+        )
+    rows.append(
+        [BY_KEY["pipeline_coverage"].label, data.fmt("pipeline_coverage", q["pipeline_coverage"]), "", "", "", ""]
+    )
+    shape = slide.shapes.add_table(
+        len(rows), 6, table_box.left, table_box.top, table_box.width, Inches(0.42) * len(rows)
+    )
     shape.name = "Pace"
     first = int(table_box.width * 0.24)  # the figure's name; the five numbers share the rest
     shape.table.columns[0].width = first
@@ -1476,19 +1799,41 @@ def slide_landing(deck: _Deck, data: DeckData) -> None:
     for r, values in enumerate(rows):
         for col, text in enumerate(values):
             _cell(shape.table.cell(r, col), text, size=11, bold=(r == 0 or col == 0))
-    _xy_chart(slide, chart_box, charts.pace_chart(data.pace_daily, q, "bookings", currency=data.currency),
-              excel_format("currency", data.currency, q["bookings_run_rate"] or q["bookings_to_date"] or 0),
-              name="Bookings against target")
-    _notes(slide, data, title, [f"{k}_{part}" for k in figures for part in ("to_date", "expected_to_date", "pace",
-                                                                            "run_rate")] + ["pipeline_coverage"],
-           [f"Day {q['elapsed_days']:.1f} of {q['days']} of {q['label']}; targets set for "
+    _xy_chart(
+        slide,
+        chart_box,
+        charts.pace_chart(data.pace_daily, q, "bookings", currency=data.currency),
+        excel_format("currency", data.currency, q["bookings_run_rate"] or q["bookings_to_date"] or 0),
+        name="Bookings against target",
+    )
+    _notes(
+        slide,
+        data,
+        title,
+        [f"{k}_{part}" for k in figures for part in ("to_date", "expected_to_date", "pace", "run_rate")]
+        + ["pipeline_coverage"],
+        [
+            f"Day {q['elapsed_days']:.1f} of {q['days']} of {q['label']}; targets set for "
             f"{q['bookings_target_months']} of its {q['months']} months (bookings).",
             f"This month ({m['label']}): bookings {data.fmt('bookings_to_date', m['bookings_to_date'])} of "
-            f"{data.fmt('bookings_to_date', m['bookings_target'])}, pace {data.fmt('bookings_pace', m['bookings_pace'])}."])
+            f"{data.fmt('bookings_to_date', m['bookings_target'])}, pace {data.fmt('bookings_pace', m['bookings_pace'])}.",
+        ],
+    )
 
 
-SLIDES = (slide_cover, slide_scorecard, slide_funnel, slide_trend, slide_campaigns, slide_attribution, slide_sla,
-          slide_scoring, slide_plan, slide_changes, slide_landing)
+SLIDES = (
+    slide_cover,
+    slide_scorecard,
+    slide_funnel,
+    slide_trend,
+    slide_campaigns,
+    slide_attribution,
+    slide_sla,
+    slide_scoring,
+    slide_plan,
+    slide_changes,
+    slide_landing,
+)
 
 
 @dataclass(frozen=True)
@@ -1499,9 +1844,17 @@ class DeckResult:
     image_problems: tuple[str, ...]
 
 
-def render_deck(funnel, period: Period | None = None, filters: Filters | None = None,
-                template: str | Path | None = None, *, generated_at: dt.datetime | None = None,
-                record=None, chart_notes=None, progress: Callable[[int, int, str], None] | None = None) -> DeckResult:
+def render_deck(
+    funnel,
+    period: Period | None = None,
+    filters: Filters | None = None,
+    template: str | Path | None = None,
+    *,
+    generated_at: dt.datetime | None = None,
+    record=None,
+    chart_notes=None,
+    progress: Callable[[int, int, str], None] | None = None,
+) -> DeckResult:
     """build_deck, with what the CLI reports: slide count, seconds, and why pictures are missing (if they are).
 
     `record` (meetings.MeetingRecord) adds the slides "Agreed last time" and "Agreed today"; `chart_notes`
@@ -1523,16 +1876,24 @@ def render_deck(funnel, period: Period | None = None, filters: Filters | None = 
     return DeckResult(content, len(deck.prs.slides), time.perf_counter() - started, tuple(data.image_problems))
 
 
-def build_deck(funnel, period: Period | None = None, filters: Filters | None = None,
-               template: str | Path | None = None, *, generated_at: dt.datetime | None = None,
-               record=None, chart_notes=None) -> bytes:
+def build_deck(
+    funnel,
+    period: Period | None = None,
+    filters: Filters | None = None,
+    template: str | Path | None = None,
+    *,
+    generated_at: dt.datetime | None = None,
+    record=None,
+    chart_notes=None,
+) -> bytes:
     """The meeting deck (.pptx bytes): title, joint scorecard, one slide per key chart, notes with definitions.
 
     `period` defaults to the last full month before the snapshot's as_of, compared with Period.previous();
     `template` is an optional 16:9 .pptx whose layouts are used (TemplateError when it can't be).
     """
-    return render_deck(funnel, period, filters, template, generated_at=generated_at, record=record,
-                       chart_notes=chart_notes).content
+    return render_deck(
+        funnel, period, filters, template, generated_at=generated_at, record=record, chart_notes=chart_notes
+    ).content
 
 
 # -- `funnel export` ------------------------------------------------------------------------------------
@@ -1549,8 +1910,8 @@ def run(args) -> int:
 
     from dashboard.api import Funnel
     from dashboard.commands import apply_period_argument
-    from dashboard.errors import UsageError
     from dashboard.engines import EngineError
+    from dashboard.errors import UsageError
     from dashboard.filters import FILTER_KEYS
     from dashboard.meetings import MeetingError
     from dashboard.policy import PolicyError
@@ -1574,14 +1935,27 @@ def run(args) -> int:
     for problem in result.image_problems:
         print(f"funnel export: warning: pictures left out: {problem}", file=sys.stderr)
     if args.json:
-        json.dump({"out": str(out), "slides": result.slides, "bytes": len(result.content),
-                   "seconds": round(result.seconds, 2), "period": period.as_dict(),
-                   "previous": period.previous().as_dict(), "filters": filters.as_dict(),
-                   "as_of": funnel.store.snapshot.as_of_iso, "images": not result.image_problems}, sys.stdout, indent=2)
+        json.dump(
+            {
+                "out": str(out),
+                "slides": result.slides,
+                "bytes": len(result.content),
+                "seconds": round(result.seconds, 2),
+                "period": period.as_dict(),
+                "previous": period.previous().as_dict(),
+                "filters": filters.as_dict(),
+                "as_of": funnel.store.snapshot.as_of_iso,
+                "images": not result.image_problems,
+            },
+            sys.stdout,
+            indent=2,
+        )
         sys.stdout.write("\n")
     else:
         fiscal = funnel.policy.fiscal_year_start_month
-        print(f"wrote {out}: {result.slides} slides, {len(result.content) / 1024:,.0f} KB, "
-              f"{fiscal_label(period, fiscal)} vs {fiscal_label(period.previous(), fiscal)}, {filters.describe()}, "
-              f"in {result.seconds:.1f} s")
+        print(
+            f"wrote {out}: {result.slides} slides, {len(result.content) / 1024:,.0f} KB, "
+            f"{fiscal_label(period, fiscal)} vs {fiscal_label(period.previous(), fiscal)}, {filters.describe()}, "
+            f"in {result.seconds:.1f} s"
+        )
     return 0

@@ -107,8 +107,10 @@ def target_finding(actual, target, label: str = "MQLs", scope: str | None = None
         return f"{label}: {format_value(actual, 'count')}{_in(scope)}, no target set"
     share = actual / target
     word = "above" if share >= 1 else "at"
-    return (f"{label} {word} {share:.0%} of target{_in(scope)} "
-            f"({format_value(actual, 'count')} of {format_value(target, 'count')})")
+    return (
+        f"{label} {word} {share:.0%} of target{_in(scope)} "
+        f"({format_value(actual, 'count')} of {format_value(target, 'count')})"
+    )
 
 
 def floor_finding(rate, floor, scope: str | None = None) -> str:
@@ -119,8 +121,14 @@ def floor_finding(rate, floor, scope: str | None = None) -> str:
     return f"Sales accepted {rate:.0%} of decided MQLs{_in(scope)}, {side} the agreed {floor:.0%} floor"
 
 
-def sla_finding(response_rate, hours: float, decision_rate, days: float, scope: str | None = None,
-                units: tuple[str, str] = ("h", "d")) -> str:
+def sla_finding(
+    response_rate,
+    hours: float,
+    decision_rate,
+    days: float,
+    scope: str | None = None,
+    units: tuple[str, str] = ("h", "d"),
+) -> str:
     """'Sales answered 79% of MQLs within 24 h and decided 87% within 5 d'; under the business clock
     units = ("business hours", "working days") (metrics.sla_units)."""
     parts = []
@@ -140,8 +148,10 @@ def untouched_finding(rows: list[Mapping], scope: str | None = None) -> str:
     if not rows:
         return f"Every MQL due for a response got one{_in(scope)}"
     worst = max(rows, key=lambda r: (r["untouched_mqls"], str(r["group_key"])))
-    return (f"{format_value(total, 'count')} MQLs never got a response{_in(scope)}; "
-            f"{worst['group_key']} holds {format_value(worst['untouched_mqls'], 'count')}")
+    return (
+        f"{format_value(total, 'count')} MQLs never got a response{_in(scope)}; "
+        f"{worst['group_key']} holds {format_value(worst['untouched_mqls'], 'count')}"
+    )
 
 
 def sourced_finding(row: Mapping, scope: str | None = None, currency: str = "USD") -> str:
@@ -150,8 +160,10 @@ def sourced_finding(row: Mapping, scope: str | None = None, currency: str = "USD
     if not _number(total) or not total:
         return f"No pipeline created in the period{_in(scope)}"
     sourced, influenced = row.get("marketing_sourced_pipeline") or 0, row.get("marketing_influenced_pipeline") or 0
-    return (f"Marketing sourced {sourced / total:.0%} of the {format_value(total, 'currency', currency)} pipeline"
-            f"{_in(scope)} and influenced {influenced / total:.0%}")
+    return (
+        f"Marketing sourced {sourced / total:.0%} of the {format_value(total, 'currency', currency)} pipeline"
+        f"{_in(scope)} and influenced {influenced / total:.0%}"
+    )
 
 
 def campaign_finding(rows: list[Mapping], scope: str | None = None, currency: str = "USD") -> str:
@@ -163,8 +175,10 @@ def campaign_finding(rows: list[Mapping], scope: str | None = None, currency: st
     if not spent:
         return f"No campaign with cost in the period{_in(scope)}"
     best = max(spent, key=lambda r: (r["roi"], str(r.get("campaign_id"))))
-    return (f"Best return{_in(scope)}: {best['name']}, ROI {format_value(best['roi'], 'ratio')} on "
-            f"{format_value(best['cost'], 'currency', currency)} of cost")
+    return (
+        f"Best return{_in(scope)}: {best['name']}, ROI {format_value(best['roi'], 'ratio')} on "
+        f"{format_value(best['cost'], 'currency', currency)} of cost"
+    )
 
 
 def attribution_finding(shares: Mapping[tuple[str, str], float | None], scope: str | None = None) -> str:
@@ -181,8 +195,10 @@ def attribution_finding(shares: Mapping[tuple[str, str], float | None], scope: s
     if best is None or best[0] <= 0:
         return f"The attribution models agree{_in(scope)}"
     _, c, hi, vhi, lo, vlo = best
-    return (f"{c.replace('_', ' ').capitalize()} gets {vhi:.0%} of pipeline credit under {hi.replace('_', ' ')} "
-            f"but {vlo:.0%} under {lo.replace('_', ' ')}{_in(scope)}")
+    return (
+        f"{c.replace('_', ' ').capitalize()} gets {vhi:.0%} of pipeline credit under {hi.replace('_', ' ')} "
+        f"but {vlo:.0%} under {lo.replace('_', ' ')}{_in(scope)}"
+    )
 
 
 def scoring_finding(frame, scope: str | None = None) -> str:
@@ -195,8 +211,10 @@ def scoring_finding(frame, scope: str | None = None) -> str:
     auc_text = f"AUC {format_value(auc, BY_KEY['score_auc'].unit)}"
     if top is bottom or not (_number(top.get("rate")) and _number(bottom.get("rate"))):
         return f"Lead score {auc_text}{_in(scope)}"
-    return (f"Leads scoring {top['band']} reach SQL at {top['rate']:.0%}, {bottom['band']} at "
-            f"{bottom['rate']:.0%}{_in(scope)} ({auc_text})")
+    return (
+        f"Leads scoring {top['band']} reach SQL at {top['rate']:.0%}, {bottom['band']} at "
+        f"{bottom['rate']:.0%}{_in(scope)} ({auc_text})"
+    )
 
 
 def threshold_finding(threshold: float, result: Mapping, scope: str | None = None) -> str:
@@ -205,8 +223,10 @@ def threshold_finding(threshold: float, result: Mapping, scope: str | None = Non
     rate, share = result.get("sql_rate_above"), result.get("captured_share")
     if not above:
         return f"No lead scores {threshold:g} or more{_in(scope)}"
-    return (f"Score ≥ {threshold:g}: {format_value(above, 'count')} leads, "
-            f"{compact(rate, 'rate')} reach SQL, holding {compact(share, 'rate')} of all converters{_in(scope)}")
+    return (
+        f"Score ≥ {threshold:g}: {format_value(above, 'count')} leads, "
+        f"{compact(rate, 'rate')} reach SQL, holding {compact(share, 'rate')} of all converters{_in(scope)}"
+    )
 
 
 def plan_finding(plan: Mapping, scope: str | None = None, currency: str = "USD") -> str:
@@ -226,8 +246,10 @@ def plan_finding(plan: Mapping, scope: str | None = None, currency: str = "USD")
 def small_cohort_warning(cohort, minimum: int = 30, what: str = "cohort") -> str | None:
     """A warning when a filter leaves too few records to trust a rate."""
     if _number(cohort) and cohort < minimum:
-        return (f"Only {format_value(cohort, 'count')} leads in the {what}: rates on fewer than {minimum} records "
-                "swing by chance; read them as anecdotes, not trends.")
+        return (
+            f"Only {format_value(cohort, 'count')} leads in the {what}: rates on fewer than {minimum} records "
+            "swing by chance; read them as anecdotes, not trends."
+        )
     return None
 
 
@@ -237,12 +259,15 @@ def funnel_finding(row: Mapping, window_days: float, scope: str | None = None) -
     if not leads:
         return f"No leads in this period's cohort{_in(scope)}"
     mql, won = (row.get("funnel_mqls") or 0) / leads, (row.get("funnel_won") or 0) / leads
-    return (f"Of {format_value(leads, 'count')} leads{_in(scope)}, {compact(mql, 'rate')} reached MQL and "
-            f"{format_value(won, 'rate')} won within {window_days:g} days")
+    return (
+        f"Of {format_value(leads, 'count')} leads{_in(scope)}, {compact(mql, 'rate')} reached MQL and "
+        f"{format_value(won, 'rate')} won within {window_days:g} days"
+    )
 
 
-def trend_finding(rows: list[Mapping], metric_key: str, scope: str | None = None,
-                  names: Mapping[str, str] | None = None) -> str:
+def trend_finding(
+    rows: list[Mapping], metric_key: str, scope: str | None = None, names: Mapping[str, str] | None = None
+) -> str:
     """kpi rows by month: the change between the two latest mature months, named by month (or by `names`,
     period_key -> name, for other periods such as fiscal quarters)."""
     m = BY_KEY[metric_key]
@@ -252,8 +277,10 @@ def trend_finding(rows: list[Mapping], metric_key: str, scope: str | None = None
         unit = "fiscal quarter" if names else "month"
         return f"{m.label} by {unit}: {'no two mature cohorts' if cohort else f'too few {unit}s'} to compare yet"
     before, latest = usable[-2], usable[-1]
-    label = lambda r: (names[r["period_key"]] if names else  # noqa: E731
-                       Period.from_key(r["period_key"]).start.strftime("%b %Y"))
+
+    def label(row: Mapping) -> str:
+        return names[row["period_key"]] if names else Period.from_key(row["period_key"]).start.strftime("%b %Y")
+
     text = change_finding(metric_key, latest[metric_key], before[metric_key], scope)
     return f"{text} ({label(before)} → {label(latest)}{', latest mature cohorts' if cohort else ''})"
 
@@ -270,14 +297,26 @@ def changes_finding(changes: Mapping, movers: list[Mapping], scope: str | None =
         head = f"Open pipeline held at {format_value(end, 'currency', currency)} since {since}{_in(scope)}"
     else:
         way = "up" if end > start else "down"
-        head = (f"Open pipeline {way} {format_value(abs(end - start), 'currency', currency)} to "
-                f"{format_value(end, 'currency', currency)} since {since}{_in(scope)}")
-    flows = sorted(((b[k]["amount"], k) for k in ("new", "increased", "decreased", "won", "lost", "reopened",
-                                                  "removed") if b[k]["amount"] > 0), reverse=True)[:2]
-    parts = [f"{format_value(amount, 'currency', currency)} {BY_KEY[f'changes_{k}'].label.lower()}"
-             for amount, k in flows]
-    named = [f"{m['opportunity_id']} {label_of('changes_' + m['bucket']).lower()} "
-             f"({format_value(abs(m['move']), 'currency', currency)})" for m in movers[:2]]
+        head = (
+            f"Open pipeline {way} {format_value(abs(end - start), 'currency', currency)} to "
+            f"{format_value(end, 'currency', currency)} since {since}{_in(scope)}"
+        )
+    flows = sorted(
+        (
+            (b[k]["amount"], k)
+            for k in ("new", "increased", "decreased", "won", "lost", "reopened", "removed")
+            if b[k]["amount"] > 0
+        ),
+        reverse=True,
+    )[:2]
+    parts = [
+        f"{format_value(amount, 'currency', currency)} {BY_KEY[f'changes_{k}'].label.lower()}" for amount, k in flows
+    ]
+    named = [
+        f"{m['opportunity_id']} {label_of('changes_' + m['bucket']).lower()} "
+        f"({format_value(abs(m['move']), 'currency', currency)})"
+        for m in movers[:2]
+    ]
     text = head + (": " + ", ".join(parts) if parts else ": nothing moved")
     return text + ("; largest movers " + ", ".join(named) if named else "")
 
@@ -289,9 +328,16 @@ def pace_finding(period: Mapping, currency: str = "USD", scope: str | None = Non
     pace, run_rate, target = period["bookings_pace"], period["bookings_run_rate"], period["bookings_target"]
     name = f"{period['label']}{_in(scope)}: " if named else ""
     if not _number(pace):
-        return (f"{name}{format_value(period['bookings_to_date'], 'currency', currency)} booked so far "
-                "(no bookings target to pace against)")
-    partial = ("" if period["bookings_target_months"] >= period["months"] or not named else
-               f" (targets set for {period['bookings_target_months']} of its {period['months']} months)")
-    return (f"{name}bookings at {pace:.0%} of pace, on course for "
-            f"{format_value(run_rate, 'currency', currency)} of {format_value(target, 'currency', currency)}{partial}")
+        return (
+            f"{name}{format_value(period['bookings_to_date'], 'currency', currency)} booked so far "
+            "(no bookings target to pace against)"
+        )
+    partial = (
+        ""
+        if period["bookings_target_months"] >= period["months"] or not named
+        else f" (targets set for {period['bookings_target_months']} of its {period['months']} months)"
+    )
+    return (
+        f"{name}bookings at {pace:.0%} of pace, on course for "
+        f"{format_value(run_rate, 'currency', currency)} of {format_value(target, 'currency', currency)}{partial}"
+    )

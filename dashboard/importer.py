@@ -12,8 +12,6 @@ How to write a mapping, what is refused and what is only warned: docs/import.md.
 
 from __future__ import annotations
 
-from dashboard.errors import FunnelError
-
 import argparse
 import codecs
 import csv
@@ -31,6 +29,7 @@ import polars as pl
 import pyarrow as pa
 
 from dashboard.contract import TABLE_ORDER, TABLES
+from dashboard.errors import FunnelError
 from dashboard.snapshots import format_instant, parse_instant
 from dashboard.validate import EXAMPLES, Finding, Report, validate_tables
 
@@ -49,8 +48,18 @@ ISO_INSTANT = (
 ISO_DATE = r"^(\d{4}-\d{2}-\d{2})(?:[T ]\d{2}:\d{2}.*)?$"
 
 TABLE_KEYS = {
-    "file", "empty", "columns", "constants", "defaults", "values", "split", "formats", "timezone",
-    "delimiter", "skip_rows_without", "lead_id_from_leads",
+    "file",
+    "empty",
+    "columns",
+    "constants",
+    "defaults",
+    "values",
+    "split",
+    "formats",
+    "timezone",
+    "delimiter",
+    "skip_rows_without",
+    "lead_id_from_leads",
 }
 
 
@@ -107,8 +116,10 @@ def _parse_table(name: str, raw: dict, where: str) -> TableMapping:
         raise MappingError(f"{where}: [{name}] must be a table")
     unknown = set(raw) - TABLE_KEYS
     if unknown:
-        raise MappingError(f"{where}: [{name}] has unknown key(s) {', '.join(sorted(unknown))} "
-                           f"(known: {', '.join(sorted(TABLE_KEYS))})")
+        raise MappingError(
+            f"{where}: [{name}] has unknown key(s) {', '.join(sorted(unknown))} "
+            f"(known: {', '.join(sorted(TABLE_KEYS))})"
+        )
     contract = TABLES[name]
     names = contract.names
     spec = TableMapping(name)
@@ -156,29 +167,32 @@ def _parse_table(name: str, raw: dict, where: str) -> TableMapping:
     for col, sep in section("split").items():
         column_name(col, "split")
         if not isinstance(sep, str) or not sep:
-            raise MappingError(f"{where}: [{name}.split] {col} must be a separator such as \";\"")
+            raise MappingError(f'{where}: [{name}.split] {col} must be a separator such as ";"')
         spec.split[col] = sep
     both = set(spec.constants) & (set(spec.columns) | set(spec.defaults) | set(spec.values) | set(spec.split))
     if both:
-        raise MappingError(f"{where}: [{name}] {', '.join(sorted(both))}: a constant cannot also be mapped, "
-                           "defaulted, value-mapped or split")
+        raise MappingError(
+            f"{where}: [{name}] {', '.join(sorted(both))}: a constant cannot also be mapped, "
+            "defaulted, value-mapped or split"
+        )
     if "formats" in raw:
         formats = raw["formats"]
         if isinstance(formats, str):
             formats = [formats]
         if not isinstance(formats, list) or not all(isinstance(f, str) and "%" in f for f in formats):
-            raise MappingError(f"{where}: [{name}] formats must be a list of strptime formats like \"%m/%d/%Y\"")
+            raise MappingError(f'{where}: [{name}] formats must be a list of strptime formats like "%m/%d/%Y"')
         spec.formats = tuple(formats)
     if "timezone" in raw:
         try:
             zoneinfo.ZoneInfo(str(raw["timezone"]))
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            raise MappingError(f"{where}: [{name}] timezone {raw['timezone']!r} is not an IANA time zone "
-                               "(e.g. \"Europe/Berlin\")") from None
+            raise MappingError(
+                f'{where}: [{name}] timezone {raw["timezone"]!r} is not an IANA time zone (e.g. "Europe/Berlin")'
+            ) from None
         spec.timezone = str(raw["timezone"])
     if "delimiter" in raw:
         if not isinstance(raw["delimiter"], str) or len(raw["delimiter"]) != 1:
-            raise MappingError(f"{where}: [{name}] delimiter must be one character, e.g. \";\" or \"\\t\"")
+            raise MappingError(f'{where}: [{name}] delimiter must be one character, e.g. ";" or "\\t"')
         spec.delimiter = raw["delimiter"]
     if "skip_rows_without" in raw:
         cols = raw["skip_rows_without"]
@@ -187,8 +201,9 @@ def _parse_table(name: str, raw: dict, where: str) -> TableMapping:
         spec.skip_rows_without = tuple(column_name(c, "skip_rows_without") for c in cols)
     if "lead_id_from_leads" in raw:
         if name != "opportunities" or not isinstance(raw["lead_id_from_leads"], str):
-            raise MappingError(f"{where}: lead_id_from_leads belongs in [opportunities] and names a column "
-                               "of the leads source")
+            raise MappingError(
+                f"{where}: lead_id_from_leads belongs in [opportunities] and names a column of the leads source"
+            )
         spec.lead_id_from_leads = raw["lead_id_from_leads"].strip()
     return spec
 
@@ -210,8 +225,9 @@ def load_mapping(path: Path | str | None) -> dict[str, TableMapping]:
         raise MappingError(f"{path}: cannot read ({exc.strerror})") from None
     unknown = set(raw) - set(TABLE_ORDER)
     if unknown:
-        raise MappingError(f"{path.name}: unknown table(s) {', '.join(sorted(unknown))} "
-                           f"(tables: {', '.join(TABLE_ORDER)})")
+        raise MappingError(
+            f"{path.name}: unknown table(s) {', '.join(sorted(unknown))} (tables: {', '.join(TABLE_ORDER)})"
+        )
     return {name: _parse_table(name, raw[name], path.name) for name in TABLE_ORDER if name in raw}
 
 
@@ -258,29 +274,52 @@ def _text_problem(path: Path, table: str) -> Finding | None:
             if first:
                 first = False
                 if chunk.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-                    return Finding(table, name, None, "encoding", 1, ("line 1",),
-                                   "the file is UTF-16; save the export as UTF-8 (CSV UTF-8)")
+                    return Finding(
+                        table,
+                        name,
+                        None,
+                        "encoding",
+                        1,
+                        ("line 1",),
+                        "the file is UTF-16; save the export as UTF-8 (CSV UTF-8)",
+                    )
                 if chunk.startswith(b"PAR1"):
-                    return Finding(table, name, None, "binary", 1, ("line 1",),
-                                   "this is a Parquet file; name it .parquet")
+                    return Finding(
+                        table, name, None, "binary", 1, ("line 1",), "this is a Parquet file; name it .parquet"
+                    )
             nul = chunk.find(b"\x00")
             if nul >= 0:
                 at = line + chunk.count(b"\n", 0, nul)
-                return Finding(table, name, None, "binary", 1, (f"line {at}",),
-                               f"not a text file (a NUL byte at line {at}): binary data, not a CSV export")
+                return Finding(
+                    table,
+                    name,
+                    None,
+                    "binary",
+                    1,
+                    (f"line {at}",),
+                    f"not a text file (a NUL byte at line {at}): binary data, not a CSV export",
+                )
             try:
                 decoder.decode(chunk)
             except UnicodeDecodeError as exc:
                 bad = max(0, min(exc.start, len(chunk) - 1))
                 at = line + chunk.count(b"\n", 0, bad)
-                return Finding(table, name, None, "encoding", 1, (f"line {at}",),
-                               f"not UTF-8: byte 0x{chunk[bad]:02x} at line {at} (save the export as UTF-8)")
+                return Finding(
+                    table,
+                    name,
+                    None,
+                    "encoding",
+                    1,
+                    (f"line {at}",),
+                    f"not UTF-8: byte 0x{chunk[bad]:02x} at line {at} (save the export as UTF-8)",
+                )
             line += chunk.count(b"\n")
     try:
         decoder.decode(b"", final=True)
     except UnicodeDecodeError:
-        return Finding(table, name, None, "encoding", 1, (f"line {line}",),
-                       "not UTF-8: the file ends in the middle of a character")
+        return Finding(
+            table, name, None, "encoding", 1, (f"line {line}",), "not UTF-8: the file ends in the middle of a character"
+        )
     if size < 4096 and not path.read_bytes().strip(b"\xef\xbb\xbf \t\r\n"):
         return Finding(table, name, None, "empty_file", 0, (), "the file is blank (expected a header line)")
     return None
@@ -334,16 +373,24 @@ def _read_csv(path: Path, table: str, spec: TableMapping, report: Report) -> _So
         report.error(table, path.name, None, "csv", 1, ("line 1",), f"the header line is not valid CSV ({exc})")
         return None
     try:
-        df = pl.read_csv(path, has_header=True, new_columns=headers, infer_schema=False,
-                         separator=spec.delimiter, encoding="utf8", raise_if_empty=True,
-                         truncate_ragged_lines=False)
+        df = pl.read_csv(
+            path,
+            has_header=True,
+            new_columns=headers,
+            infer_schema=False,
+            separator=spec.delimiter,
+            encoding="utf8",
+            raise_if_empty=True,
+            truncate_ragged_lines=False,
+        )
     except Exception as exc:  # noqa: BLE001 - the reader's own words, with the line found by us
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
         found = _csv_problem(path, spec.delimiter, len(headers))
         if found:
             at, what = found
-            report.error(table, path.name, None, "csv", 1, (f"line {at}",),
-                         f"not readable as CSV: at line {at}, {what}")
+            report.error(
+                table, path.name, None, "csv", 1, (f"line {at}",), f"not readable as CSV: at line {at}, {what}"
+            )
         else:
             report.error(table, path.name, None, "csv", 1, (), f"not readable as CSV ({first})")
         return None
@@ -352,12 +399,15 @@ def _read_csv(path: Path, table: str, spec: TableMapping, report: Report) -> _So
         return None
     # Line numbers, the header being line 1: one line per record, plus the line breaks inside quoted
     # cells of the records before it.
-    breaks = pl.sum_horizontal([pl.col(c).str.count_matches("\n", literal=True).fill_null(0) for c in headers]) \
-        if headers else pl.lit(0)
+    breaks = (
+        pl.sum_horizontal([pl.col(c).str.count_matches("\n", literal=True).fill_null(0) for c in headers])
+        if headers
+        else pl.lit(0)
+    )
     df = df.with_columns(breaks.cast(pl.Int64).alias(LINE))
     df = df.with_columns(
-        (pl.int_range(pl.len(), dtype=pl.Int64) + header_lines + 1 + pl.col(LINE).cum_sum() - pl.col(LINE))
-        .alias(LINE))
+        (pl.int_range(pl.len(), dtype=pl.Int64) + header_lines + 1 + pl.col(LINE).cum_sum() - pl.col(LINE)).alias(LINE)
+    )
     # A blank line is a row of nothing: dropped, and said.
     blank = pl.all_horizontal([pl.col(c).is_null() | (pl.col(c).str.strip_chars() == "") for c in headers])
     n_blank = df.select(blank.sum()).item() if headers else 0
@@ -415,20 +465,44 @@ def _locate(source: Path, name: str, spec: TableMapping, report: Report) -> Path
         if not _inside(source, path):
             # an absolute path, ../ or a link out of the export: refused before the file is opened, so
             # no message can quote what it holds
-            report.error(name, spec.file, None, "outside_source", 0, (),
-                         f"the mapping names {spec.file} for {name}, which is outside --source {source}; "
-                         "a mapping may only name files inside the export's folder")
+            report.error(
+                name,
+                spec.file,
+                None,
+                "outside_source",
+                0,
+                (),
+                f"the mapping names {spec.file} for {name}, which is outside --source {source}; "
+                "a mapping may only name files inside the export's folder",
+            )
             return None
         if not path.is_file():
-            report.error(name, spec.file, None, "missing_file", 0, (),
-                         f"the mapping names {spec.file} for {name}, but {source} has no such file")
+            report.error(
+                name,
+                spec.file,
+                None,
+                "missing_file",
+                0,
+                (),
+                f"the mapping names {spec.file} for {name}, but {source} has no such file",
+            )
             return None
         return path
-    found = [source / f"{name}{suffix}" for suffix in (".csv", ".parquet")
-             if (source / f"{name}{suffix}").is_file() and _inside(source, source / f"{name}{suffix}")]
+    found = [
+        source / f"{name}{suffix}"
+        for suffix in (".csv", ".parquet")
+        if (source / f"{name}{suffix}").is_file() and _inside(source, source / f"{name}{suffix}")
+    ]
     if len(found) > 1:
-        report.error(name, f"{name}.csv", None, "ambiguous_file", 0, (),
-                     f"both {name}.csv and {name}.parquet are in the source; keep one")
+        report.error(
+            name,
+            f"{name}.csv",
+            None,
+            "ambiguous_file",
+            0,
+            (),
+            f"both {name}.csv and {name}.parquet are in the source; keep one",
+        )
         return None
     return found[0] if found else None
 
@@ -455,9 +529,12 @@ def _parse_timestamp(s: pl.Expr, g: pl.Expr, spec: TableMapping) -> tuple[pl.Exp
     frac = frac.str.replace(",", ".", literal=True)
     wall = pl.concat_str([date, pl.lit("T"), hm.fill_null("00:00"), sec.fill_null(":00"), frac.fill_null("")])
     zone_norm = (
-        pl.when(zone.is_in(["Z", "z", "UTC"])).then(pl.lit("+00:00"))
-        .when(zone.str.len_chars() == 3).then(zone + ":00")
-        .when(zone.str.len_chars() == 5).then(zone.str.slice(0, 3) + ":" + zone.str.slice(3, 2))
+        pl.when(zone.is_in(["Z", "z", "UTC"]))
+        .then(pl.lit("+00:00"))
+        .when(zone.str.len_chars() == 3)
+        .then(zone + ":00")
+        .when(zone.str.len_chars() == 5)
+        .then(zone.str.slice(0, 3) + ":" + zone.str.slice(3, 2))
         .otherwise(zone)
     )
     aware = pl.concat_str([wall, zone_norm]).str.to_datetime("%Y-%m-%dT%H:%M:%S%.f%:z", strict=False, time_unit="us")
@@ -495,13 +572,21 @@ def _parse_integer(s: pl.Expr) -> pl.Expr:
 
 
 TYPE_WORDS = {
-    "timestamp": "an ISO-8601 date or timestamp", "date": "an ISO-8601 date (YYYY-MM-DD)",
-    "boolean": "a boolean (true/false, 1/0, yes/no)", "number": "a number", "decimal": "a number",
+    "timestamp": "an ISO-8601 date or timestamp",
+    "date": "an ISO-8601 date (YYYY-MM-DD)",
+    "boolean": "a boolean (true/false, 1/0, yes/no)",
+    "number": "a number",
+    "decimal": "a number",
     "integer": "a whole number",
 }
 POLARS_TYPES = {
-    "string": pl.String, "timestamp": pl.Datetime("us", "UTC"), "date": pl.Date, "integer": pl.Int64,
-    "number": pl.Float64, "decimal": pl.Float64, "boolean": pl.Boolean,
+    "string": pl.String,
+    "timestamp": pl.Datetime("us", "UTC"),
+    "date": pl.Date,
+    "integer": pl.Int64,
+    "number": pl.Float64,
+    "decimal": pl.Float64,
+    "boolean": pl.Boolean,
 }
 
 
@@ -524,8 +609,9 @@ def _count_rows(n: int) -> str:
     return f"{n:,} row" + ("" if n == 1 else "s")
 
 
-def _source_expr(name: str, col: str, names: tuple[str, ...], src: _Source, used: set[str],
-                 report: Report) -> pl.Expr | None:
+def _source_expr(
+    name: str, col: str, names: tuple[str, ...], src: _Source, used: set[str], report: Report
+) -> pl.Expr | None:
     """The cleaned text of the source column(s) for one contract column (a list is joined with ':')."""
     headers = src.headers
     ok = True
@@ -539,17 +625,38 @@ def _source_expr(name: str, col: str, names: tuple[str, ...], src: _Source, used
                 hint = f"; its columns: {', '.join(repr(h) for h in headers[:12])}{more}"
             if len(headers) == 1 and any(d in headers[0] for d in ";\t|"):
                 hint += " (the header is a single column: is the file delimited by ';' or tabs? set delimiter)"
-            report.error(name, src.file, col, "missing_column", src.df.height, (),
-                         f"source column {s!r} (for {col}) is not in {src.file} ({_count_rows(src.df.height)}){hint}")
+            report.error(
+                name,
+                src.file,
+                col,
+                "missing_column",
+                src.df.height,
+                (),
+                f"source column {s!r} (for {col}) is not in {src.file} ({_count_rows(src.df.height)}){hint}",
+            )
             ok = False
         elif src.df.schema[s] != pl.String:
-            report.error(name, src.file, col, "type", src.df.height, (),
-                         f"source column {s!r} (for {col}) is stored as {src.df.schema[s]}, which cannot be read "
-                         "as a single value")
+            report.error(
+                name,
+                src.file,
+                col,
+                "type",
+                src.df.height,
+                (),
+                f"source column {s!r} (for {col}) is stored as {src.df.schema[s]}, which cannot be read "
+                "as a single value",
+            )
             ok = False
         elif f"{s} (2)" in headers:
-            report.error(name, src.file, col, "ambiguous_column", src.df.height, (),
-                         f"source column {s!r} (for {col}) appears more than once in the header")
+            report.error(
+                name,
+                src.file,
+                col,
+                "ambiguous_column",
+                src.df.height,
+                (),
+                f"source column {s!r} (for {col}) appears more than once in the header",
+            )
             ok = False
     if not ok:
         return None
@@ -592,19 +699,33 @@ def _build_table(name: str, src: _Source, spec: TableMapping, report: Report) ->
             hint = ""
             if len(headers) == 1 and any(d in headers[0] for d in ";\t|"):
                 hint = " (the header is a single column: is the file delimited by ';' or tabs? set delimiter)"
-            report.error(name, file, c.name, "missing_column", src.df.height, (),
-                         f"required column {c.name} is missing ({_count_rows(src.df.height)}): {file} has no column "
-                         f"{c.name!r} and the mapping gives none{hint}")
+            report.error(
+                name,
+                file,
+                c.name,
+                "missing_column",
+                src.df.height,
+                (),
+                f"required column {c.name} is missing ({_count_rows(src.df.height)}): {file} has no column "
+                f"{c.name!r} and the mapping gives none{hint}",
+            )
             expr = None
         if expr is None:
             broken = True
             continue
         if c.name in spec.split:
             sep = spec.split[c.name]
-            counted.append((expr.str.contains(sep, literal=True).fill_null(False),
-                            f"{c.name}: {{n}} cell(s) held several values separated by {sep!r}; the first was kept"))
-            expr = expr.str.split(sep).list.eval(
-                pl.element().str.strip_chars().filter(pl.element().str.strip_chars() != "")).list.first()
+            counted.append(
+                (
+                    expr.str.contains(sep, literal=True).fill_null(False),
+                    f"{c.name}: {{n}} cell(s) held several values separated by {sep!r}; the first was kept",
+                )
+            )
+            expr = (
+                expr.str.split(sep)
+                .list.eval(pl.element().str.strip_chars().filter(pl.element().str.strip_chars() != ""))
+                .list.first()
+            )
         if c.name in spec.values:
             vmap = dict(spec.values[c.name])
             star = vmap.pop("*", None)
@@ -634,10 +755,15 @@ def _build_table(name: str, src: _Source, spec: TableMapping, report: Report) ->
     extras = [h for h in headers if h not in used]
     renamed = {h: (f"{h} (source)" if h in contract.names else h) for h in extras}
     if any(h != renamed[h] for h in extras):
-        notes.append(f"{file}: unmapped source column(s) named like contract columns kept as "
-                     + ", ".join(repr(renamed[h]) for h in extras if h != renamed[h]))
-    trim = [pl.col(h).is_not_null() & (pl.col(h).str.len_bytes() != pl.col(h).str.strip_chars().str.len_bytes())
-            for h in sorted(used) if src.df.schema[h] == pl.String]
+        notes.append(
+            f"{file}: unmapped source column(s) named like contract columns kept as "
+            + ", ".join(repr(renamed[h]) for h in extras if h != renamed[h])
+        )
+    trim = [
+        pl.col(h).is_not_null() & (pl.col(h).str.len_bytes() != pl.col(h).str.strip_chars().str.len_bytes())
+        for h in sorted(used)
+        if src.df.schema[h] == pl.String
+    ]
     stage = src.df.select(
         [e.alias(col) for col, e in text.items()]
         + [(_clean(pl.col(h)) if src.df.schema[h] == pl.String else pl.col(h)).alias(renamed[h]) for h in extras]
@@ -646,19 +772,25 @@ def _build_table(name: str, src: _Source, spec: TableMapping, report: Report) ->
         + [(pl.any_horizontal(trim) if trim else pl.lit(False)).alias("__trimmed"), pl.col(LINE)]
     )
     if spec.skip_rows_without:
-        drop = pl.any_horizontal([
-            pl.col(c).is_null() & ~pl.col(f"__asof_{c}") if c in as_of_flags else pl.col(c).is_null()
-            for c in spec.skip_rows_without])
+        drop = pl.any_horizontal(
+            [
+                pl.col(c).is_null() & ~pl.col(f"__asof_{c}") if c in as_of_flags else pl.col(c).is_null()
+                for c in spec.skip_rows_without
+            ]
+        )
         skipped = stage.filter(drop)
         if skipped.height:
             where = "lines" if src.is_csv else "rows"
             shown = ", ".join(str(x) for x in skipped[LINE].head(EXAMPLES).to_list())
             more = ", ..." if skipped.height > EXAMPLES else ""
-            notes.append(f"{file}: skipped {skipped.height:,} row(s) without {' or '.join(spec.skip_rows_without)} "
-                         f"(skip_rows_without; {where} {shown}{more})")
+            notes.append(
+                f"{file}: skipped {skipped.height:,} row(s) without {' or '.join(spec.skip_rows_without)} "
+                f"(skip_rows_without; {where} {shown}{more})"
+            )
             stage = stage.filter(~drop)
-    sums = stage.select([pl.col(f"__count_{i}").sum() for i in range(len(counted))]
-                        + [pl.col("__trimmed").sum()]).row(0)
+    sums = stage.select([pl.col(f"__count_{i}").sum() for i in range(len(counted))] + [pl.col("__trimmed").sum()]).row(
+        0
+    )
     for (_, note), n in zip(counted, sums[:-1]):
         if n:
             notes.append(f"{file}: " + note.replace("{n}", f"{n:,}"))
@@ -702,19 +834,35 @@ def _build_table(name: str, src: _Source, spec: TableMapping, report: Report) ->
         failed.add(c.name)
         rows = work.filter(bad).head(EXAMPLES)
         keys = rows[key].to_list() if key else [None] * rows.height
-        report.error(name, file, c.name, "type", n,
-                     tuple(_example(k, line, src.is_csv, c.name, v)
-                           for k, line, v in zip(keys, rows[LINE].to_list(), rows[c.name].to_list())),
-                     f"{n:,} value(s) of {c.name} are not {TYPE_WORDS[c.type]}")
+        report.error(
+            name,
+            file,
+            c.name,
+            "type",
+            n,
+            tuple(
+                _example(k, line, src.is_csv, c.name, v)
+                for k, line, v in zip(keys, rows[LINE].to_list(), rows[c.name].to_list())
+            ),
+            f"{n:,} value(s) of {c.name} are not {TYPE_WORDS[c.type]}",
+        )
         if not c.nullable:  # the blank cells of this column, apart from the unreadable ones
             blank = pl.col(c.name).is_null() & (~pl.col(f"__asof_{c.name}") if c.name in as_of_flags else pl.lit(True))
             rows = work.filter(blank)
             if rows.height:
                 keys = rows[key].head(EXAMPLES).to_list() if key else [None] * min(rows.height, EXAMPLES)
-                report.error(name, file, c.name, "not_null", rows.height,
-                             tuple(_example(k, line, src.is_csv, c.name, None)
-                                   for k, line in zip(keys, rows[LINE].head(EXAMPLES).to_list())),
-                             f"{rows.height:,} row(s) with no {c.name} (it may not be blank)")
+                report.error(
+                    name,
+                    file,
+                    c.name,
+                    "not_null",
+                    rows.height,
+                    tuple(
+                        _example(k, line, src.is_csv, c.name, None)
+                        for k, line in zip(keys, rows[LINE].head(EXAMPLES).to_list())
+                    ),
+                    f"{rows.height:,} row(s) with no {c.name} (it may not be blank)",
+                )
     if flags:
         sums = work.select([pl.col(f.meta.output_name()).sum() for f in flags]).row(0, named=True)
         for flag, n in sums.items():
@@ -739,8 +887,10 @@ def _build_table(name: str, src: _Source, spec: TableMapping, report: Report) ->
         n = out.select(fix.sum()).item()
         if n:
             shown = out.filter(fix)[c.name].unique(maintain_order=True).head(3).to_list()
-            notes.append(f"{file}: {c.name}: {n:,} value(s) normalised to the contract's spelling "
-                         f"(e.g. {', '.join(repr(v) for v in shown)})")
+            notes.append(
+                f"{file}: {c.name}: {n:,} value(s) normalised to the contract's spelling "
+                f"(e.g. {', '.join(repr(v) for v in shown)})"
+            )
             fixes.append(pl.when(fix).then(canon).otherwise(pl.col(c.name)).alias(c.name))
     if fixes:
         out = out.with_columns(fixes)
@@ -803,9 +953,16 @@ def read_export(source: Path | str, mapping: dict[str, TableMapping] | None = No
             if any(f.table == name for f in report.errors):
                 continue
             if name == "leads":
-                report.error(name, "leads.csv", None, "missing_file", 0, (),
-                             f"{source} has no leads file (leads.csv or leads.parquet; a mapping names it with "
-                             "[leads] file = ..., or says [leads] empty = true)")
+                report.error(
+                    name,
+                    "leads.csv",
+                    None,
+                    "missing_file",
+                    0,
+                    (),
+                    f"{source} has no leads file (leads.csv or leads.parquet; a mapping names it with "
+                    "[leads] file = ..., or says [leads] empty = true)",
+                )
                 continue
             report.notes.append(f"{name}: not in the export: written empty, with its columns")
             tables[name] = _empty_frame(name)
@@ -833,9 +990,14 @@ def read_export(source: Path | str, mapping: dict[str, TableMapping] | None = No
         if LINE in df.columns:
             tables[name] = df.drop(LINE)
     if source.is_dir():
-        unused = sorted(p.name for p in source.iterdir()
-                        if p.is_file() and p.name not in seen_files and p.name != "snapshot.json"
-                        and p.suffix.lower() in (".csv", ".parquet", ".pq", ".tsv", ".txt"))
+        unused = sorted(
+            p.name
+            for p in source.iterdir()
+            if p.is_file()
+            and p.name not in seen_files
+            and p.name != "snapshot.json"
+            and p.suffix.lower() in (".csv", ".parquet", ".pq", ".tsv", ".txt")
+        )
         if unused:
             report.notes.append(f"not used: {', '.join(unused)}")
     return Export(tables, files, lines, report, as_of_cells, failed)
@@ -853,16 +1015,28 @@ def _link_leads(tables: dict, files: dict, mapping: dict, report: Report) -> Non
     column = spec.lead_id_from_leads
     leads, opps = tables["leads"], tables["opportunities"]
     if column not in leads.columns:
-        report.error("leads", files.get("leads", "leads"), column, "missing_column", leads.height, (),
-                     f"[opportunities] lead_id_from_leads names {column!r}, which is not a column of the leads file")
+        report.error(
+            "leads",
+            files.get("leads", "leads"),
+            column,
+            "missing_column",
+            leads.height,
+            (),
+            f"[opportunities] lead_id_from_leads names {column!r}, which is not a column of the leads file",
+        )
         return
-    links = (leads.select(pl.col(column).cast(pl.String).alias("__deal"), pl.col("lead_id").alias("__lead"))
-             .drop_nulls().unique(subset="__deal", keep="first", maintain_order=True))
+    links = (
+        leads.select(pl.col(column).cast(pl.String).alias("__deal"), pl.col("lead_id").alias("__lead"))
+        .drop_nulls()
+        .unique(subset="__deal", keep="first", maintain_order=True)
+    )
     joined = opps.join(links, left_on="opportunity_id", right_on="__deal", how="left", maintain_order="left")
     filled = joined.select((pl.col("lead_id").is_null() & pl.col("__lead").is_not_null()).sum()).item()
     tables["opportunities"] = joined.with_columns(pl.coalesce("lead_id", "__lead").alias("lead_id")).drop("__lead")
-    report.notes.append(f"{files['opportunities']}: lead_id: {filled:,} deal(s) linked to their lead through "
-                        f"the leads file's {column!r}")
+    report.notes.append(
+        f"{files['opportunities']}: lead_id: {filled:,} deal(s) linked to their lead through "
+        f"the leads file's {column!r}"
+    )
 
 
 def _clear_expected_close(tables: dict, files: dict, report: Report) -> None:
@@ -874,21 +1048,25 @@ def _clear_expected_close(tables: dict, files: dict, report: Report) -> None:
     n = df.select(open_dated.sum()).item()
     if n:
         tables["opportunities"] = df.with_columns(
-            pl.when(open_dated).then(None).otherwise(pl.col("closed_at")).alias("closed_at"))
-        report.notes.append(f"{files['opportunities']}: closed_at: cleared on {n:,} open deal(s) (an open deal's "
-                            "close date is an expected date, not a close)")
+            pl.when(open_dated).then(None).otherwise(pl.col("closed_at")).alias("closed_at")
+        )
+        report.notes.append(
+            f"{files['opportunities']}: closed_at: cleared on {n:,} open deal(s) (an open deal's "
+            "close date is an expected date, not a close)"
+        )
 
 
 def _finalise(export: Export, as_of: dt.datetime) -> dict[str, pa.Table]:
     """Fill as-of defaults, clear open deals' close dates, and convert to Arrow with the contract's types."""
-    as_of_utc = as_of.astimezone(dt.timezone.utc)
+    as_of_utc = as_of.astimezone(dt.UTC)
     out: dict[str, pa.Table] = {}
     for name, df in export.tables.items():
         for col, mask in export.as_of_cells.get(name, {}).items():
             kind = TABLES[name].column(col).type
             value = as_of_utc if kind == "timestamp" else as_of_utc.date()
-            df = df.with_columns(pl.when(pl.lit(mask)).then(pl.lit(value).cast(POLARS_TYPES[kind]))
-                                 .otherwise(pl.col(col)).alias(col))
+            df = df.with_columns(
+                pl.when(pl.lit(mask)).then(pl.lit(value).cast(POLARS_TYPES[kind])).otherwise(pl.col(col)).alias(col)
+            )
         out[name] = _to_arrow(name, df, strict=False)
     return out
 
@@ -908,8 +1086,8 @@ def _to_arrow(name: str, df: pl.DataFrame, strict: bool) -> pa.Table:
 
 
 def end_of_day(value: dt.datetime) -> dt.datetime:
-    value = value.astimezone(dt.timezone.utc)
-    return dt.datetime.combine(value.date(), dt.time(23, 59, 59), tzinfo=dt.timezone.utc)
+    value = value.astimezone(dt.UTC)
+    return dt.datetime.combine(value.date(), dt.time(23, 59, 59), tzinfo=dt.UTC)
 
 
 def parse_as_of(text: str) -> dt.datetime:
@@ -961,8 +1139,9 @@ def import_export(
             raise MappingError("the export holds no timestamp to take the as-of from: give --as-of")
         if latest is not None:
             as_of = end_of_day(latest)
-            report.notes.append(f"as_of: not given; the end of the day of the export's latest timestamp: "
-                                f"{format_instant(as_of)}")
+            report.notes.append(
+                f"as_of: not given; the end of the day of the export's latest timestamp: {format_instant(as_of)}"
+            )
     if as_of is not None and all(name in export.tables for name in TABLE_ORDER):
         # every table was read: the contract's checks run even when some values did not parse, so one
         # attempt shows every problem (a column that did not parse is not also reported as blank)
@@ -970,16 +1149,24 @@ def import_export(
             progress("validate")
         tables = _finalise(export, as_of)
         checked = validate_tables(tables, as_of, files=export.files, lines=export.lines)
-        report.errors.extend(f for f in checked.errors
-                             if not (f.rule == "not_null" and f.column in export.failed.get(f.table, set())))
+        report.errors.extend(
+            f for f in checked.errors if not (f.rule == "not_null" and f.column in export.failed.get(f.table, set()))
+        )
         report.warnings.extend(checked.warnings)
     # a mapping that declares the leads empty (`[leads] empty = true`) says so as plainly as --allow-empty
     allow_empty = allow_empty or bool(mapping.get("leads") and mapping["leads"].empty)
     if report.ok and not allow_empty and "leads" in export.tables and len(export.tables["leads"]) == 0:
         # a header-only export would become the newest, default snapshot with every number empty
-        report.error("leads", export.files.get("leads", "leads"), None, "empty_export", 0, (),
-                     "the export holds no leads: refused, so it cannot become the newest snapshot with "
-                     "every number empty (import it with --allow-empty if that is what you mean)")
+        report.error(
+            "leads",
+            export.files.get("leads", "leads"),
+            None,
+            "empty_export",
+            0,
+            (),
+            "the export holds no leads: refused, so it cannot become the newest snapshot with "
+            "every number empty (import it with --allow-empty if that is what you mean)",
+        )
     if not report.ok:
         raise ImportRefused(report)
     _refuse_existing(out, as_of, replace)
@@ -991,20 +1178,26 @@ def import_export(
             import pyarrow.parquet as pq
 
             for name in TABLE_ORDER:
-                pq.write_table(_to_arrow(name, pl.from_arrow(tables[name]), strict=True), tmp / f"{name}.parquet",
-                               compression="zstd", compression_level=3)
+                pq.write_table(
+                    _to_arrow(name, pl.from_arrow(tables[name]), strict=True),
+                    tmp / f"{name}.parquet",
+                    compression="zstd",
+                    compression_level=3,
+                )
             (tmp / "import_report.json").write_text(json.dumps(report.to_dict(), indent=2) + "\n", encoding="utf-8")
     except SnapshotError as exc:
         raise MappingError(str(exc)) from None
-    path = out / as_of.astimezone(dt.timezone.utc).date().isoformat()
+    path = out / as_of.astimezone(dt.UTC).date().isoformat()
     return ImportResult(path, as_of, {n: t.num_rows for n, t in tables.items()}, report)
 
 
 def _refuse_existing(out: Path, as_of: dt.datetime, replace: bool) -> None:
-    final = out / as_of.astimezone(dt.timezone.utc).date().isoformat()
+    final = out / as_of.astimezone(dt.UTC).date().isoformat()
     if final.exists() and not replace:
-        raise MappingError(f"{final}: a snapshot for {final.name} already exists; an existing snapshot is never "
-                           "modified (use --replace to swap it for this import)")
+        raise MappingError(
+            f"{final}: a snapshot for {final.name} already exists; an existing snapshot is never "
+            "modified (use --replace to swap it for this import)"
+        )
 
 
 def _source_as_of(source: Path, report: Report) -> dt.datetime | None:
@@ -1016,8 +1209,7 @@ def _source_as_of(source: Path, report: Report) -> dt.datetime | None:
     try:
         return read_info(source).as_of
     except SnapshotError as exc:
-        report.error("snapshot", "snapshot.json", "as_of", "as_of", 1, (),
-                     str(exc).replace(str(meta) + ": ", ""))
+        report.error("snapshot", "snapshot.json", "as_of", "as_of", 1, (), str(exc).replace(str(meta) + ": ", ""))
         return None
 
 
@@ -1027,15 +1219,24 @@ def _source_as_of(source: Path, report: Report) -> dt.datetime | None:
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--source", required=True, metavar="DIR", help="the folder holding the export's CSV/Parquet files")
-    p.add_argument("--mapping", metavar="FILE",
-                   help="a TOML mapping (or the name of a shipped one: salesforce, hubspot, olist, maven)")
+    p.add_argument(
+        "--mapping",
+        metavar="FILE",
+        help="a TOML mapping (or the name of a shipped one: salesforce, hubspot, olist, maven)",
+    )
     p.add_argument("--out", required=True, metavar="ROOT", help="the data root the new snapshot folder goes into")
-    p.add_argument("--as-of", metavar="ISO",
-                   help="the export's moment (a date alone: the end of that day, UTC); default: the source's "
-                        "snapshot.json, else the end of the day of the export's latest timestamp")
+    p.add_argument(
+        "--as-of",
+        metavar="ISO",
+        help="the export's moment (a date alone: the end of that day, UTC); default: the source's "
+        "snapshot.json, else the end of the day of the export's latest timestamp",
+    )
     p.add_argument("--replace", action="store_true", help="swap an existing snapshot of the same date")
-    p.add_argument("--allow-empty", action="store_true",
-                   help="accept an export with no leads (refused by default: it would become the newest snapshot)")
+    p.add_argument(
+        "--allow-empty",
+        action="store_true",
+        help="accept an export with no leads (refused by default: it would become the newest snapshot)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -1062,16 +1263,29 @@ def run(args: argparse.Namespace) -> int:
 
     err = Console(stderr=True)
     steps = [*TABLE_ORDER, "validate", "write"]
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=err,
-                  transient=True, disable=not err.is_terminal) as bar:
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+    ) as bar:
         task = bar.add_task("import", total=len(steps))
 
         def progress(step: str) -> None:
             bar.update(task, description=f"import: {step}", completed=steps.index(step))
 
         try:
-            result = import_export(source, Path(args.out), mapping=mapping, as_of=as_of, replace=args.replace,
-                                   progress=progress, allow_empty=args.allow_empty)
+            result = import_export(
+                source,
+                Path(args.out),
+                mapping=mapping,
+                as_of=as_of,
+                replace=args.replace,
+                progress=progress,
+                allow_empty=args.allow_empty,
+            )
         except ImportRefused as exc:
             bar.stop()
             print(exc.report.to_text())
@@ -1084,8 +1298,11 @@ def run(args: argparse.Namespace) -> int:
             print(f"funnel import: {exc.strerror or exc}{where}; nothing was written", file=sys.stderr)
             return 1
         except (Exception, pl.exceptions.PanicException) as exc:  # noqa: BLE001 - never a traceback
-            print(f"funnel import: the import stopped on an unexpected problem ({type(exc).__name__}: {exc}); "
-                  "nothing was written. Please report it with the file that caused it.", file=sys.stderr)
+            print(
+                f"funnel import: the import stopped on an unexpected problem ({type(exc).__name__}: {exc}); "
+                "nothing was written. Please report it with the file that caused it.",
+                file=sys.stderr,
+            )
             return 1
     rows = ", ".join(f"{name} {n:,}" for name, n in result.rows.items())
     print(f"imported {source} -> {result.path} (as_of {format_instant(result.as_of)})")

@@ -93,8 +93,9 @@ def init_root(root: Path) -> Path:
         raise UsageError(f"{root}: exists and is not a folder")
     target = root / "funnel.toml"
     if target.exists():
-        raise UsageError(f"{target}: already exists; funnel init never overwrites a policy (edit it, or "
-                         f"choose another folder)")
+        raise UsageError(
+            f"{target}: already exists; funnel init never overwrites a policy (edit it, or choose another folder)"
+        )
     try:
         root.mkdir(parents=True, exist_ok=True)
         # "x": fails rather than overwrite a funnel.toml that appeared since the check above

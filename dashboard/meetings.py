@@ -85,7 +85,7 @@ class MeetingError(FunnelError):
 
 
 def now_utc() -> str:
-    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 def clean_text(text: object, what: str = "text", limit: int = MAX_TEXT) -> str:
@@ -96,8 +96,10 @@ def clean_text(text: object, what: str = "text", limit: int = MAX_TEXT) -> str:
     if not value:
         raise MeetingError(f"{what} is empty: write what the note, decision or action says")
     if len(value) > limit:
-        raise MeetingError(f"{what} is {len(value):,} characters long; at most {limit:,} are kept in the meeting "
-                           "record (a sentence or a short paragraph; link a document for more)")
+        raise MeetingError(
+            f"{what} is {len(value):,} characters long; at most {limit:,} are kept in the meeting "
+            "record (a sentence or a short paragraph; link a document for more)"
+        )
     return value
 
 
@@ -118,8 +120,9 @@ def _scope(scope: Filters | dict | None) -> dict[str, str]:
     values = scope.active() if isinstance(scope, Filters) else {k: v for k, v in scope.items() if v not in (None, "")}
     unknown = set(values) - set(FILTER_KEYS)
     if unknown:
-        raise MeetingError(f"note scope: unknown filter {', '.join(sorted(unknown))} "
-                           f"(filters: {', '.join(FILTER_KEYS)})")
+        raise MeetingError(
+            f"note scope: unknown filter {', '.join(sorted(unknown))} (filters: {', '.join(FILTER_KEYS)})"
+        )
     return {k: clean_text(str(v), f"note scope {k}", MAX_OWNER) for k, v in values.items()}
 
 
@@ -203,8 +206,10 @@ class MeetingStore:
 
     def __init__(self, data: str | Path, *, read_only: bool = False):
         if "://" in str(data):
-            raise MeetingError(f"{data}: a data root read through Spark has no meeting record; notes, decisions "
-                               "and actions are kept beside local snapshot folders")
+            raise MeetingError(
+                f"{data}: a data root read through Spark has no meeting record; notes, decisions "
+                "and actions are kept beside local snapshot folders"
+            )
         self.root = data_root_of(data)
         self.path = self.root / DB_NAME
         self.read_only_reason = "opened read-only" if read_only else _writable_reason(self.root, self.path)
@@ -257,8 +262,9 @@ class MeetingStore:
             else:
                 yield con
         except sqlite3.DatabaseError as exc:  # e.g. still locked after the busy timeout, a damaged file
-            raise MeetingError(f"{self.path}: the meeting record could not be {'written' if write else 'read'} "
-                               f"({exc})") from None
+            raise MeetingError(
+                f"{self.path}: the meeting record could not be {'written' if write else 'read'} ({exc})"
+            ) from None
         finally:
             con.close()
 
@@ -282,8 +288,10 @@ class MeetingStore:
             version = row[0] or 0
             if version > len(MIGRATIONS):
                 con.execute("rollback")
-                raise MeetingError(f"{self.path} has schema version {version}, newer than this program knows "
-                                   f"({len(MIGRATIONS)}): update Shared Funnel")
+                raise MeetingError(
+                    f"{self.path} has schema version {version}, newer than this program knows "
+                    f"({len(MIGRATIONS)}): update Shared Funnel"
+                )
             for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
                 for statement in _statements(script):
                     con.execute(statement)
@@ -301,30 +309,60 @@ class MeetingStore:
             return con.execute("select max(version) from schema_version").fetchone()[0] or 0
 
     # -- chart notes -------------------------------------------------------------------------------------
-    def add_note(self, day: dt.date | str, text: str, author: str, *, scope: Filters | dict | None = None,
-                 page: str | None = None, snapshot: str | None = None,
-                 span: tuple[dt.date, dt.date] | None = None, uid: str | None = None,
-                 created_at: str | None = None) -> Note:
+    def add_note(
+        self,
+        day: dt.date | str,
+        text: str,
+        author: str,
+        *,
+        scope: Filters | dict | None = None,
+        page: str | None = None,
+        snapshot: str | None = None,
+        span: tuple[dt.date, dt.date] | None = None,
+        uid: str | None = None,
+        created_at: str | None = None,
+    ) -> Note:
         """Record a chart note. `span` (first, last day any snapshot's charts cover) refuses a note no chart
         could ever show."""
         day = _date(day, "note date")
         body = clean_text(text, "note text")
         values = _scope(scope)
         if span is not None and not (span[0] <= day <= span[1]):
-            raise MeetingError(f"note date {day.isoformat()} is outside every snapshot: the snapshots' charts cover "
-                               f"{span[0].isoformat()} to {span[1].isoformat()}")
-        note = Note(0, uid or uuid.uuid4().hex, day, body, values, page, snapshot,
-                    clean_text(author or ANONYMOUS, "author", MAX_OWNER), created_at or now_utc())
+            raise MeetingError(
+                f"note date {day.isoformat()} is outside every snapshot: the snapshots' charts cover "
+                f"{span[0].isoformat()} to {span[1].isoformat()}"
+            )
+        note = Note(
+            0,
+            uid or uuid.uuid4().hex,
+            day,
+            body,
+            values,
+            page,
+            snapshot,
+            clean_text(author or ANONYMOUS, "author", MAX_OWNER),
+            created_at or now_utc(),
+        )
         with self._connect(write=True) as con:
             cur = con.execute(
                 "insert into notes (uid, note_date, body, segment, region, channel, origin, campaign, page, snapshot,"
                 " created_by, created_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (note.uid, day.isoformat(), body, *(values.get(k) for k in FILTER_KEYS), page, snapshot,
-                 note.created_by, note.created_at))
+                (
+                    note.uid,
+                    day.isoformat(),
+                    body,
+                    *(values.get(k) for k in FILTER_KEYS),
+                    page,
+                    snapshot,
+                    note.created_by,
+                    note.created_at,
+                ),
+            )
             return Note(cur.lastrowid, *astuple_tail(note))
 
-    def notes(self, filters: Filters | None = None, start: dt.date | None = None,
-              end: dt.date | None = None) -> list[Note]:
+    def notes(
+        self, filters: Filters | None = None, start: dt.date | None = None, end: dt.date | None = None
+    ) -> list[Note]:
         """Notes by date (then by when written); only those for `filters` and within [start, end] when given."""
         with self._connect() as con:
             if con is None:
@@ -332,14 +370,26 @@ class MeetingStore:
             rows = con.execute(
                 "select * from notes where note_date >= coalesce(?, note_date) and note_date <= coalesce(?, note_date)"
                 " order by note_date, id",
-                (start.isoformat() if start else None, end.isoformat() if end else None)).fetchall()
+                (start.isoformat() if start else None, end.isoformat() if end else None),
+            ).fetchall()
         found = [_note(r) for r in rows]
         return [n for n in found if filters is None or n.applies_to(filters)]
 
     # -- decisions and actions ---------------------------------------------------------------------------
-    def add_action(self, meeting: str, text: str, author: str, *, kind: str = "action", owner: str | None = None,
-                   due: dt.date | str | None = None, today: dt.date | None = None, uid: str | None = None,
-                   status: str = "open", created_at: str | None = None) -> Action:
+    def add_action(
+        self,
+        meeting: str,
+        text: str,
+        author: str,
+        *,
+        kind: str = "action",
+        owner: str | None = None,
+        due: dt.date | str | None = None,
+        today: dt.date | None = None,
+        uid: str | None = None,
+        status: str = "open",
+        created_at: str | None = None,
+    ) -> Action:
         """Record a decision or an action of a meeting. An action needs an owner and a due date not before
         `today` (the day it is agreed); a decision may have either."""
         if kind not in KINDS:
@@ -356,23 +406,44 @@ class MeetingStore:
             raise MeetingError("an action needs a due date")
         if due_date is not None and today is not None and due_date < today:
             raise MeetingError(f"due date {due_date.isoformat()} is in the past (today is {today.isoformat()})")
-        action = Action(0, uid or uuid.uuid4().hex, meeting, kind, body, owner, due_date, status,
-                        clean_text(author or ANONYMOUS, "author", MAX_OWNER), created_at or now_utc())
+        action = Action(
+            0,
+            uid or uuid.uuid4().hex,
+            meeting,
+            kind,
+            body,
+            owner,
+            due_date,
+            status,
+            clean_text(author or ANONYMOUS, "author", MAX_OWNER),
+            created_at or now_utc(),
+        )
         with self._connect(write=True) as con:
             cur = con.execute(
                 "insert into actions (uid, meeting, kind, body, owner, due_date, status, created_by, created_at)"
                 " values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (action.uid, meeting, kind, body, owner, due_date.isoformat() if due_date else None, status,
-                 action.created_by, action.created_at))
+                (
+                    action.uid,
+                    meeting,
+                    kind,
+                    body,
+                    owner,
+                    due_date.isoformat() if due_date else None,
+                    status,
+                    action.created_by,
+                    action.created_at,
+                ),
+            )
             return Action(cur.lastrowid, *astuple_tail(action))
 
     def set_status(self, action_id: int, status: str, author: str) -> None:
         if status not in STATUSES:
             raise MeetingError(f"status {status!r}: one of {', '.join(STATUSES)}")
         with self._connect(write=True) as con:
-            cur = con.execute("update actions set status = ?, updated_by = ?, updated_at = ? where id = ?",
-                              (status, clean_text(author or ANONYMOUS, "author", MAX_OWNER), now_utc(),
-                               int(action_id)))
+            cur = con.execute(
+                "update actions set status = ?, updated_by = ?, updated_at = ? where id = ?",
+                (status, clean_text(author or ANONYMOUS, "author", MAX_OWNER), now_utc(), int(action_id)),
+            )
             if cur.rowcount == 0:
                 raise MeetingError(f"no decision or action with id {action_id}")
 
@@ -381,36 +452,52 @@ class MeetingStore:
         with self._connect() as con:
             if con is None:
                 return []
-            rows = con.execute("select * from actions where meeting = coalesce(?, meeting) order by meeting, id",
-                               (meeting,)).fetchall()
+            rows = con.execute(
+                "select * from actions where meeting = coalesce(?, meeting) order by meeting, id", (meeting,)
+            ).fetchall()
         return [_action(r) for r in rows]
 
     def record(self, meeting: str, previous: str | None, on: dt.date) -> MeetingRecord:
-        return MeetingRecord(meeting, previous, tuple(self.actions(previous)) if previous else (),
-                             tuple(self.actions(meeting)), on)
+        return MeetingRecord(
+            meeting, previous, tuple(self.actions(previous)) if previous else (), tuple(self.actions(meeting)), on
+        )
 
     # -- moving the record between data roots ------------------------------------------------------------
     def export_json(self) -> dict:
-        return {"format": EXPORT_FORMAT, "exported_at": now_utc(), "root": str(self.root),
-                "notes": [_note_json(n) for n in self.notes()],
-                "actions": [_action_json(a) for a in self.actions()]}
+        return {
+            "format": EXPORT_FORMAT,
+            "exported_at": now_utc(),
+            "root": str(self.root),
+            "notes": [_note_json(n) for n in self.notes()],
+            "actions": [_action_json(a) for a in self.actions()],
+        }
 
     def import_json(self, payload: object, where: str = "the import") -> dict[str, int]:
         """Add the notes and actions of an export that are not here yet (matched by uid), in one transaction:
         a bad row refuses the whole file and writes nothing."""
         if not isinstance(payload, dict) or payload.get("format") != EXPORT_FORMAT:
-            raise MeetingError(f"{where}: not a Shared Funnel meeting record (expected \"format\": "
-                               f"\"{EXPORT_FORMAT}\", from `funnel notes export`)")
+            raise MeetingError(
+                f'{where}: not a Shared Funnel meeting record (expected "format": '
+                f'"{EXPORT_FORMAT}", from `funnel notes export`)'
+            )
         notes, actions = payload.get("notes", []), payload.get("actions", [])
         if not isinstance(notes, list) or not isinstance(actions, list):
-            raise MeetingError(f"{where}: \"notes\" and \"actions\" must be lists")
+            raise MeetingError(f'{where}: "notes" and "actions" must be lists')
         rows_n, rows_a = [], []
         for i, n in enumerate(notes):
             try:
-                rows_n.append((str(n["uid"]), _date(n["date"], "date").isoformat(), clean_text(n["text"], "text"),
-                               *(_scope(n.get("scope") or {}).get(k) for k in FILTER_KEYS), n.get("page"),
-                               n.get("snapshot"), clean_text(n.get("created_by") or ANONYMOUS, "created_by", MAX_OWNER),
-                               str(n.get("created_at") or now_utc())))
+                rows_n.append(
+                    (
+                        str(n["uid"]),
+                        _date(n["date"], "date").isoformat(),
+                        clean_text(n["text"], "text"),
+                        *(_scope(n.get("scope") or {}).get(k) for k in FILTER_KEYS),
+                        n.get("page"),
+                        n.get("snapshot"),
+                        clean_text(n.get("created_by") or ANONYMOUS, "created_by", MAX_OWNER),
+                        str(n.get("created_at") or now_utc()),
+                    )
+                )
             except (KeyError, TypeError, AttributeError, MeetingError) as exc:
                 raise MeetingError(f"{where}: notes[{i}]: {_why(exc)}") from None
         for i, a in enumerate(actions):
@@ -419,25 +506,43 @@ class MeetingStore:
                 if kind not in KINDS or status not in STATUSES:
                     raise MeetingError(f"kind {kind!r} / status {status!r}: kinds {KINDS}, statuses {STATUSES}")
                 due = a.get("due")
-                rows_a.append((str(a["uid"]), clean_text(a["meeting"], "meeting", MAX_OWNER), kind,
-                               clean_text(a["text"], "text"),
-                               clean_text(a["owner"], "owner", MAX_OWNER) if a.get("owner") else None,
-                               _date(due, "due").isoformat() if due else None, status,
-                               clean_text(a.get("created_by") or ANONYMOUS, "created_by", MAX_OWNER),
-                               str(a.get("created_at") or now_utc()), a.get("updated_by"), a.get("updated_at")))
+                rows_a.append(
+                    (
+                        str(a["uid"]),
+                        clean_text(a["meeting"], "meeting", MAX_OWNER),
+                        kind,
+                        clean_text(a["text"], "text"),
+                        clean_text(a["owner"], "owner", MAX_OWNER) if a.get("owner") else None,
+                        _date(due, "due").isoformat() if due else None,
+                        status,
+                        clean_text(a.get("created_by") or ANONYMOUS, "created_by", MAX_OWNER),
+                        str(a.get("created_at") or now_utc()),
+                        a.get("updated_by"),
+                        a.get("updated_at"),
+                    )
+                )
             except (KeyError, TypeError, AttributeError, MeetingError) as exc:
                 raise MeetingError(f"{where}: actions[{i}]: {_why(exc)}") from None
         with self._connect(write=True) as con:
             before = con.total_changes
-            con.executemany("insert or ignore into notes (uid, note_date, body, segment, region, channel, origin,"
-                            " campaign, page, snapshot, created_by, created_at) values (?,?,?,?,?,?,?,?,?,?,?,?)",
-                            rows_n)
+            con.executemany(
+                "insert or ignore into notes (uid, note_date, body, segment, region, channel, origin,"
+                " campaign, page, snapshot, created_by, created_at) values (?,?,?,?,?,?,?,?,?,?,?,?)",
+                rows_n,
+            )
             added_notes = con.total_changes - before
-            con.executemany("insert or ignore into actions (uid, meeting, kind, body, owner, due_date, status,"
-                            " created_by, created_at, updated_by, updated_at) values (?,?,?,?,?,?,?,?,?,?,?)", rows_a)
+            con.executemany(
+                "insert or ignore into actions (uid, meeting, kind, body, owner, due_date, status,"
+                " created_by, created_at, updated_by, updated_at) values (?,?,?,?,?,?,?,?,?,?,?)",
+                rows_a,
+            )
             added_actions = con.total_changes - before - added_notes
-        return {"notes_added": added_notes, "notes_skipped": len(rows_n) - added_notes,
-                "actions_added": added_actions, "actions_skipped": len(rows_a) - added_actions}
+        return {
+            "notes_added": added_notes,
+            "notes_skipped": len(rows_n) - added_notes,
+            "actions_added": added_actions,
+            "actions_skipped": len(rows_a) - added_actions,
+        }
 
 
 def _statements(script: str) -> list[str]:
@@ -463,15 +568,34 @@ def _why(exc: BaseException) -> str:
 
 
 def _note(row: sqlite3.Row) -> Note:
-    return Note(row["id"], row["uid"], dt.date.fromisoformat(row["note_date"]), row["body"],
-                {k: row[k] for k in FILTER_KEYS if row[k] is not None}, row["page"], row["snapshot"],
-                row["created_by"], row["created_at"])
+    return Note(
+        row["id"],
+        row["uid"],
+        dt.date.fromisoformat(row["note_date"]),
+        row["body"],
+        {k: row[k] for k in FILTER_KEYS if row[k] is not None},
+        row["page"],
+        row["snapshot"],
+        row["created_by"],
+        row["created_at"],
+    )
 
 
 def _action(row: sqlite3.Row) -> Action:
-    return Action(row["id"], row["uid"], row["meeting"], row["kind"], row["body"], row["owner"],
-                  dt.date.fromisoformat(row["due_date"]) if row["due_date"] else None, row["status"],
-                  row["created_by"], row["created_at"], row["updated_by"], row["updated_at"])
+    return Action(
+        row["id"],
+        row["uid"],
+        row["meeting"],
+        row["kind"],
+        row["body"],
+        row["owner"],
+        dt.date.fromisoformat(row["due_date"]) if row["due_date"] else None,
+        row["status"],
+        row["created_by"],
+        row["created_at"],
+        row["updated_by"],
+        row["updated_at"],
+    )
 
 
 def _note_json(n: Note) -> dict:
@@ -511,8 +635,10 @@ def run(args) -> int:
                 raise UsageError(f"--out {args.out!r}: folder {str(out.parent)!r} does not exist")
             out.write_text(text, encoding="utf-8")
             payload = json.loads(text)
-            print(f"wrote {out}: {len(payload['notes'])} notes, {len(payload['actions'])} decisions and actions",
-                  file=sys.stderr)
+            print(
+                f"wrote {out}: {len(payload['notes'])} notes, {len(payload['actions'])} decisions and actions",
+                file=sys.stderr,
+            )
         else:
             sys.stdout.write(text)
         return 0
@@ -525,6 +651,8 @@ def run(args) -> int:
         raise UsageError(f"{args.file!r}: not valid JSON ({exc})") from None
     store = MeetingStore.open(args.data)
     counts = store.import_json(payload, where=str(source))
-    print(f"imported into {store.path}: {counts['notes_added']} notes ({counts['notes_skipped']} already there), "
-          f"{counts['actions_added']} decisions and actions ({counts['actions_skipped']} already there)")
+    print(
+        f"imported into {store.path}: {counts['notes_added']} notes ({counts['notes_skipped']} already there), "
+        f"{counts['actions_added']} decisions and actions ({counts['actions_skipped']} already there)"
+    )
     return 0

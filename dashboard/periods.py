@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 from dashboard.errors import ArgumentError
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=UTC)
 MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
@@ -265,7 +265,7 @@ def year_to_date(as_of: dt.datetime, zone: ZoneInfo, start_month: int = 1) -> Pe
 
 
 def _month_span(period: Period) -> str:
-    """"Feb-Apr 2026", or "Nov 2026-Jan 2027" when the months cross a calendar year."""
+    """ "Feb-Apr 2026", or "Nov 2026-Jan 2027" when the months cross a calendar year."""
     first, last = MONTH_NAMES[period.start.month - 1], MONTH_NAMES[period.end.month - 1]
     if period.start.year == period.end.year:
         return f"{first}-{last} {period.end.year}"
@@ -299,7 +299,9 @@ def parse_period(text: str, start_month: int = 1) -> Period:
     year = int(match["year"])
     if not FIRST_DAY.year < year <= LAST_DAY.year:
         raise ArgumentError(f"--period {text!r}: fiscal year {year} is outside {FIRST_DAY.year + 1}..{LAST_DAY.year}")
-    period = fiscal_quarter(year, int(match["quarter"]), start_month) if match["quarter"] else fiscal_year(year, start_month)
+    period = (
+        fiscal_quarter(year, int(match["quarter"]), start_month) if match["quarter"] else fiscal_year(year, start_month)
+    )
     check_date_range(period.start, "--period")
     check_date_range(period.end, "--period")
     return period

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from dashboard.business_calendar import BusinessCalendars, CalendarError, parse_calendars
-from dashboard.errors import FunnelError
-
 import math
 import tomllib
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from dashboard.business_calendar import BusinessCalendars, CalendarError, parse_calendars
+from dashboard.errors import FunnelError
 
 SLA_CLOCKS = ("calendar", "business")
 ATTRIBUTION_MODELS = ("first_touch", "last_touch", "linear", "u_shaped", "w_shaped", "time_decay")
@@ -59,18 +59,24 @@ _KEYS = {
 # Wide enough for any team's agreement, narrow enough that every date computed from a value stays in
 # 1900..2200 (docs/decisions.md, "Policy limits"). A key added later adds its line here.
 LIMITS: dict[str, tuple[float, float, bool]] = {
-    "first_response_hours": (0, 24 * 3650, True),   # up to ten years
+    "first_response_hours": (0, 24 * 3650, True),  # up to ten years
     "decision_days": (0, 3650, True),
-    "min_acceptance_rate": (0, 1, True),              # a fraction
-    "window_days": (0, 3650, False),                  # a window of no days counts nothing
+    "min_acceptance_rate": (0, 1, True),  # a fraction
+    "window_days": (0, 3650, False),  # a window of no days counts nothing
     "lookback_days": (0, 36500, True),
-    "half_life_days": (0, 3650, False),               # credit halves every H days: H > 0
+    "half_life_days": (0, 3650, False),  # credit halves every H days: H > 0
     "fiscal_year_start_month": (1, 12, True),
 }
 
 
-def check_number(path: Path, section: str, key: str, value: object, whole: bool = False,
-                 limits: tuple[float, float, bool] | None = None) -> float | int:
+def check_number(
+    path: Path,
+    section: str,
+    key: str,
+    value: object,
+    whole: bool = False,
+    limits: tuple[float, float, bool] | None = None,
+) -> float | int:
     """One number of funnel.toml checked for type, finiteness and range; PolicyError naming the key.
 
     TOML allows nan, inf and 1e300, and a boolean is no number here."""
@@ -131,8 +137,10 @@ def load_policy(data_root: Path) -> Policy:
     if policy.half_life_days <= 0:
         raise PolicyError(f"{path}: [attribution] half_life_days must be > 0")
     if not 1 <= policy.fiscal_year_start_month <= 12:
-        raise PolicyError(f"{path}: [reporting] fiscal_year_start_month must be a month number 1..12, "
-                          f"not {policy.fiscal_year_start_month!r}")
+        raise PolicyError(
+            f"{path}: [reporting] fiscal_year_start_month must be a month number 1..12, "
+            f"not {policy.fiscal_year_start_month!r}"
+        )
     if policy.min_acceptance_rate > 1:
         raise PolicyError(f"{path}: [sla] min_acceptance_rate is a fraction in 0..1")
     return policy

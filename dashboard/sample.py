@@ -63,8 +63,17 @@ NEVER = np.iinfo(np.int64).max  # "does not happen" (or not before the end of th
 SEGMENTS = ("SMB", "Mid-Market", "Enterprise")
 REGIONS = ("North America", "EMEA", "APAC", "LATAM")
 REGION_MIX = (0.45, 0.32, 0.15, 0.08)
-INDUSTRIES = ("Software", "Financial Services", "Healthcare", "Manufacturing", "Retail",
-              "Professional Services", "Media", "Public Sector", "Education")
+INDUSTRIES = (
+    "Software",
+    "Financial Services",
+    "Healthcare",
+    "Manufacturing",
+    "Retail",
+    "Professional Services",
+    "Media",
+    "Public Sector",
+    "Education",
+)
 INDUSTRY_MIX = (0.26, 0.14, 0.12, 0.13, 0.10, 0.11, 0.05, 0.05, 0.04)
 EDUCATION = INDUSTRIES.index("Education")
 OWNERS_BY_SEGMENT = {
@@ -82,15 +91,29 @@ WEBINAR_SERIES = "Pipeline Clinic"
 REJECTION_REASONS = ("no budget", "student", "competitor", "bad data", "recycle: not ready", "recycle: timing")
 RECYCLE = (REJECTION_REASONS.index("recycle: not ready"), REJECTION_REASONS.index("recycle: timing"))
 STAGES = ("Prospecting", "Discovery", "Proposal", "Negotiation", "Closed Won", "Closed Lost")
-TOUCH_TYPES = ("ad_click", "social_click", "email_click", "webinar_registered", "webinar_attended",
-               "event_attended", "content_download", "web_visit", "form")
+TOUCH_TYPES = (
+    "ad_click",
+    "social_click",
+    "email_click",
+    "webinar_registered",
+    "webinar_attended",
+    "event_attended",
+    "content_download",
+    "web_visit",
+    "form",
+)
 # the touch a lead leaves with a campaign of each channel, after (or before) the lead was created
-CHANNEL_TOUCH = {"paid_search": "ad_click", "social": "social_click", "email": "email_click",
-                 "webinar": "webinar_attended", "event": "event_attended", "content": "content_download",
-                 "organic_search": "web_visit"}
+CHANNEL_TOUCH = {
+    "paid_search": "ad_click",
+    "social": "social_click",
+    "email": "email_click",
+    "webinar": "webinar_attended",
+    "event": "event_attended",
+    "content": "content_download",
+    "organic_search": "web_visit",
+}
 PRE_TOUCH_MIX = {"paid_search": 0.30, "social": 0.25, "content": 0.22, "organic_search": 0.18, "email": 0.05}
-POST_TOUCH_MIX = {"email": 0.45, "content": 0.18, "webinar": 0.17, "social": 0.08, "paid_search": 0.07,
-                  "event": 0.05}
+POST_TOUCH_MIX = {"email": 0.45, "content": 0.18, "webinar": 0.17, "social": 0.08, "paid_search": 0.07, "event": 0.05}
 
 AMOUNT_MEDIAN = (8_000.0, 35_000.0, 150_000.0)  # per segment, lognormal
 CYCLE_MEDIAN_DAYS = (20.0, 45.0, 90.0)
@@ -100,13 +123,38 @@ OPP_RATE = (0.55, 0.60, 0.68)  # P(opportunity | SQL)
 MONTH_SEASON = (0.95, 1.00, 1.08, 1.02, 1.00, 0.88, 0.72, 0.70, 1.02, 1.12, 1.15, 0.82)  # Jan..Dec
 YEARLY_GROWTH = 1.45
 WEEKDAY = (1.0, 1.0, 1.0, 1.0, 0.95, 0.25, 0.22)  # Mon..Sun
-HOURLY = (1.0, 0.8, 0.7, 0.7, 0.8, 1.0, 1.5, 2.5, 3.5, 4.0, 4.0, 4.0, 4.0, 4.5, 5.0, 5.0, 4.5, 4.0, 3.5,
-          3.0, 2.5, 2.0, 1.5, 1.2)  # UTC hour of day: Europe's afternoon meets America's morning
+HOURLY = (
+    1.0,
+    0.8,
+    0.7,
+    0.7,
+    0.8,
+    1.0,
+    1.5,
+    2.5,
+    3.5,
+    4.0,
+    4.0,
+    4.0,
+    4.0,
+    4.5,
+    5.0,
+    5.0,
+    4.5,
+    4.0,
+    3.5,
+    3.0,
+    2.5,
+    2.0,
+    1.5,
+    1.2,
+)  # UTC hour of day: Europe's afternoon meets America's morning
 
 
 @dataclass(frozen=True)
 class Source:
     """How leads from one kind of campaign (or from no campaign) behave."""
+
     name: str
     channel: str
     origin: str
@@ -128,61 +176,344 @@ class Source:
 
 
 SOURCES = (
-    Source("paid_brand", "paid_search", "marketing", 0.05, 0.38, 0.76, 0.30, 1.00, 0.10, 0.02, 1.2, 2.5, 6,
-           (0.50, 0.33, 0.17), 150, "ad_click", "maria.lopez"),
-    Source("paid_nonbrand", "paid_search", "marketing", 0.13, 0.30, 0.70, 0.24, 0.95, 0.00, 0.03, 1.0, 2.5, 10,
-           (0.55, 0.30, 0.15), 380, "ad_click", "maria.lopez"),
-    Source("social", "social", "marketing", 0.09, 0.25, 0.64, 0.17, 0.90, -0.10, 0.07, 1.0, 2.8, 12,
-           (0.45, 0.35, 0.20), 260, "social_click", "maria.lopez"),
-    Source("newsletter", "email", "marketing", 0.03, 0.30, 0.70, 0.20, 1.00, 0.00, 0.03, 0.8, 3.5, 14,
-           (0.50, 0.33, 0.17), 25, "email_click", "li.wei"),
-    Source("nurture", "email", "marketing", 0.03, 0.32, 0.70, 0.22, 1.00, 0.00, 0.02, 0.8, 3.5, 14,
-           (0.50, 0.33, 0.17), 35, "email_click", "li.wei"),
-    Source("ebook", "content", "marketing", 0.06, 0.32, 0.62, 0.16, 0.90, -0.05, 0.12, 1.0, 3.2, 12,
-           (0.50, 0.33, 0.17), 180, "content_download", "sofia.rossi"),
-    Source("syndication", "content", "marketing", 0.04, 0.28, 0.60, 0.15, 0.85, -0.10, 0.05, 0.6, 2.4, 15,
-           (0.50, 0.33, 0.17), 230, "content_download", "sofia.rossi"),
-    Source("organic", "organic_search", "marketing", 0.12, 0.30, 0.72, 0.28, 1.00, 0.05, 0.06, 1.2, 2.8, 8,
-           (0.55, 0.30, 0.15), 0, "form", None),
-    Source("referral", "referral", "other", 0.04, 0.55, 0.85, 0.45, 1.40, 0.35, 0.01, 0.3, 2.0, 4,
-           (0.45, 0.35, 0.20), 300, "form", "emma.novak", 1.1),
-    Source("partner", "partner", "partner", 0.07, 0.50, 0.80, 0.40, 1.25, 0.25, 0.01, 0.4, 2.0, 5,
-           (0.30, 0.40, 0.30), 250, "form", "emma.novak", 1.15),
-    Source("webinar", "webinar", "marketing", 0.07, 0.52, 0.82, 0.40, 1.15, 0.20, 0.05, 1.0, 3.5, 5,
-           (0.35, 0.45, 0.20), 130, "webinar_registered", "sofia.rossi"),
-    Source("flagship", "event", "marketing", 0.05, 0.36, 0.45, 0.05, 0.60, -0.25, 0.03, 0.3, 1.5, 3,
-           (0.55, 0.35, 0.10), 420, "event_attended", "jamal.reed", 0.85),
-    Source("field_event", "event", "marketing", 0.05, 0.45, 0.75, 0.30, 1.10, 0.20, 0.01, 0.4, 2.2, 3,
-           (0.20, 0.40, 0.40), 650, "event_attended", "jamal.reed", 1.1),
-    Source("outbound", "outbound", "sales", 0.10, 0.45, 0.80, 0.35, 1.00, 0.10, 0.00, 0.1, 1.0, 7,
-           (0.25, 0.40, 0.35), 0, None),
-    Source("direct", "direct", "marketing", 0.03, 0.32, 0.70, 0.25, 1.00, 0.00, 0.03, 0.8, 2.2, 6,
-           (0.55, 0.30, 0.15), 0, None),
-    Source("other", "other", "other", 0.02, 0.20, 0.55, 0.15, 0.80, -0.20, 0.02, 0.2, 1.5, 20,
-           (0.50, 0.30, 0.20), 0, None),
+    Source(
+        "paid_brand",
+        "paid_search",
+        "marketing",
+        0.05,
+        0.38,
+        0.76,
+        0.30,
+        1.00,
+        0.10,
+        0.02,
+        1.2,
+        2.5,
+        6,
+        (0.50, 0.33, 0.17),
+        150,
+        "ad_click",
+        "maria.lopez",
+    ),
+    Source(
+        "paid_nonbrand",
+        "paid_search",
+        "marketing",
+        0.13,
+        0.30,
+        0.70,
+        0.24,
+        0.95,
+        0.00,
+        0.03,
+        1.0,
+        2.5,
+        10,
+        (0.55, 0.30, 0.15),
+        380,
+        "ad_click",
+        "maria.lopez",
+    ),
+    Source(
+        "social",
+        "social",
+        "marketing",
+        0.09,
+        0.25,
+        0.64,
+        0.17,
+        0.90,
+        -0.10,
+        0.07,
+        1.0,
+        2.8,
+        12,
+        (0.45, 0.35, 0.20),
+        260,
+        "social_click",
+        "maria.lopez",
+    ),
+    Source(
+        "newsletter",
+        "email",
+        "marketing",
+        0.03,
+        0.30,
+        0.70,
+        0.20,
+        1.00,
+        0.00,
+        0.03,
+        0.8,
+        3.5,
+        14,
+        (0.50, 0.33, 0.17),
+        25,
+        "email_click",
+        "li.wei",
+    ),
+    Source(
+        "nurture",
+        "email",
+        "marketing",
+        0.03,
+        0.32,
+        0.70,
+        0.22,
+        1.00,
+        0.00,
+        0.02,
+        0.8,
+        3.5,
+        14,
+        (0.50, 0.33, 0.17),
+        35,
+        "email_click",
+        "li.wei",
+    ),
+    Source(
+        "ebook",
+        "content",
+        "marketing",
+        0.06,
+        0.32,
+        0.62,
+        0.16,
+        0.90,
+        -0.05,
+        0.12,
+        1.0,
+        3.2,
+        12,
+        (0.50, 0.33, 0.17),
+        180,
+        "content_download",
+        "sofia.rossi",
+    ),
+    Source(
+        "syndication",
+        "content",
+        "marketing",
+        0.04,
+        0.28,
+        0.60,
+        0.15,
+        0.85,
+        -0.10,
+        0.05,
+        0.6,
+        2.4,
+        15,
+        (0.50, 0.33, 0.17),
+        230,
+        "content_download",
+        "sofia.rossi",
+    ),
+    Source(
+        "organic",
+        "organic_search",
+        "marketing",
+        0.12,
+        0.30,
+        0.72,
+        0.28,
+        1.00,
+        0.05,
+        0.06,
+        1.2,
+        2.8,
+        8,
+        (0.55, 0.30, 0.15),
+        0,
+        "form",
+        None,
+    ),
+    Source(
+        "referral",
+        "referral",
+        "other",
+        0.04,
+        0.55,
+        0.85,
+        0.45,
+        1.40,
+        0.35,
+        0.01,
+        0.3,
+        2.0,
+        4,
+        (0.45, 0.35, 0.20),
+        300,
+        "form",
+        "emma.novak",
+        1.1,
+    ),
+    Source(
+        "partner",
+        "partner",
+        "partner",
+        0.07,
+        0.50,
+        0.80,
+        0.40,
+        1.25,
+        0.25,
+        0.01,
+        0.4,
+        2.0,
+        5,
+        (0.30, 0.40, 0.30),
+        250,
+        "form",
+        "emma.novak",
+        1.15,
+    ),
+    Source(
+        "webinar",
+        "webinar",
+        "marketing",
+        0.07,
+        0.52,
+        0.82,
+        0.40,
+        1.15,
+        0.20,
+        0.05,
+        1.0,
+        3.5,
+        5,
+        (0.35, 0.45, 0.20),
+        130,
+        "webinar_registered",
+        "sofia.rossi",
+    ),
+    Source(
+        "flagship",
+        "event",
+        "marketing",
+        0.05,
+        0.36,
+        0.45,
+        0.05,
+        0.60,
+        -0.25,
+        0.03,
+        0.3,
+        1.5,
+        3,
+        (0.55, 0.35, 0.10),
+        420,
+        "event_attended",
+        "jamal.reed",
+        0.85,
+    ),
+    Source(
+        "field_event",
+        "event",
+        "marketing",
+        0.05,
+        0.45,
+        0.75,
+        0.30,
+        1.10,
+        0.20,
+        0.01,
+        0.4,
+        2.2,
+        3,
+        (0.20, 0.40, 0.40),
+        650,
+        "event_attended",
+        "jamal.reed",
+        1.1,
+    ),
+    Source(
+        "outbound",
+        "outbound",
+        "sales",
+        0.10,
+        0.45,
+        0.80,
+        0.35,
+        1.00,
+        0.10,
+        0.00,
+        0.1,
+        1.0,
+        7,
+        (0.25, 0.40, 0.35),
+        0,
+        None,
+    ),
+    Source(
+        "direct",
+        "direct",
+        "marketing",
+        0.03,
+        0.32,
+        0.70,
+        0.25,
+        1.00,
+        0.00,
+        0.03,
+        0.8,
+        2.2,
+        6,
+        (0.55, 0.30, 0.15),
+        0,
+        None,
+    ),
+    Source(
+        "other", "other", "other", 0.02, 0.20, 0.55, 0.15, 0.80, -0.20, 0.02, 0.2, 1.5, 20, (0.50, 0.30, 0.20), 0, None
+    ),
 )
 SRC = {s.name: i for i, s in enumerate(SOURCES)}
 REASONS_GENERAL = (0.30, 0.0, 0.10, 0.15, 0.25, 0.20)  # over REJECTION_REASONS
 REASONS_EVENT = (0.15, 0.0, 0.08, 0.32, 0.30, 0.15)
 REASONS_AFTER_ACCEPT = (0.45, 0.0, 0.25, 0.0, 0.0, 0.30)
 
-WEBINAR_TOPICS = ("Forecasting that sales trusts", "Lead scoring without the hype", "Pipeline reviews that work",
-                  "The SLA between sales and marketing", "Attribution for humans", "Territory planning",
-                  "Win/loss analysis", "Building a RevOps team", "Pricing pages that convert",
-                  "Onboarding to expansion", "Board metrics for SaaS", "Data hygiene in the CRM")
-EBOOKS = ("The State of RevOps", "Pipeline Forecasting Playbook", "Lead Scoring 101",
-          "The CFO's Guide to SaaS Metrics", "Sales & Marketing SLA Template", "B2B Conversion Benchmarks",
-          "The ABM Field Guide", "Churn Early-Warning Checklist")
-FIELD_EVENTS = (("Executive roundtable", "London", "EMEA", 1), ("Regional summit", "Chicago", "North America", 2),
-                ("Roadshow", "Singapore", "APAC", 1), ("Executive dinner", "New York", "North America", 1),
-                ("Regional summit", "São Paulo", "LATAM", 2), ("Executive roundtable", "Berlin", "EMEA", 1),
-                ("Roadshow", "Sydney", "APAC", 1), ("Executive dinner", "Toronto", "North America", 1),
-                ("Regional summit", "Paris", "EMEA", 2), ("Roadshow", "Mexico City", "LATAM", 1))
+WEBINAR_TOPICS = (
+    "Forecasting that sales trusts",
+    "Lead scoring without the hype",
+    "Pipeline reviews that work",
+    "The SLA between sales and marketing",
+    "Attribution for humans",
+    "Territory planning",
+    "Win/loss analysis",
+    "Building a RevOps team",
+    "Pricing pages that convert",
+    "Onboarding to expansion",
+    "Board metrics for SaaS",
+    "Data hygiene in the CRM",
+)
+EBOOKS = (
+    "The State of RevOps",
+    "Pipeline Forecasting Playbook",
+    "Lead Scoring 101",
+    "The CFO's Guide to SaaS Metrics",
+    "Sales & Marketing SLA Template",
+    "B2B Conversion Benchmarks",
+    "The ABM Field Guide",
+    "Churn Early-Warning Checklist",
+)
+FIELD_EVENTS = (
+    ("Executive roundtable", "London", "EMEA", 1),
+    ("Regional summit", "Chicago", "North America", 2),
+    ("Roadshow", "Singapore", "APAC", 1),
+    ("Executive dinner", "New York", "North America", 1),
+    ("Regional summit", "São Paulo", "LATAM", 2),
+    ("Executive roundtable", "Berlin", "EMEA", 1),
+    ("Roadshow", "Sydney", "APAC", 1),
+    ("Executive dinner", "Toronto", "North America", 1),
+    ("Regional summit", "Paris", "EMEA", 2),
+    ("Roadshow", "Mexico City", "LATAM", 1),
+)
 PARTNERS = ("Northwind Consulting", "Contoso Cloud", "Fabrikam Systems", "Tailspin Advisory")
 
 
 # ---------------------------------------------------------------------------------------------------
 # Small helpers
+
 
 def _rng(seed: int, *stream: int) -> np.random.Generator:
     return np.random.Generator(np.random.PCG64(np.random.SeedSequence([seed, *stream])))
@@ -262,6 +593,7 @@ def _lognormal_s(rng: np.random.Generator, median_s: np.ndarray | float, sigma: 
 # ---------------------------------------------------------------------------------------------------
 # The plan: calendar, campaigns and how many leads arrive each day (shared by every chunk)
 
+
 @dataclass
 class Campaigns:
     name: list[str] = field(default_factory=list)
@@ -281,8 +613,25 @@ class Campaigns:
     prof_day: list[np.ndarray] = field(default_factory=list)
     prof_w: list[np.ndarray] = field(default_factory=list)
 
-    def add(self, name, source, start, end, weight_days, weights, *, segment=-1, region=-1, one_day=False,
-            created=None, cost_weight, quality=0.0, owner=None, scalable=False, n_days):
+    def add(
+        self,
+        name,
+        source,
+        start,
+        end,
+        weight_days,
+        weights,
+        *,
+        segment=-1,
+        region=-1,
+        one_day=False,
+        created=None,
+        cost_weight,
+        quality=0.0,
+        owner=None,
+        scalable=False,
+        n_days,
+    ):
         days = np.asarray(weight_days, dtype=np.int64)
         w = np.asarray(weights, dtype=float)
         inside = (days >= 0) & (days < n_days) & (w > 0)
@@ -316,7 +665,7 @@ class Plan:
         last_month = dt.date(as_of.year, as_of.month, 1)
         y, m = divmod(last_month.year * 12 + last_month.month - 1 - (months - 1), 12)
         self.start_date = dt.date(y, m + 1, 1)
-        self.start_us = _us(dt.datetime(y, m + 1, 1, tzinfo=dt.timezone.utc))
+        self.start_us = _us(dt.datetime(y, m + 1, 1, tzinfo=dt.UTC))
         self.n_days = (as_of.date() - self.start_date).days + 1
         self.day_us = self.start_us + np.arange(self.n_days, dtype=np.int64) * DAY
         self.start_epoch_day = (self.start_date - dt.date(1970, 1, 1)).days
@@ -412,17 +761,27 @@ class Plan:
         def always_on(source: str, share: float, periods, label, segment=-1, scalable=True):
             src = SRC[source]
             k = variants if scalable else 1
-            for (p_start, p_end) in periods:
+            for p_start, p_end in periods:
                 s, e = self.day_of(p_start), self.day_of(p_end)
                 days = np.arange(max(s, 0), min(e, n_days - 1) + 1)
                 if len(days) == 0:
                     continue
                 full = self.shape(np.arange(s, e + 1)).sum()
                 for v, vw in enumerate(variant_weights(k)):
-                    c.add(label(p_start) + (suffix(v) if scalable else ""), src, s, e, days,
-                          share / k * vw * self.shape(days), segment=segment, cost_weight=share / k * vw * full,
-                          quality=SOURCES[src].quality + rng.normal(0, 0.15), owner=SOURCES[src].owner,
-                          scalable=scalable, n_days=n_days)
+                    c.add(
+                        label(p_start) + (suffix(v) if scalable else ""),
+                        src,
+                        s,
+                        e,
+                        days,
+                        share / k * vw * self.shape(days),
+                        segment=segment,
+                        cost_weight=share / k * vw * full,
+                        quality=SOURCES[src].quality + rng.normal(0, 0.15),
+                        owner=SOURCES[src].owner,
+                        scalable=scalable,
+                        n_days=n_days,
+                    )
 
         def quarter(d):
             return f"{d.year} Q{(d.month - 1) // 3 + 1}"
@@ -431,26 +790,46 @@ class Plan:
             return f"H{(d.month - 1) // 6 + 1} {d.year}"
 
         quarters, halves, years = self._periods(3), self._periods(6), self._periods(12)
-        always_on("paid_brand", SOURCES[SRC["paid_brand"]].share, quarters,
-                  lambda d: f"Paid search · Brand · {quarter(d)}", scalable=False)
+        always_on(
+            "paid_brand",
+            SOURCES[SRC["paid_brand"]].share,
+            quarters,
+            lambda d: f"Paid search · Brand · {quarter(d)}",
+            scalable=False,
+        )
         for seg, share in ((0, 0.06), (1, 0.04), (2, 0.03)):
-            always_on("paid_nonbrand", share, quarters,
-                      lambda d, seg=seg: f"Paid search · Non-brand · {SEGMENTS[seg]} · {quarter(d)}", segment=seg)
+            always_on(
+                "paid_nonbrand",
+                share,
+                quarters,
+                lambda d, seg=seg: f"Paid search · Non-brand · {SEGMENTS[seg]} · {quarter(d)}",
+                segment=seg,
+            )
         always_on("social", 0.04, quarters, lambda d: f"LinkedIn Ads · Mid-Market · {quarter(d)}", segment=1)
         always_on("social", 0.02, quarters, lambda d: f"LinkedIn ABM · Enterprise · {quarter(d)}", segment=2)
         always_on("social", 0.03, halves, lambda d: f"Social retargeting · {half(d)}")
         always_on("newsletter", SOURCES[SRC["newsletter"]].share, quarters, lambda d: f"Newsletter · {quarter(d)}")
-        always_on("nurture", SOURCES[SRC["nurture"]].share, years, lambda d: f"Nurture program {d.year}",
-                  scalable=False)
-        always_on("syndication", SOURCES[SRC["syndication"]].share, halves,
-                  lambda d: f"Content syndication · {half(d)}")
-        always_on("organic", SOURCES[SRC["organic"]].share, years, lambda d: f"Website & SEO {d.year}",
-                  scalable=False)
-        always_on("referral", SOURCES[SRC["referral"]].share, years,
-                  lambda d: f"Customer referral program {d.year}", scalable=False)
+        always_on(
+            "nurture", SOURCES[SRC["nurture"]].share, years, lambda d: f"Nurture program {d.year}", scalable=False
+        )
+        always_on(
+            "syndication", SOURCES[SRC["syndication"]].share, halves, lambda d: f"Content syndication · {half(d)}"
+        )
+        always_on("organic", SOURCES[SRC["organic"]].share, years, lambda d: f"Website & SEO {d.year}", scalable=False)
+        always_on(
+            "referral",
+            SOURCES[SRC["referral"]].share,
+            years,
+            lambda d: f"Customer referral program {d.year}",
+            scalable=False,
+        )
         for partner in PARTNERS[:2]:
-            always_on("partner", SOURCES[SRC["partner"]].share / 2, halves,
-                      lambda d, partner=partner: f"Partner co-marketing · {partner} · {half(d)}")
+            always_on(
+                "partner",
+                SOURCES[SRC["partner"]].share / 2,
+                halves,
+                lambda d, partner=partner: f"Partner co-marketing · {partner} · {half(d)}",
+            )
         # e-books: a new one every quarter, promoted for four months
         src = SRC["ebook"]
         for p_start, _ in quarters:
@@ -463,14 +842,24 @@ class Plan:
             title = EBOOKS[(p_start.year * 4 + (p_start.month - 1) // 3) % len(EBOOKS)]
             for v, vw in enumerate(variant_weights(variants)):
                 share = SOURCES[src].share * 90 / 120 / variants * vw
-                c.add(f"E-book: {title} ({p_start.year})" + suffix(v), src, s, e, days, share * self.shape(days),
-                      cost_weight=share * full, quality=SOURCES[src].quality + rng.normal(0, 0.15),
-                      owner=SOURCES[src].owner, scalable=True, n_days=n_days)
+                c.add(
+                    f"E-book: {title} ({p_start.year})" + suffix(v),
+                    src,
+                    s,
+                    e,
+                    days,
+                    share * self.shape(days),
+                    cost_weight=share * full,
+                    quality=SOURCES[src].quality + rng.normal(0, 0.15),
+                    owner=SOURCES[src].owner,
+                    scalable=True,
+                    n_days=n_days,
+                )
         # the Pipeline Clinic webinar series: one live episode a month (third Thursday), one-day campaigns;
         # registrations arrive in the ten days before, attendee lists are imported the day after
         src = SRC["webinar"]
         episode = 0
-        for (m_start, m_end) in self._periods(1):
+        for m_start, m_end in self._periods(1):
             d = m_start + dt.timedelta(days=(3 - m_start.weekday()) % 7 + 14)
             day = self.day_of(d)
             days = np.arange(day - 10, day + 2)
@@ -485,21 +874,45 @@ class Plan:
                 name = f"{WEBINAR_SERIES} webinar #{episode}: {topic}"
                 if variants > 1:
                     name += f" ({REGIONS[region]}, session {v + 1})"
-                c.add(name, src, day, day, days, vol * ramp / ramp.sum(), region=region, one_day=True,
-                      created=day - 21, cost_weight=vol, quality=SOURCES[src].quality + rng.normal(0, 0.1),
-                      owner=SOURCES[src].owner, scalable=True, n_days=n_days)
+                c.add(
+                    name,
+                    src,
+                    day,
+                    day,
+                    days,
+                    vol * ramp / ramp.sum(),
+                    region=region,
+                    one_day=True,
+                    created=day - 21,
+                    cost_weight=vol,
+                    quality=SOURCES[src].quality + rng.normal(0, 0.1),
+                    owner=SOURCES[src].owner,
+                    scalable=True,
+                    n_days=n_days,
+                )
         # the flagship trade show, every April (Tuesday to Thursday of the second full week): badge scans
         # during the show, lists imported in the two days after
         src = SRC["flagship"]
         aprils = [p for p in self._periods(1) if p[0].month == 4] or [self._periods(1)[len(self._periods(1)) // 2]]
-        for (m_start, _) in aprils:
+        for m_start, _ in aprils:
             d = m_start + dt.timedelta(days=(1 - m_start.weekday()) % 7 + 7)
             day = self.day_of(d)
             days = np.arange(day, day + 5)
             volume = SOURCES[src].share * 365 * float(self.shape(np.array([day]), False)[0])
-            c.add(f"Trade show: {FLAGSHIP_SHOW} {d.year} ({FLAGSHIP_CITY})", src, day, day + 2, days,
-                  volume * np.array([0.22, 0.22, 0.16, 0.25, 0.15]), region=0, created=day - 60,
-                  cost_weight=volume, quality=SOURCES[src].quality, owner=SOURCES[src].owner, n_days=n_days)
+            c.add(
+                f"Trade show: {FLAGSHIP_SHOW} {d.year} ({FLAGSHIP_CITY})",
+                src,
+                day,
+                day + 2,
+                days,
+                volume * np.array([0.22, 0.22, 0.16, 0.25, 0.15]),
+                region=0,
+                created=day - 60,
+                cost_weight=volume,
+                quality=SOURCES[src].quality,
+                owner=SOURCES[src].owner,
+                n_days=n_days,
+            )
         # field events: roughly every six weeks, rotating cities; one-day ones have no end date
         src = SRC["field_event"]
         spacing = 45
@@ -513,16 +926,37 @@ class Plan:
                 days = np.arange(s, s + length + 2)
                 volume = SOURCES[src].share * spacing * float(self.shape(np.array([s]), False)[0]) / variants * vw
                 prof = np.array([0.6, 0.3, 0.1] if length == 1 else [0.35, 0.35, 0.2, 0.1])
-                c.add(f"{kind} · {city} · {d:%Y-%m}" + suffix(v), src, s, s + length - 1, days, volume * prof,
-                      region=REGIONS.index(region), one_day=length == 1, created=s - 30, cost_weight=volume,
-                      quality=SOURCES[src].quality + rng.normal(0, 0.15), owner=SOURCES[src].owner,
-                      scalable=True, n_days=n_days)
+                c.add(
+                    f"{kind} · {city} · {d:%Y-%m}" + suffix(v),
+                    src,
+                    s,
+                    s + length - 1,
+                    days,
+                    volume * prof,
+                    region=REGIONS.index(region),
+                    one_day=length == 1,
+                    created=s - 30,
+                    cost_weight=volume,
+                    quality=SOURCES[src].quality + rng.normal(0, 0.15),
+                    owner=SOURCES[src].owner,
+                    scalable=True,
+                    n_days=n_days,
+                )
             k += 1
         # leads with no campaign behind them: created by sales, direct, other (never written as campaigns)
         for name in ("outbound", "direct", "other"):
             src = SRC[name]
-            c.add(f"({name})", src, 0, n_days - 1, world, SOURCES[src].share * self.shape(world),
-                  cost_weight=0.0, quality=SOURCES[src].quality, n_days=n_days)
+            c.add(
+                f"({name})",
+                src,
+                0,
+                n_days - 1,
+                world,
+                SOURCES[src].share * self.shape(world),
+                cost_weight=0.0,
+                quality=SOURCES[src].quality,
+                n_days=n_days,
+            )
         return c
 
     # -- leads per day -------------------------------------------------------------------------------
@@ -608,6 +1042,7 @@ class Plan:
 # ---------------------------------------------------------------------------------------------------
 # One chunk of the world
 
+
 @dataclass
 class Chunk:
     leads: dict[str, np.ndarray]
@@ -677,9 +1112,11 @@ def simulate_chunk(plan: Plan, index: int) -> Chunk:
 
     # MQL: hand-raisers within hours, the rest after nurturing (event lists: after the import and scoring)
     hand = (rng.random(n) < 0.35) & ~is_event
-    lag = np.where(hand, rng.exponential(2 * 3600, n) + 60,
-                   np.minimum(_lognormal_s(rng, np.array([s.mql_lag_days for s in S])[src] * 86_400, 1.0, n),
-                              200 * 86_400))
+    lag = np.where(
+        hand,
+        rng.exponential(2 * 3600, n) + 60,
+        np.minimum(_lognormal_s(rng, np.array([s.mql_lag_days for s in S])[src] * 86_400, 1.0, n), 200 * 86_400),
+    )
     mql_at = np.where(mql, created + _seconds(lag), NEVER)
 
     # sales' first response
@@ -687,8 +1124,11 @@ def simulate_chunk(plan: Plan, index: int) -> Chunk:
     slipped = mql & (mql_month == plan.slipped_month)
     bad = mql & (owner == plan.bad_rep)
     untouched = mql & (rng.random(n) < np.where(bad, 0.55, np.where(slipped, 0.06, 0.03)))
-    delay_h = np.where(slipped, _lognormal_s(rng, 36.0, 0.6, n),
-                       np.where(bad, _lognormal_s(rng, 18.0, 1.0, n), _lognormal_s(rng, 3.0, 1.1, n)))
+    delay_h = np.where(
+        slipped,
+        _lognormal_s(rng, 36.0, 0.6, n),
+        np.where(bad, _lognormal_s(rng, 18.0, 1.0, n), _lognormal_s(rng, 3.0, 1.1, n)),
+    )
     resp = mql_at + _seconds(delay_h * 3600)
     mql_day = np.where(mql, mql_at, 0) // DAY
     wd = (mql_day + 3) % 7
@@ -702,9 +1142,9 @@ def simulate_chunk(plan: Plan, index: int) -> Chunk:
     # sales' decision: accept or reject (or recycle)
     p_decide = np.where(responded, np.where(bad, 0.9, np.where(slipped, 0.93, 0.96)), np.where(bad, 0.05, 0.4))
     decided = mql & (rng.random(n) < p_decide)
-    decide_at = (np.maximum(mql_at, np.where(responded, resp, mql_at))
-                 + _seconds(np.where(slipped, _lognormal_s(rng, 60 * 3600.0, 0.8, n),
-                                     _lognormal_s(rng, 26 * 3600.0, 0.8, n))))
+    decide_at = np.maximum(mql_at, np.where(responded, resp, mql_at)) + _seconds(
+        np.where(slipped, _lognormal_s(rng, 60 * 3600.0, 0.8, n), _lognormal_s(rng, 26 * 3600.0, 0.8, n))
+    )
     # each step's multiplier is centred on the population that reaches it (MQLs are already the better
     # leads: their latent value sits ~0.45 higher; accepted ones ~0.6 higher), so the rates stay calibrated
     p_accept = np.clip(p_acc * np.exp(0.4 * (z - 0.45) - 0.08), 0.05, 0.97)
@@ -742,8 +1182,9 @@ def simulate_chunk(plan: Plan, index: int) -> Chunk:
     opp3 = opp2 & (rng.random(n) < 0.2)
     opp3_at = opp2_at + _seconds(rng.uniform(60, 200, n) * 86_400)
     o_lead = np.concatenate([np.flatnonzero(opp1), np.flatnonzero(opp2), np.flatnonzero(opp3)])
-    o_seq = np.concatenate([np.zeros(opp1.sum(), np.int64), np.ones(opp2.sum(), np.int64),
-                            np.full(opp3.sum(), 2, np.int64)])
+    o_seq = np.concatenate(
+        [np.zeros(opp1.sum(), np.int64), np.ones(opp2.sum(), np.int64), np.full(opp3.sum(), 2, np.int64)]
+    )
     o_created = np.concatenate([opp1_at[opp1], opp2_at[opp2], opp3_at[opp3]])
     o_created = np.maximum(o_created, created[o_lead])
     real = o_created <= plan.end_us
@@ -756,11 +1197,25 @@ def simulate_chunk(plan: Plan, index: int) -> Chunk:
     fill = plan.seg_owner_first[o_seg] + (rng.random(m) * plan.seg_owner_count[o_seg]).astype(np.int64)
     o_owner = np.where(o_owner < 0, fill, o_owner)
     o_amount_mod = np.array([s.amount for s in S])[src[o_lead]] * np.where(o_seq > 0, 0.6, 1.0)
-    o_win_mod = (np.array([s.win for s in S])[src[o_lead]] * np.exp(0.35 * (z[o_lead] - 1.3) - 0.06)
-                 * np.where(o_seq > 0, 1.25, 1.0))
-    opps = _deals(plan, rng, lead=a + o_lead, key=(a + o_lead) * 4 + o_seq, created=o_created, segment=o_seg,
-                  region=region[o_lead], owner=o_owner, origin=o_origin, amount_mod=o_amount_mod,
-                  win_mod=o_win_mod, account=a + o_lead + 1)
+    o_win_mod = (
+        np.array([s.win for s in S])[src[o_lead]]
+        * np.exp(0.35 * (z[o_lead] - 1.3) - 0.06)
+        * np.where(o_seq > 0, 1.25, 1.0)
+    )
+    opps = _deals(
+        plan,
+        rng,
+        lead=a + o_lead,
+        key=(a + o_lead) * 4 + o_seq,
+        created=o_created,
+        segment=o_seg,
+        region=region[o_lead],
+        owner=o_owner,
+        origin=o_origin,
+        amount_mod=o_amount_mod,
+        win_mod=o_win_mod,
+        account=a + o_lead + 1,
+    )
 
     # deals sales (or partners) created with no lead: as many as ~1.2 % of this chunk's leads, at the
     # times of random leads of the chunk (so they follow the same seasonality)
@@ -772,19 +1227,42 @@ def simulate_chunk(plan: Plan, index: int) -> Chunk:
     s_origin = np.array([-1, ORIGINS.index("sales"), ORIGINS.index("partner")])[s_origin]
     s_owner = plan.seg_owner_first[s_seg] + (rng.random(k) * plan.seg_owner_count[s_seg]).astype(np.int64)
     s_number = plan.n_leads + a + np.arange(k, dtype=np.int64)
-    s_opps = _deals(plan, rng, lead=np.full(k, -1, np.int64), key=s_number * 4 + 3, created=s_created, segment=s_seg,
-                    region=_choice(rng, REGION_MIX, k), owner=s_owner, origin=s_origin,
-                    amount_mod=np.where(s_origin == ORIGINS.index("partner"), 1.15, 1.0),
-                    win_mod=np.where(s_origin == ORIGINS.index("partner"), 1.2, 1.0) * np.exp(rng.normal(0, 0.35, k)),
-                    account=s_number + 1)
+    s_opps = _deals(
+        plan,
+        rng,
+        lead=np.full(k, -1, np.int64),
+        key=s_number * 4 + 3,
+        created=s_created,
+        segment=s_seg,
+        region=_choice(rng, REGION_MIX, k),
+        owner=s_owner,
+        origin=s_origin,
+        amount_mod=np.where(s_origin == ORIGINS.index("partner"), 1.15, 1.0),
+        win_mod=np.where(s_origin == ORIGINS.index("partner"), 1.2, 1.0) * np.exp(rng.normal(0, 0.35, k)),
+        account=s_number + 1,
+    )
     opps = {key: np.concatenate([opps[key], s_opps[key]]) for key in opps}
 
     touches = _touches(plan, rng, a, created, camp, src, mql, student, z)
 
-    leads = {"lead": lead, "created": created, "origin": origin, "channel": channel, "segment": segment,
-             "region": region, "industry": industry, "employees": employees, "owner": owner,
-             "score": np.where(score_null, np.nan, score), "mql_at": mql_at, "first_response_at": first_response,
-             "accepted_at": accepted_at, "sql_at": sql_at, "rejected_at": rejected_at, "reason": reason}
+    leads = {
+        "lead": lead,
+        "created": created,
+        "origin": origin,
+        "channel": channel,
+        "segment": segment,
+        "region": region,
+        "industry": industry,
+        "employees": employees,
+        "owner": owner,
+        "score": np.where(score_null, np.nan, score),
+        "mql_at": mql_at,
+        "first_response_at": first_response,
+        "accepted_at": accepted_at,
+        "sql_at": sql_at,
+        "rejected_at": rejected_at,
+        "reason": reason,
+    }
     counts = {}
     for metric, t in (("leads", created), ("mqls", mql_at), ("sqls", sql_at)):
         ok = t <= plan.end_us
@@ -794,8 +1272,9 @@ def simulate_chunk(plan: Plan, index: int) -> Chunk:
 
 def _month_segment_counts(plan: Plan, t: np.ndarray, segment: np.ndarray, weights=None) -> np.ndarray:
     month = _epoch_month(t) - plan.start_month
-    return np.bincount(month * len(SEGMENTS) + segment, weights=weights,
-                       minlength=plan.months * len(SEGMENTS)).reshape(plan.months, len(SEGMENTS))
+    return np.bincount(month * len(SEGMENTS) + segment, weights=weights, minlength=plan.months * len(SEGMENTS)).reshape(
+        plan.months, len(SEGMENTS)
+    )
 
 
 def _deals(plan: Plan, rng, *, lead, key, created, segment, region, owner, origin, amount_mod, win_mod, account):
@@ -822,11 +1301,22 @@ def _deals(plan: Plan, rng, *, lead, key, created, segment, region, owner, origi
     stuck = rng.random(m) < 0.03  # never closes: the old open deals every CRM has
     closed = np.where(stuck, NEVER, closed)
     stuck_stage = rng.integers(1, 3, m)  # Discovery or Proposal
-    acc = (np.asarray(account) * 7919 + 104_729) % (10 ** plan.account_width)
+    acc = (np.asarray(account) * 7919 + 104_729) % (10**plan.account_width)
     acc = np.where(rng.random(m) < 0.02, -1, acc)
-    return {"lead": np.asarray(lead), "key": np.asarray(key), "created": created, "closed": closed, "won": won,
-            "stuck_stage": stuck_stage, "segment": segment, "region": region, "owner": owner, "origin": origin,
-            "amount": amount, "account": acc}
+    return {
+        "lead": np.asarray(lead),
+        "key": np.asarray(key),
+        "created": created,
+        "closed": closed,
+        "won": won,
+        "stuck_stage": stuck_stage,
+        "segment": segment,
+        "region": region,
+        "owner": owner,
+        "origin": origin,
+        "amount": amount,
+        "account": acc,
+    }
 
 
 def _touches(plan: Plan, rng, first_lead: int, created, camp, src, mql, student, z) -> dict[str, np.ndarray]:
@@ -871,8 +1361,9 @@ def _touches(plan: Plan, rng, first_lead: int, created, camp, src, mql, student,
         c, t, ok = plan.pick_touch_campaigns(rng, ch, t)
         if sign < 0:
             ok &= t < created[who]
-        tt = np.array([ttype[CHANNEL_TOUCH[CHANNELS[i]]] if CHANNELS[i] in CHANNEL_TOUCH else -1
-                       for i in range(len(CHANNELS))])[ch]
+        tt = np.array(
+            [ttype[CHANNEL_TOUCH[CHANNELS[i]]] if CHANNELS[i] in CHANNEL_TOUCH else -1 for i in range(len(CHANNELS))]
+        )[ch]
         parts.append((who[ok], t[ok], c[ok], tt[ok]))
 
     who = np.concatenate([p[0] for p in parts])
@@ -888,12 +1379,19 @@ def _touches(plan: Plan, rng, first_lead: int, created, camp, src, mql, student,
     first = np.r_[0, np.flatnonzero(who[1:] != who[:-1]) + 1]
     seq = np.arange(len(who)) - np.repeat(first, np.diff(np.r_[first, len(who)]))
     keep = seq < 100
-    return {"lead": first_lead + who[keep], "seq": seq[keep], "t": t[keep], "campaign": c[keep], "type": tt[keep],
-            "lead_created": created[who[keep]]}
+    return {
+        "lead": first_lead + who[keep],
+        "seq": seq[keep],
+        "t": t[keep],
+        "campaign": c[keep],
+        "type": tt[keep],
+        "lead_created": created[who[keep]],
+    }
 
 
 # ---------------------------------------------------------------------------------------------------
 # Snapshot views: what the CRM showed at as_of
+
 
 def leads_table(plan: Plan, L: dict[str, np.ndarray], as_of: int) -> pa.Table:
     keep = L["created"] <= as_of
@@ -958,8 +1456,9 @@ def opportunities_table(plan: Plan, O: dict[str, np.ndarray], as_of: int) -> pa.
 
 def campaigns_table(plan: Plan, as_of: int) -> pa.Table:
     c = plan.campaigns
-    order = [int(i) for i in plan.camp_order
-             if not plan.camp_virtual[i] and plan.start_us + c.created[i] * DAY <= as_of]
+    order = [
+        int(i) for i in plan.camp_order if not plan.camp_virtual[i] and plan.start_us + c.created[i] * DAY <= as_of
+    ]
     idx = np.array(order, dtype=np.int64)
     start = plan.camp_start[idx]
     cost = np.array([SOURCES[c.source[i]].cpl * c.cost_weight[i] for i in order]) * plan.leads_per_unit
@@ -1028,8 +1527,9 @@ class _Writer:
     """A Parquet file written in row groups of exactly ROW_GROUP_ROWS rows (the last one smaller)."""
 
     def __init__(self, path: Path, table: str):
-        self.writer = pq.ParquetWriter(path, TABLES[table].arrow_schema, use_dictionary=DICTIONARY_COLUMNS[table],
-                                       **PARQUET_OPTIONS)
+        self.writer = pq.ParquetWriter(
+            path, TABLES[table].arrow_schema, use_dictionary=DICTIONARY_COLUMNS[table], **PARQUET_OPTIONS
+        )
         self.pending: list[pa.Table] = []
         self.rows = 0
 
@@ -1090,9 +1590,15 @@ half_life_days = {v(p.half_life_days)}            # time_decay only: a touch thi
 """
 
 
-def generate(out: Path | str, leads: int = DEFAULT_LEADS, seed: int = DEFAULT_SEED, months: int = DEFAULT_MONTHS,
-             snapshots: int = DEFAULT_SNAPSHOTS, as_of: str | dt.datetime = DEFAULT_AS_OF,
-             replace: bool = False) -> list[Path]:
+def generate(
+    out: Path | str,
+    leads: int = DEFAULT_LEADS,
+    seed: int = DEFAULT_SEED,
+    months: int = DEFAULT_MONTHS,
+    snapshots: int = DEFAULT_SNAPSHOTS,
+    as_of: str | dt.datetime = DEFAULT_AS_OF,
+    replace: bool = False,
+) -> list[Path]:
     """Write the sample world as `snapshots` month-end snapshots under `out`; return their folders."""
     if isinstance(as_of, str):
         as_of = parse_instant(as_of)
@@ -1132,15 +1638,20 @@ def generate(out: Path | str, leads: int = DEFAULT_LEADS, seed: int = DEFAULT_SE
         plan.opp_width = max(7, len(str(len(order))))
         flow = opps["created"] <= plan.end_us
         actual["opportunities"] += _month_segment_counts(plan, opps["created"][flow], opps["segment"][flow])
-        actual["pipeline"] += _month_segment_counts(plan, opps["created"][flow], opps["segment"][flow],
-                                                    weights=opps["amount"][flow])
+        actual["pipeline"] += _month_segment_counts(
+            plan, opps["created"][flow], opps["segment"][flow], weights=opps["amount"][flow]
+        )
         booked = opps["won"] & (opps["closed"] <= plan.end_us)
-        actual["bookings"] += _month_segment_counts(plan, opps["closed"][booked], opps["segment"][booked],
-                                                    weights=opps["amount"][booked])
+        actual["bookings"] += _month_segment_counts(
+            plan, opps["closed"][booked], opps["segment"][booked], weights=opps["amount"][booked]
+        )
         targets = targets_table(plan, actual)
         for folder, cut in zip(folders, cuts):
-            for name, table in (("opportunities", opportunities_table(plan, opps, cut)),
-                                ("campaigns", campaigns_table(plan, cut)), ("targets", targets)):
+            for name, table in (
+                ("opportunities", opportunities_table(plan, opps, cut)),
+                ("campaigns", campaigns_table(plan, cut)),
+                ("targets", targets),
+            ):
                 writer = _Writer(folder / f"{name}.parquet", name)
                 writer.write(table)
                 writer.close()
@@ -1153,17 +1664,28 @@ def generate(out: Path | str, leads: int = DEFAULT_LEADS, seed: int = DEFAULT_SE
 # ---------------------------------------------------------------------------------------------------
 # CLI
 
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", required=True, help="data root to write the snapshots (and funnel.toml) into")
-    parser.add_argument("--leads", type=int, default=DEFAULT_LEADS,
-                        help=f"leads in the world (default {DEFAULT_LEADS:,})")
+    parser.add_argument(
+        "--leads", type=int, default=DEFAULT_LEADS, help=f"leads in the world (default {DEFAULT_LEADS:,})"
+    )
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})")
-    parser.add_argument("--months", type=int, default=DEFAULT_MONTHS,
-                        help=f"months of history up to the newest as_of (default {DEFAULT_MONTHS})")
-    parser.add_argument("--snapshots", type=int, default=DEFAULT_SNAPSHOTS,
-                        help=f"month-end snapshots to write, newest at --as-of (default {DEFAULT_SNAPSHOTS})")
-    parser.add_argument("--as-of", default=DEFAULT_AS_OF,
-                        help=f"the newest snapshot's as_of, ISO-8601 (default {DEFAULT_AS_OF})")
+    parser.add_argument(
+        "--months",
+        type=int,
+        default=DEFAULT_MONTHS,
+        help=f"months of history up to the newest as_of (default {DEFAULT_MONTHS})",
+    )
+    parser.add_argument(
+        "--snapshots",
+        type=int,
+        default=DEFAULT_SNAPSHOTS,
+        help=f"month-end snapshots to write, newest at --as-of (default {DEFAULT_SNAPSHOTS})",
+    )
+    parser.add_argument(
+        "--as-of", default=DEFAULT_AS_OF, help=f"the newest snapshot's as_of, ISO-8601 (default {DEFAULT_AS_OF})"
+    )
     parser.add_argument("--replace", action="store_true", help="swap out existing snapshots of the same dates")
 
 

@@ -27,26 +27,43 @@ DATA_ENV = "FUNNEL_DATA"  # read by dashboard/app_state.py
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--data",
-                        help="a data root (its newest snapshot is shown first) or one snapshot folder "
-                             "(default: the bundled sample)")
+    parser.add_argument(
+        "--data",
+        help="a data root (its newest snapshot is shown first) or one snapshot folder (default: the bundled sample)",
+    )
     parser.add_argument("--port", type=int, default=8501, help="port to listen on (default 8501)")
-    parser.add_argument("--host", default="127.0.0.1",
-                        help="address to bind (default 127.0.0.1: this machine only; 0.0.0.0 for the network)")
-    parser.add_argument("--allow-anonymous", action="store_true",
-                        help="serve a non-loopback --host without sign-in (anyone who reaches the port sees the data)")
+    parser.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to bind (default 127.0.0.1: this machine only; 0.0.0.0 for the network)",
+    )
+    parser.add_argument(
+        "--allow-anonymous",
+        action="store_true",
+        help="serve a non-loopback --host without sign-in (anyone who reaches the port sees the data)",
+    )
     add_engine_arguments(parser)
 
 
-def command(data: Path | str, port: int, host: str, engine: str = "duckdb", spark_remote: str | None = None,
-            secrets_file: Path | None = None) -> list[str]:
+def command(
+    data: Path | str,
+    port: int,
+    host: str,
+    engine: str = "duckdb",
+    spark_remote: str | None = None,
+    secrets_file: Path | None = None,
+) -> list[str]:
     """The streamlit command line `funnel serve` runs (secrets_file: the sign-in settings, dashboard/auth.py)."""
     engine_args = [] if engine == "duckdb" else ["--engine", engine]
     secrets_args = [f"--secrets.files={secrets_file}"] if secrets_file else []
     if spark_remote:
         engine_args += ["--spark-remote", spark_remote]
     return [
-        sys.executable, "-m", "streamlit", "run", str(APP),
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(APP),
         "--server.headless=true",
         f"--server.address={host}",
         f"--server.port={port}",
@@ -56,7 +73,10 @@ def command(data: Path | str, port: int, host: str, engine: str = "duckdb", spar
         "--client.showErrorDetails=type",
         "--theme.baseFontSize=17",
         *secrets_args,
-        "--", *engine_args, "--data", str(data),
+        "--",
+        *engine_args,
+        "--data",
+        str(data),
     ]
 
 
@@ -90,8 +110,7 @@ def run(args: argparse.Namespace) -> int:
         where = f"snapshot {info.name} (as of {info.as_of_iso}) from {data}"
     secrets_file = _sign_in(args, None if is_uri(args.data) else data_root_of(Path(data)))
     shown = "localhost" if args.host in ("127.0.0.1", "localhost") else args.host
-    print(f"funnel serve: {where}{on}\n"
-          f"  open http://{shown}:{args.port}/  (Ctrl+C stops)", file=sys.stderr, flush=True)
+    print(f"funnel serve: {where}{on}\n  open http://{shown}:{args.port}/  (Ctrl+C stops)", file=sys.stderr, flush=True)
     env = {**os.environ, DATA_ENV: str(data), ENGINE_ENV: args.engine}
     env.pop(SPARK_REMOTE_ENV, None)  # only this run's --spark-remote, never one left in the environment
     from dashboard.auth import REQUIRED_ENV
@@ -102,8 +121,9 @@ def run(args: argparse.Namespace) -> int:
     if args.spark_remote:
         env[SPARK_REMOTE_ENV] = args.spark_remote
     try:
-        child = subprocess.Popen(command(data, args.port, args.host, args.engine, args.spark_remote, secrets_file),
-                                 env=env)
+        child = subprocess.Popen(
+            command(data, args.port, args.host, args.engine, args.spark_remote, secrets_file), env=env
+        )
     except BaseException:
         _remove_secrets(secrets_file)
         raise
@@ -132,8 +152,16 @@ def _sign_in(args: argparse.Namespace, root: Path | None) -> Path | None:
 
     A non-loopback --host without sign-in refuses (unless --allow-anonymous); a broken [auth] always stops
     here, naming the key: it never falls back to serving without sign-in."""
-    from dashboard.auth import (AuthError, check_provider, client_secret, cookie_secret, is_loopback, load_auth,
-                                redirect_uri, write_secrets)
+    from dashboard.auth import (
+        AuthError,
+        check_provider,
+        client_secret,
+        cookie_secret,
+        is_loopback,
+        load_auth,
+        redirect_uri,
+        write_secrets,
+    )
     from dashboard.errors import UsageError
 
     try:
@@ -147,14 +175,16 @@ def _sign_in(args: argparse.Namespace, root: Path | None) -> Path | None:
                         f"--host {args.host} would show the bundled sample to anyone who can reach port "
                         f"{args.port}. For your own data, `funnel init DIR`, import into it and add an [auth] "
                         f"section to DIR/funnel.toml (see the README, 'Sharing the dashboard'); or pass "
-                        f"--allow-anonymous to show the sample to everyone on this network.")
+                        f"--allow-anonymous to show the sample to everyone on this network."
+                    )
                 raise UsageError(
                     f"--host {args.host} makes every lead, deal and amount readable by anyone who can reach port "
                     f"{args.port}, and no sign-in is configured. Add an [auth] section to "
                     f"{root / 'funnel.toml' if root else 'the data root funnel.toml'} (your identity provider's "
                     f"server_metadata_url, client_id, allowed_emails / allowed_domains; the client secret in "
                     f"$FUNNEL_AUTH_CLIENT_SECRET; see the README, 'Sharing the dashboard'), or pass "
-                    f"--allow-anonymous if everyone on this network may see the data.")
+                    f"--allow-anonymous if everyone on this network may see the data."
+                )
             return None
         secret = client_secret(config, root)
         redirect = redirect_uri(config, args.host, args.port)
@@ -162,9 +192,12 @@ def _sign_in(args: argparse.Namespace, root: Path | None) -> Path | None:
         path = write_secrets(config, secret, redirect, cookie_secret(root))
     except AuthError as exc:
         raise UsageError(str(exc)) from None
-    print(f"funnel serve: sign-in required ({config.server_metadata_url}); allowed: "
-          f"{', '.join([*config.allowed_emails, *('*@' + d for d in config.allowed_domains)])}",
-          file=sys.stderr, flush=True)
+    print(
+        f"funnel serve: sign-in required ({config.server_metadata_url}); allowed: "
+        f"{', '.join([*config.allowed_emails, *('*@' + d for d in config.allowed_domains)])}",
+        file=sys.stderr,
+        flush=True,
+    )
     return path
 
 

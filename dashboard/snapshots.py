@@ -13,8 +13,6 @@ folder never stops the others from being used.
 
 from __future__ import annotations
 
-from dashboard.errors import FunnelError
-
 import contextlib
 import datetime as dt
 import json
@@ -28,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dashboard.contract import TABLE_ORDER
+from dashboard.errors import FunnelError
 from dashboard.periods import FIRST_DAY, LAST_DAY
 
 SNAPSHOT_NAME = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -67,11 +66,11 @@ def parse_instant(text: str) -> dt.datetime:
     0001-01-01T00:00:00+01:00 would not even fit a datetime in UTC)."""
     value = dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace("z", "+00:00"))
     if value.tzinfo is None:
-        value = value.replace(tzinfo=dt.timezone.utc)
+        value = value.replace(tzinfo=dt.UTC)
     if not FIRST_DAY <= value.date() <= LAST_DAY:
         raise ValueError(f"{text.strip()!r} is outside {FIRST_DAY.year}..{LAST_DAY.year}")
     try:
-        value = value.astimezone(dt.timezone.utc)
+        value = value.astimezone(dt.UTC)
     except OverflowError:
         raise ValueError(f"{text.strip()!r} is outside {FIRST_DAY.year}..{LAST_DAY.year}") from None
     if not FIRST_DAY <= value.date() <= LAST_DAY:
@@ -81,7 +80,7 @@ def parse_instant(text: str) -> dt.datetime:
 
 def format_instant(value: dt.datetime) -> str:
     """UTC, ISO-8601, with a Z: 2026-09-30T23:59:59Z (microseconds only when present)."""
-    value = value.astimezone(dt.timezone.utc)
+    value = value.astimezone(dt.UTC)
     spec = "seconds" if value.microsecond == 0 else "microseconds"
     return value.replace(tzinfo=None).isoformat(timespec=spec) + "Z"
 
@@ -95,13 +94,12 @@ def read_info(folder: Path) -> SnapshotInfo:
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise SnapshotError(f"{meta_path}: not valid JSON ({exc})") from None
     if not isinstance(meta, dict) or not isinstance(meta.get("as_of"), str):
-        raise SnapshotError(f"{meta_path}: needs an \"as_of\" ISO-8601 timestamp")
+        raise SnapshotError(f'{meta_path}: needs an "as_of" ISO-8601 timestamp')
     try:
         as_of = parse_instant(meta["as_of"])
     except ValueError as exc:
         why = "is outside" in str(exc) and f"is outside {FIRST_DAY.year}..{LAST_DAY.year}"
-        raise SnapshotError(f"{meta_path}: as_of {meta['as_of']!r} "
-                            f"{why or 'is not an ISO-8601 timestamp'}") from None
+        raise SnapshotError(f"{meta_path}: as_of {meta['as_of']!r} {why or 'is not an ISO-8601 timestamp'}") from None
     rows = meta.get("rows") if isinstance(meta.get("rows"), dict) else {}
     counts = {}
     for table, count in rows.items():
@@ -171,8 +169,9 @@ def resolve(data: Path | str, snapshot: str | None = None) -> SnapshotInfo:
     return choose_snapshot(data, found, snapshot)
 
 
-def choose_snapshot(data: Path | str, snapshots: list[SnapshotInfo], snapshot: str | None,
-                    one_folder: bool = False) -> SnapshotInfo:
+def choose_snapshot(
+    data: Path | str, snapshots: list[SnapshotInfo], snapshot: str | None, one_folder: bool = False
+) -> SnapshotInfo:
     """The snapshot --snapshot names among those --data offers (oldest first), else the newest.
     `one_folder`: --data named a single snapshot folder, which --snapshot may only repeat."""
     if one_folder:
@@ -215,7 +214,7 @@ def atomic_snapshot_dir(root: Path, as_of: dt.datetime, source: str, replace: bo
     root = Path(root)
     root.mkdir(parents=True, exist_ok=True)
     recover_root(root)
-    final = root / as_of.astimezone(dt.timezone.utc).date().isoformat()
+    final = root / as_of.astimezone(dt.UTC).date().isoformat()
     if final.exists() and not replace:
         raise SnapshotError(f"{final}: a snapshot for {final.name} already exists (use --replace to swap it)")
     tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.tmp-", dir=root))
@@ -254,6 +253,7 @@ def atomic_snapshot_dir(root: Path, as_of: dt.datetime, source: str, replace: bo
 
 
 # -- crash safety -------------------------------------------------------------------------------------
+
 
 def _fsync_dir(path: Path) -> None:
     """Make a folder's entries (a rename into it) durable. Not every file system lets a folder be

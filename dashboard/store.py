@@ -33,7 +33,7 @@ import tempfile
 import threading
 import time
 import warnings
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import duckdb
@@ -49,8 +49,14 @@ from dashboard.snapshots import SnapshotError, SnapshotInfo, data_root_of, resol
 # a cache file untouched this long belongs to no live preparation (10M leads prepare in under 2 minutes)
 STALE_SECONDS = 24 * 3600
 # DuckDB's words for a database file it cannot trust (its checksums, its header, a short read)
-_DAMAGED = ("Corrupt database file", "not a valid DuckDB database file", "checksum",
-            "Could not read enough bytes", "Serialization Error", "Deserialization")
+_DAMAGED = (
+    "Corrupt database file",
+    "not a valid DuckDB database file",
+    "checksum",
+    "Could not read enough bytes",
+    "Serialization Error",
+    "Deserialization",
+)
 
 QUERIES_DIR = queries_dir()  # inside the installed package, or the checkout's queries/ (dashboard/resources.py)
 _INCLUDE = re.compile(r"^[ \t]*--[ \t]*@include[ \t]+([\w.-]+\.sql)[ \t]*$", re.MULTILINE)
@@ -72,7 +78,7 @@ QUERY_MEMORY_LIMIT = "1500MB"
 warnings.filterwarnings("ignore", message="Arrow output on a DB-API result", category=UserWarning)
 
 
-@lru_cache(maxsize=None)
+@cache
 def query_names() -> list[str]:
     """Every query file's name (without .sql), sorted."""
     return sorted(path.stem for path in QUERIES_DIR.glob("*.sql"))
@@ -98,7 +104,7 @@ def sql_parameters(sql: str) -> frozenset[str]:
     return frozenset(_PARAM.findall(_COMMENT.sub("", sql)))
 
 
-@lru_cache(maxsize=None)
+@cache
 def query_parameters(name: str) -> frozenset[str]:
     """The `$names` queries/<name>.sql binds."""
     return sql_parameters(query_text(name))
@@ -185,8 +191,10 @@ class Store:
                 set_aside(again)
                 again = None
         where = f"prepared again as {again.name}" if again else "built in memory for this run"
-        warn_once(f"the prepared facts {facts} could not be read ({_first_line(exc)}); moved aside to "
-                  f"{moved.name if moved else '(could not be moved)'} and {where}")
+        warn_once(
+            f"the prepared facts {facts} could not be read ({_first_line(exc)}); moved aside to "
+            f"{moved.name if moved else '(could not be moved)'} and {where}"
+        )
         return again
 
     @classmethod
@@ -227,8 +235,9 @@ class Store:
                 cursor.close()
         raise AssertionError("unreachable")
 
-    def stream(self, name: str, params: dict[str, object] | None = None,
-               batch_rows: int = 64 * 1024) -> pa.RecordBatchReader:
+    def stream(
+        self, name: str, params: dict[str, object] | None = None, batch_rows: int = 64 * 1024
+    ) -> pa.RecordBatchReader:
         """queries/<name>.sql's rows as Arrow batches, read as they are consumed (a record download
         never holds the whole result). The reader owns its cursor; read it to the end or close it."""
         params = params or {}
@@ -278,6 +287,7 @@ class Store:
 
 # -- connections and the prepared facts ---------------------------------------------------------------
 
+
 def _connect(database: str, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(database, read_only=read_only)  # threads: DuckDB uses every core it may
     con.execute("SET TimeZone = 'UTC'")
@@ -312,19 +322,25 @@ def working_time_tables(view_params: dict[str, object], span) -> dict[str, objec
     """The SLA clock's tables (business_calendar.py) for a snapshot: empty under the calendar clock; under
     the business clock, covering `span()`'s (first_us, last_us) of the snapshot's timestamps and as_of.
     Shared with the Spark engine, which registers the same Arrow tables."""
-    from dashboard.business_calendar import empty_tables, working_time_tables as build
+    from dashboard.business_calendar import empty_tables
+    from dashboard.business_calendar import working_time_tables as build
 
     if not view_params.get("business_clock"):
         return empty_tables()
     as_of_us = int(view_params["as_of_us"])
     first_us, last_us = span()
-    return build(view_params["business_calendars"], as_of_us if first_us is None else int(first_us),
-                 as_of_us if last_us is None else int(last_us), as_of_us)
+    return build(
+        view_params["business_calendars"],
+        as_of_us if first_us is None else int(first_us),
+        as_of_us if last_us is None else int(last_us),
+        as_of_us,
+    )
 
 
 def _register_working_time(con: duckdb.DuckDBPyConnection, view_params: dict[str, object]) -> None:
     """calendars, calendar_regions, working_hours: temporary views over Arrow tables, read once by
     lead_outcomes.sql while the facts are prepared (not kept in the facts file)."""
+
     def span():
         [row] = con.execute(query_text("calendar_span")).fetchall()
         return row
@@ -435,8 +451,16 @@ def is_damaged(exc: BaseException) -> bool:
 
 
 # DuckDB's words for a write the file system refused (its errors carry no errno)
-_IO_WORDS = ("Could not write file", "No space left on device", "File too large", "Disk quota exceeded",
-             "Read-only file system", "Permission denied", "Could not create", "Could not open file")
+_IO_WORDS = (
+    "Could not write file",
+    "No space left on device",
+    "File too large",
+    "Disk quota exceeded",
+    "Read-only file system",
+    "Permission denied",
+    "Could not create",
+    "Could not open file",
+)
 
 
 def is_io_error(exc: BaseException) -> bool:
@@ -449,8 +473,7 @@ def _connect_facts_check(path: Path) -> None:
     con = _connect(":memory:")
     try:
         con.execute("ATTACH $path AS facts (READ_ONLY)", {"path": str(path)})
-        for (table,) in con.execute(
-                "select table_name from duckdb_tables() where database_name = 'facts'").fetchall():
+        for (table,) in con.execute("select table_name from duckdb_tables() where database_name = 'facts'").fetchall():
             con.table(f'facts.main."{table}"').limit(1).fetchall()
     finally:
         con.close()
@@ -485,10 +508,13 @@ def clean_orphans(folder: Path) -> list[Path]:
             age = now - path.lstat().st_mtime
         except OSError:
             continue
-        temporary = name.startswith(".") and (name.endswith(".tmp") or name.endswith(".tmp.wal")
-                                              or ".damaged-" in name)
-        orphan_wal = (name.endswith(".duckdb.wal") and not name.startswith(".")
-                      and not path.with_name(name[:-4]).exists() and age > 60)
+        temporary = name.startswith(".") and (name.endswith(".tmp") or name.endswith(".tmp.wal") or ".damaged-" in name)
+        orphan_wal = (
+            name.endswith(".duckdb.wal")
+            and not name.startswith(".")
+            and not path.with_name(name[:-4]).exists()
+            and age > 60
+        )
         if (temporary and age > STALE_SECONDS) or orphan_wal:
             _remove(path)
             removed.append(path)
@@ -497,6 +523,7 @@ def clean_orphans(folder: Path) -> list[Path]:
 
 # -- the contract, checked on open ----------------------------------------------------------------------
 
+
 class SnapshotInvalid(SnapshotError):
     """A snapshot that breaks the data contract: nothing is computed from it. `report` holds the
     findings (dashboard.validate.Report)."""
@@ -504,12 +531,14 @@ class SnapshotInvalid(SnapshotError):
     def __init__(self, snapshot: SnapshotInfo, report):
         self.snapshot = snapshot
         self.report = report
-        rules = "; ".join(f"{f.file} · {f.column + ' · ' if f.column else ''}{f.rule}: {f.message}"
-                          for f in report.errors[:3])
+        rules = "; ".join(
+            f"{f.file} · {f.column + ' · ' if f.column else ''}{f.rule}: {f.message}" for f in report.errors[:3]
+        )
         more = f" (and {len(report.errors) - 3} more)" if len(report.errors) > 3 else ""
         super().__init__(
             f"snapshot {snapshot.name} ({snapshot.path}) breaks the data contract, so no number is computed "
-            f"from it: {rules}{more}. Run `funnel validate {snapshot.path}` for the full report.")
+            f"from it: {rules}{more}. Run `funnel validate {snapshot.path}` for the full report."
+        )
 
 
 def _contract_key(snapshot: SnapshotInfo) -> str:

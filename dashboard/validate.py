@@ -61,8 +61,13 @@ class Finding:
 
     def to_dict(self) -> dict:
         return {
-            "table": self.table, "file": self.file, "column": self.column, "rule": self.rule,
-            "count": self.count, "examples": list(self.examples), "message": self.message,
+            "table": self.table,
+            "file": self.file,
+            "column": self.column,
+            "rule": self.rule,
+            "count": self.count,
+            "examples": list(self.examples),
+            "message": self.message,
         }
 
 
@@ -104,12 +109,13 @@ class Report:
     @classmethod
     def from_dict(cls, data: dict) -> Report:
         """The report to_dict() wrote (the store keeps each snapshot's report beside its facts)."""
-        def finding(d: dict) -> Finding:
-            return Finding(d["table"], d["file"], d["column"], d["rule"], int(d["count"]),
-                           tuple(d["examples"]), d["message"])
 
-        return cls([finding(d) for d in data["errors"]], [finding(d) for d in data["warnings"]],
-                   list(data["notes"]))
+        def finding(d: dict) -> Finding:
+            return Finding(
+                d["table"], d["file"], d["column"], d["rule"], int(d["count"]), tuple(d["examples"]), d["message"]
+            )
+
+        return cls([finding(d) for d in data["errors"]], [finding(d) for d in data["warnings"]], list(data["notes"]))
 
     def to_dict(self) -> dict:
         return {
@@ -128,8 +134,7 @@ def _rows(n: int) -> str:
     return _plural(n, "row")
 
 
-_NOUNS = {"rows": "row", "campaigns": "campaign", "touches": "touch", "opportunities": "opportunity",
-          "leads": "lead"}
+_NOUNS = {"rows": "row", "campaigns": "campaign", "touches": "touch", "opportunities": "opportunity", "leads": "lead"}
 
 
 def _counted(template: str, n: int) -> str:
@@ -170,8 +175,13 @@ def compatible(kind: str, t: pa.DataType) -> bool:
 def _nested_or_binary(t: pa.DataType) -> bool:
     if pa.types.is_dictionary(t):
         t = t.value_type
-    return (pa.types.is_nested(t) or pa.types.is_binary(t) or pa.types.is_large_binary(t)
-            or pa.types.is_fixed_size_binary(t) or pa.types.is_binary_view(t))
+    return (
+        pa.types.is_nested(t)
+        or pa.types.is_binary(t)
+        or pa.types.is_large_binary(t)
+        or pa.types.is_fixed_size_binary(t)
+        or pa.types.is_binary_view(t)
+    )
 
 
 def _normalise(column: pa.ChunkedArray, kind: str) -> pa.ChunkedArray:
@@ -197,8 +207,13 @@ def _normalise(column: pa.ChunkedArray, kind: str) -> pa.ChunkedArray:
 
 
 ARROW_NAIVE = {
-    "string": pa.string(), "timestamp": pa.timestamp("us"), "date": pa.date32(), "integer": pa.int64(),
-    "number": pa.float64(), "decimal": pa.float64(), "boolean": pa.bool_(),
+    "string": pa.string(),
+    "timestamp": pa.timestamp("us"),
+    "date": pa.date32(),
+    "integer": pa.int64(),
+    "number": pa.float64(),
+    "decimal": pa.float64(),
+    "boolean": pa.bool_(),
 }
 
 
@@ -237,66 +252,178 @@ def _column_checks(table: Table, as_of: dt.datetime | None) -> list[_Check]:
         col = _q(c.name)
         finite = f"isfinite({col}) and " if c.type in ("number", "decimal") else ""
         if not c.nullable:
-            checks.append(_Check("error", table.name, c.name, "not_null", f"{col} is null",
-                                 f"{{rows}} with no {c.name} (it may not be blank)", (c.name,)))
+            checks.append(
+                _Check(
+                    "error",
+                    table.name,
+                    c.name,
+                    "not_null",
+                    f"{col} is null",
+                    f"{{rows}} with no {c.name} (it may not be blank)",
+                    (c.name,),
+                )
+            )
         if c.type in ("number", "decimal"):
-            checks.append(_Check("error", table.name, c.name, "type", f"(isnan({col}) or isinf({col}))",
-                                 f"{{rows}} with a {c.name} that is not a finite number", (c.name,),
-                                 show_value=True))
+            checks.append(
+                _Check(
+                    "error",
+                    table.name,
+                    c.name,
+                    "type",
+                    f"(isnan({col}) or isinf({col}))",
+                    f"{{rows}} with a {c.name} that is not a finite number",
+                    (c.name,),
+                    show_value=True,
+                )
+            )
         if c.min is not None and c.max is not None:
             lo, hi = param(c.min), param(c.max)
-            checks.append(_Check("error", table.name, c.name, "range", f"{finite}({col} < ${lo} or {col} > ${hi})",
-                                 f"{{rows}} with {c.name} outside {c.min:g}..{c.max:g}", (c.name,),
-                                 {lo: c.min, hi: c.max}, show_value=True))
+            checks.append(
+                _Check(
+                    "error",
+                    table.name,
+                    c.name,
+                    "range",
+                    f"{finite}({col} < ${lo} or {col} > ${hi})",
+                    f"{{rows}} with {c.name} outside {c.min:g}..{c.max:g}",
+                    (c.name,),
+                    {lo: c.min, hi: c.max},
+                    show_value=True,
+                )
+            )
         elif c.min is not None:
             lo = param(c.min)
             rule, words = ("negative", f"a negative {c.name}") if c.min == 0 else ("min", f"{c.name} below {c.min:g}")
-            checks.append(_Check("error", table.name, c.name, rule, f"{finite}{col} < ${lo}",
-                                 f"{{rows}} with {words}", (c.name,), {lo: c.min}, show_value=True))
+            checks.append(
+                _Check(
+                    "error",
+                    table.name,
+                    c.name,
+                    rule,
+                    f"{finite}{col} < ${lo}",
+                    f"{{rows}} with {words}",
+                    (c.name,),
+                    {lo: c.min},
+                    show_value=True,
+                )
+            )
         elif c.max is not None:
             hi = param(c.max)
-            checks.append(_Check("error", table.name, c.name, "max", f"{finite}{col} > ${hi}",
-                                 f"{{rows}} with {c.name} above {c.max:g}", (c.name,), {hi: c.max},
-                                 show_value=True))
+            checks.append(
+                _Check(
+                    "error",
+                    table.name,
+                    c.name,
+                    "max",
+                    f"{finite}{col} > ${hi}",
+                    f"{{rows}} with {c.name} above {c.max:g}",
+                    (c.name,),
+                    {hi: c.max},
+                    show_value=True,
+                )
+            )
         for kind, values, severity in (("allowed", c.allowed, "error"), ("known", c.known, "warning")):
             if values:
                 p = param(values)
                 words = "outside the contract's list" if kind == "allowed" else "not in the known list"
-                checks.append(_Check(severity, table.name, c.name, kind,
-                                     f"({col} is not null and not list_contains(${p}, {col}))",
-                                     f"{{rows}} with a {c.name} {words} ({', '.join(values)})", (c.name,),
-                                     {p: list(values)}, show_value=True, value_summary=True))
+                checks.append(
+                    _Check(
+                        severity,
+                        table.name,
+                        c.name,
+                        kind,
+                        f"({col} is not null and not list_contains(${p}, {col}))",
+                        f"{{rows}} with a {c.name} {words} ({', '.join(values)})",
+                        (c.name,),
+                        {p: list(values)},
+                        show_value=True,
+                        value_summary=True,
+                    )
+                )
         if c.type == "timestamp" and as_of is not None:
             p = param(as_of)
-            checks.append(_Check("warning", table.name, c.name, "after_as_of", f"{col} > ${p}",
-                                 f"{{rows}} with {c.name} after the snapshot's as_of", (c.name,),
-                                 {p: as_of.astimezone(dt.timezone.utc).replace(tzinfo=None)}, show_value=True))
+            checks.append(
+                _Check(
+                    "warning",
+                    table.name,
+                    c.name,
+                    "after_as_of",
+                    f"{col} > ${p}",
+                    f"{{rows}} with {c.name} after the snapshot's as_of",
+                    (c.name,),
+                    {p: as_of.astimezone(dt.UTC).replace(tzinfo=None)},
+                    show_value=True,
+                )
+            )
 
     def order(later: str, earlier: str, severity: str = "warning") -> None:
-        checks.append(_Check(severity, table.name, later, "order", f"{_q(later)} < {_q(earlier)}",
-                             f"{{rows}} with {later} before {earlier}", (later, earlier)))
+        checks.append(
+            _Check(
+                severity,
+                table.name,
+                later,
+                "order",
+                f"{_q(later)} < {_q(earlier)}",
+                f"{{rows}} with {later} before {earlier}",
+                (later, earlier),
+            )
+        )
 
     if table.name == "leads":
         for later, earlier in LEAD_ORDER:
             order(later, earlier)
     elif table.name == "opportunities":
-        checks.append(_Check("error", table.name, "is_won", "won_implies_closed", "is_won and not is_closed",
-                             "{opportunities} won but not closed (is_won implies is_closed)", ("is_won", "is_closed")))
-        checks.append(_Check("error", table.name, "closed_at", "closed_needs_closed_at",
-                             "is_closed and closed_at is null",
-                             "{opportunities} closed without a closed_at", ("is_closed", "closed_at")))
+        checks.append(
+            _Check(
+                "error",
+                table.name,
+                "is_won",
+                "won_implies_closed",
+                "is_won and not is_closed",
+                "{opportunities} won but not closed (is_won implies is_closed)",
+                ("is_won", "is_closed"),
+            )
+        )
+        checks.append(
+            _Check(
+                "error",
+                table.name,
+                "closed_at",
+                "closed_needs_closed_at",
+                "is_closed and closed_at is null",
+                "{opportunities} closed without a closed_at",
+                ("is_closed", "closed_at"),
+            )
+        )
         order("closed_at", "created_at")
     elif table.name == "campaigns":
-        checks.append(_Check("warning", table.name, "cost", "zero_cost", "cost = 0",
-                             "{campaigns} with zero cost", ("cost",)))
-        checks.append(_Check("warning", table.name, "end_date", "end_before_start", "end_date < start_date",
-                             "{campaigns} with end_date before start_date (read as a one-day campaign)",
-                             ("end_date", "start_date")))
+        checks.append(
+            _Check("warning", table.name, "cost", "zero_cost", "cost = 0", "{campaigns} with zero cost", ("cost",))
+        )
+        checks.append(
+            _Check(
+                "warning",
+                table.name,
+                "end_date",
+                "end_before_start",
+                "end_date < start_date",
+                "{campaigns} with end_date before start_date (read as a one-day campaign)",
+                ("end_date", "start_date"),
+            )
+        )
     elif table.name == "targets":
-        checks.append(_Check("warning", table.name, "month", "month_start",
-                             "month <> cast(date_trunc('month', month) as date)",
-                             "{rows} with a month that is not the first day of a month (read as its month)",
-                             ("month",), show_value=True))
+        checks.append(
+            _Check(
+                "warning",
+                table.name,
+                "month",
+                "month_start",
+                "month <> cast(date_trunc('month', month) as date)",
+                "{rows} with a month that is not the first day of a month (read as its month)",
+                ("month",),
+                show_value=True,
+            )
+        )
     return checks
 
 
@@ -338,27 +465,51 @@ class _Context:
             columns: dict[str, pa.ChunkedArray] = {}
             for c in contract.columns:
                 if c.name not in data.column_names:
-                    self.report.error(name, self.file(name), c.name, "required", data.num_rows,
-                                      message=f"required column {c.name} is missing")
+                    self.report.error(
+                        name,
+                        self.file(name),
+                        c.name,
+                        "required",
+                        data.num_rows,
+                        message=f"required column {c.name} is missing",
+                    )
                     continue
                 t = data.schema.field(c.name).type
                 if not compatible(c.type, t):
-                    self.report.error(name, self.file(name), c.name, "type", data.num_rows,
-                                      message=f"column {c.name} is stored as {t}, not {c.type}")
+                    self.report.error(
+                        name,
+                        self.file(name),
+                        c.name,
+                        "type",
+                        data.num_rows,
+                        message=f"column {c.name} is stored as {t}, not {c.type}",
+                    )
                     continue
                 try:
                     columns[c.name] = _normalise(data.column(c.name), c.type)
                 except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
-                    self.report.error(name, self.file(name), c.name, "type", data.num_rows,
-                                      message=f"column {c.name} ({t}) cannot be read as {c.type} ({exc})")
+                    self.report.error(
+                        name,
+                        self.file(name),
+                        c.name,
+                        "type",
+                        data.num_rows,
+                        message=f"column {c.name} ({t}) cannot be read as {c.type} ({exc})",
+                    )
                     continue
                 usable.add(c.name)
             for f in data.schema:
                 # nested or binary values have no text form: a CSV download of the records would fail
                 if _nested_or_binary(f.type):
-                    self.report.error(name, self.file(name), f.name, "nested", data.num_rows,
-                                      message=f"column {f.name} is stored as {f.type}: lists, structs, maps "
-                                              "and binary data are not allowed (flatten it, or drop it)")
+                    self.report.error(
+                        name,
+                        self.file(name),
+                        f.name,
+                        "nested",
+                        data.num_rows,
+                        message=f"column {f.name} is stored as {f.type}: lists, structs, maps "
+                        "and binary data are not allowed (flatten it, or drop it)",
+                    )
             pos = self.lines.get(name)
             if pos is None:
                 pos = np.arange(1, data.num_rows + 1, dtype=np.int64)
@@ -423,13 +574,17 @@ def _run_column_checks(ctx: _Context, name: str, as_of: dt.datetime | None) -> N
         value = _q(check.column) if check.show_value else "null"
         rows = ctx.con.execute(
             f"select {_key_expr(ctx, name)}, {_q(POS)}, {value} from v_{name} where {check.condition} "
-            f"order by {_q(POS)} limit {EXAMPLES}", p).fetchall()
+            f"order by {_q(POS)} limit {EXAMPLES}",
+            p,
+        ).fetchall()
         examples = tuple(ctx.label(name, k, pos, v if check.show_value else None) for k, pos, v in rows)
         message = _counted(check.describe, int(count))
         if check.value_summary:
             values = ctx.con.execute(
                 f"select {_q(check.column)}, count(*) as n from v_{name} where {check.condition} "
-                f"group by all order by n desc, 1 limit {EXAMPLES}", p).fetchall()
+                f"group by all order by n desc, 1 limit {EXAMPLES}",
+                p,
+            ).fetchall()
             message += "; values: " + ", ".join(f"{_show(v)} ({n:,})" for v, n in values)
         report = ctx.report.errors if check.severity == "error" else ctx.report.warnings
         report.append(Finding(name, ctx.file(name), check.column, check.rule, int(count), examples, message))
@@ -445,29 +600,41 @@ def _run_unique(ctx: _Context, name: str) -> None:
             continue
         if name == "targets" and len(columns) > 1:
             group = "cast(date_trunc('month', month) as date), metric, segment"
-            shown = ("strftime(cast(date_trunc('month', month) as date), '%Y-%m') || ' ' || metric || ' ' "
-                     "|| coalesce(segment, '(all)')")
+            shown = (
+                "strftime(cast(date_trunc('month', month) as date), '%Y-%m') || ' ' || metric || ' ' "
+                "|| coalesce(segment, '(all)')"
+            )
         else:
             group = _q(columns[0])
             shown = _q(columns[0])
         not_null = " and ".join(f"{_q(c)} is not null" for c in columns if c != "segment")
-        dup = (f"select {shown} as k, count(*) as n, min({_q(POS)}) as first from v_{name} "
-               f"where {not_null} group by {group} having count(*) > 1")
+        dup = (
+            f"select {shown} as k, count(*) as n, min({_q(POS)}) as first from v_{name} "
+            f"where {not_null} group by {group} having count(*) > 1"
+        )
         total, ids = ctx.con.execute(f"select coalesce(sum(n), 0), count(*) from ({dup})").fetchone()
         if not total:
             continue
         first = [k for (k,) in ctx.con.execute(f"select k from ({dup}) order by first limit {EXAMPLES}").fetchall()]
-        positions = dict(ctx.con.execute(
-            f"select k, list(p order by p) from (select {shown} as k, {_q(POS)} as p from v_{name} "
-            f"where {not_null}) where list_contains($keys, k) group by k", {"keys": first}).fetchall())
+        positions = dict(
+            ctx.con.execute(
+                f"select k, list(p order by p) from (select {shown} as k, {_q(POS)} as p from v_{name} "
+                f"where {not_null}) where list_contains($keys, k) group by k",
+                {"keys": first},
+            ).fetchall()
+        )
         examples = tuple(
             f"{k} ({ctx.where(name)}s {', '.join(str(p) for p in positions[k][:3])}"
-            f"{', ...' if len(positions[k]) > 3 else ''})" for k in first)
+            f"{', ...' if len(positions[k]) > 3 else ''})"
+            for k in first
+        )
         if len(columns) == 1:
             message = f"{_rows(int(total))} share an id with another row ({_plural(int(ids), 'duplicated id')})"
         else:
-            message = (f"{_rows(int(total))} repeat a ({label}) already given "
-                       f"({_plural(int(ids), 'duplicated key')}; one row per month, metric and segment)")
+            message = (
+                f"{_rows(int(total))} repeat a ({label}) already given "
+                f"({_plural(int(ids), 'duplicated key')}; one row per month, metric and segment)"
+            )
         ctx.report.error(name, ctx.file(name), label, "unique", int(total), examples, message)
 
 
@@ -478,17 +645,27 @@ def _run_references(ctx: _Context, name: str) -> None:
         ref_table, ref_col = c.references.split(".")
         if not ctx.has(name, c.name) or not ctx.has(ref_table, ref_col):
             continue
-        broken = (f"from v_{name} t anti join v_{ref_table} r on r.{_q(ref_col)} = t.{_q(c.name)} "
-                  f"where t.{_q(c.name)} is not null")
+        broken = (
+            f"from v_{name} t anti join v_{ref_table} r on r.{_q(ref_col)} = t.{_q(c.name)} "
+            f"where t.{_q(c.name)} is not null"
+        )
         (count,) = ctx.con.execute(f"select count(*) {broken}").fetchone()
         if not count:
             continue
         rows = ctx.con.execute(
             f"select {_key_expr(ctx, name, 't.')}, t.{_q(POS)}, t.{_q(c.name)} {broken} "
-            f"order by t.{_q(POS)} limit {EXAMPLES}").fetchall()
+            f"order by t.{_q(POS)} limit {EXAMPLES}"
+        ).fetchall()
         examples = tuple(ctx.label(name, k, pos, v, column=c.name) for k, pos, v in rows)
-        ctx.report.error(name, ctx.file(name), c.name, "references", int(count), examples,
-                         f"{_rows(int(count))} with a {c.name} that is not in {ref_table} ({c.references})")
+        ctx.report.error(
+            name,
+            ctx.file(name),
+            c.name,
+            "references",
+            int(count),
+            examples,
+            f"{_rows(int(count))} with a {c.name} that is not in {ref_table} ({c.references})",
+        )
 
 
 def _run_cross_table(ctx: _Context) -> None:
@@ -500,13 +677,21 @@ def _run_cross_table(ctx: _Context) -> None:
         if count:
             rows = ctx.con.execute(
                 f"select {_key_expr(ctx, 'opportunities', 'o.')}, o.{_q(POS)}, o.lead_id {base} where {cond} "
-                f"order by o.{_q(POS)} limit {EXAMPLES}").fetchall()
-            ctx.report.warn("opportunities", ctx.file("opportunities"), "created_at", "order", int(count),
-                            tuple(ctx.label("opportunities", k, p, v, column="lead_id") for k, p, v in rows),
-                            f"{_counted('{opportunities}', int(count))} created before their lead (leads.created_at)")
+                f"order by o.{_q(POS)} limit {EXAMPLES}"
+            ).fetchall()
+            ctx.report.warn(
+                "opportunities",
+                ctx.file("opportunities"),
+                "created_at",
+                "order",
+                int(count),
+                tuple(ctx.label("opportunities", k, p, v, column="lead_id") for k, p, v in rows),
+                f"{_counted('{opportunities}', int(count))} created before their lead (leads.created_at)",
+            )
     # Touches after the lead's latest opportunity closed.
     if ctx.has("touches", "lead_id", "touched_at") and ctx.has(
-            "opportunities", "opportunity_id", "lead_id", "created_at", "is_closed", "closed_at"):
+        "opportunities", "opportunity_id", "lead_id", "created_at", "is_closed", "closed_at"
+    ):
         base = """
             from v_touches t
             join (
@@ -519,10 +704,17 @@ def _run_cross_table(ctx: _Context) -> None:
         if count:
             rows = ctx.con.execute(
                 f"select {_key_expr(ctx, 'touches', 't.')}, t.{_q(POS)}, t.lead_id {base} "
-                f"order by t.{_q(POS)} limit {EXAMPLES}").fetchall()
-            ctx.report.warn("touches", ctx.file("touches"), "touched_at", "touch_after_close", int(count),
-                            tuple(ctx.label("touches", k, p, v, column="lead_id") for k, p, v in rows),
-                            f"{_counted('{touches}', int(count))} after the lead's latest opportunity closed")
+                f"order by t.{_q(POS)} limit {EXAMPLES}"
+            ).fetchall()
+            ctx.report.warn(
+                "touches",
+                ctx.file("touches"),
+                "touched_at",
+                "touch_after_close",
+                int(count),
+                tuple(ctx.label("touches", k, p, v, column="lead_id") for k, p, v in rows),
+                f"{_counted('{touches}', int(count))} after the lead's latest opportunity closed",
+            )
 
 
 def validate_tables(
@@ -542,8 +734,7 @@ def validate_tables(
     try:
         for name in TABLE_ORDER:
             if name not in tables:
-                ctx.report.error(name, ctx.file(name), None, "missing", 0,
-                                 message=f"the {name} table is missing")
+                ctx.report.error(name, ctx.file(name), None, "missing", 0, message=f"the {name} table is missing")
                 continue
             _run_column_checks(ctx, name, as_of)
             _run_unique(ctx, name)
@@ -583,8 +774,14 @@ def validate_snapshot(path: Path | str) -> Report:
         info = read_info(folder)
         as_of = info.as_of
     except SnapshotError as exc:
-        report.error("snapshot", "snapshot.json", "as_of", "as_of", 1,
-                     message=str(exc).replace(str(folder / "snapshot.json") + ": ", ""))
+        report.error(
+            "snapshot",
+            "snapshot.json",
+            "as_of",
+            "as_of",
+            1,
+            message=str(exc).replace(str(folder / "snapshot.json") + ": ", ""),
+        )
     tables: dict[str, pa.Table] = {}
     for name in TABLE_ORDER:
         file = folder / f"{name}.parquet"
@@ -595,8 +792,9 @@ def validate_snapshot(path: Path | str) -> Report:
             tables[name] = read_parquet(file)
         except Exception as exc:  # noqa: BLE001 - any unreadable file is a finding, not a crash
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            report.error(name, file.name, None, "unreadable", 0,
-                         message=f"{file.name} is not readable Parquet ({first})")
+            report.error(
+                name, file.name, None, "unreadable", 0, message=f"{file.name} is not readable Parquet ({first})"
+            )
     checked = validate_tables(tables, as_of)
     # tables that could not be read were reported above; do not report them missing twice
     checked.errors = [f for f in checked.errors if not (f.rule == "missing" and f.table not in tables)]
@@ -605,8 +803,14 @@ def validate_snapshot(path: Path | str) -> Report:
         for name, data in tables.items():
             said = info.rows.get(name)
             if said is not None and said != data.num_rows:
-                report.warn(name, f"{name}.parquet", None, "rows", abs(said - data.num_rows),
-                            message=f"snapshot.json says {said:,} rows, the file has {data.num_rows:,}")
+                report.warn(
+                    name,
+                    f"{name}.parquet",
+                    None,
+                    "rows",
+                    abs(said - data.num_rows),
+                    message=f"snapshot.json says {said:,} rows, the file has {data.num_rows:,}",
+                )
     return report
 
 

@@ -16,8 +16,14 @@ from pathlib import Path
 import pytest
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 def free_port() -> int:
@@ -53,13 +59,23 @@ def stop(proc: subprocess.Popen) -> None:
 
 
 @contextlib.contextmanager
-def serving(args: list[str], command: list[str] | None = None, cwd: Path | None = None,
-            env: dict[str, str] | None = None, host: str = "127.0.0.1") -> Iterator[str]:
+def serving(
+    args: list[str],
+    command: list[str] | None = None,
+    cwd: Path | None = None,
+    env: dict[str, str] | None = None,
+    host: str = "127.0.0.1",
+) -> Iterator[str]:
     """`funnel serve ARGS --port <free>`; yields the base URL."""
     port = free_port()
     command = command or [sys.executable, "-m", "dashboard.cli"]
-    proc = subprocess.Popen([*command, "serve", *args, "--port", str(port)], cwd=cwd, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [*command, "serve", *args, "--port", str(port)],
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     base = f"http://{host}:{port}"
     try:
         wait_healthy(base, proc)

@@ -31,8 +31,7 @@ def table_of(name: str, rows: list[dict]) -> pa.Table:
     unknown = {k for row in rows for k in row} - set(table.names)
     assert not unknown, f"{name}: unknown columns {unknown}"
     columns = {
-        c.name: pa.array([_value(c.type, row.get(c.name)) for row in rows], type=c.arrow_type)
-        for c in table.columns
+        c.name: pa.array([_value(c.type, row.get(c.name)) for row in rows], type=c.arrow_type) for c in table.columns
     }
     return pa.table(columns, schema=table.arrow_schema)
 
@@ -57,15 +56,29 @@ def write_snapshot(root: Path, as_of: str, funnel_toml: str | None = None, **tab
 
 def lead(lead_id: str, created_at: str, **kw) -> dict:
     """A lead row with plain defaults for the required columns."""
-    row = {"lead_id": lead_id, "created_at": created_at, "origin": "marketing", "channel": "webinar",
-           "segment": "SMB", "region": "EMEA"}
+    row = {
+        "lead_id": lead_id,
+        "created_at": created_at,
+        "origin": "marketing",
+        "channel": "webinar",
+        "segment": "SMB",
+        "region": "EMEA",
+    }
     row.update(kw)
     return row
 
 
 def opportunity(opportunity_id: str, created_at: str, amount: float, **kw) -> dict:
-    row = {"opportunity_id": opportunity_id, "created_at": created_at, "segment": "SMB", "region": "EMEA",
-           "stage": "Discovery", "amount": amount, "is_closed": False, "is_won": False}
+    row = {
+        "opportunity_id": opportunity_id,
+        "created_at": created_at,
+        "segment": "SMB",
+        "region": "EMEA",
+        "stage": "Discovery",
+        "amount": amount,
+        "is_closed": False,
+        "is_won": False,
+    }
     row.update(kw)
     if row.get("is_won"):
         row.setdefault("stage", "Closed Won")
@@ -74,8 +87,13 @@ def opportunity(opportunity_id: str, created_at: str, amount: float, **kw) -> di
 
 
 def campaign(campaign_id: str, start_date: str, cost: float, **kw) -> dict:
-    row = {"campaign_id": campaign_id, "name": campaign_id.title(), "channel": "webinar",
-           "start_date": start_date, "cost": cost}
+    row = {
+        "campaign_id": campaign_id,
+        "name": campaign_id.title(),
+        "channel": "webinar",
+        "start_date": start_date,
+        "cost": cost,
+    }
     row.update(kw)
     return row
 

@@ -93,8 +93,12 @@ def test_page_renders(app, page):
 
 def fingerprint(at) -> tuple:
     """What a page shows: its numbers, its charts' data and its tables."""
-    return (tuple(m.value for m in at.metric), tuple(c.proto.spec for c in at.get("plotly_chart")),
-            tuple(str(t.value) for t in at.table), tuple(str(d.value) for d in at.dataframe))
+    return (
+        tuple(m.value for m in at.metric),
+        tuple(c.proto.spec for c in at.get("plotly_chart")),
+        tuple(str(t.value) for t in at.table),
+        tuple(str(d.value) for d in at.dataframe),
+    )
 
 
 @pytest.mark.parametrize("page", [p for p in PAGES if p != "data"])
@@ -121,8 +125,17 @@ def test_overview_shows_both_sides(app):
     at = app("overview")
     no_exception(at)
     shown = metrics(at)
-    for key in ("mqls", "mql_target_attainment", "acceptance_rate", "pipeline", "bookings",
-                "marketing_sourced_pipeline", "marketing_influenced_pipeline", "win_rate", "sales_cycle_days"):
+    for key in (
+        "mqls",
+        "mql_target_attainment",
+        "acceptance_rate",
+        "pipeline",
+        "bookings",
+        "marketing_sourced_pipeline",
+        "marketing_influenced_pipeline",
+        "win_rate",
+        "sales_cycle_days",
+    ):
         assert BY_KEY[key].label in shown, key
     # every metric carries its registry definition as help text, and a change against the previous period
     for m in at.metric:
@@ -239,8 +252,14 @@ def test_funnel_warns_on_small_cohort(app, funnel):
             break
     if small is None:
         pytest.skip("no small campaign cohort in this sample")
-    names = dict(zip(*[funnel.records("campaigns", funnel.default_period(), Filters(), active_only=False)[c].to_list()
-                       for c in ("campaign_id", "name")]))
+    names = dict(
+        zip(
+            *[
+                funnel.records("campaigns", funnel.default_period(), Filters(), active_only=False)[c].to_list()
+                for c in ("campaign_id", "name")
+            ]
+        )
+    )
     at = app("funnel", campaign=campaign_label(small, names))
     no_exception(at)
     assert any("swing by chance" in w.value for w in at.warning)
@@ -294,10 +313,20 @@ def test_data_page(app, funnel):
 
 
 # -- the records behind a number ------------------------------------------------------------------------
-@pytest.mark.parametrize("stage,count", [("lead", "funnel_leads"), ("mql", "funnel_mqls"), ("sal", "funnel_sals"),
-                                          ("sql", "funnel_sqls"), ("opportunity", "funnel_opportunities"),
-                                          ("won", "funnel_won"), ("mql_in_period", "mqls"),
-                                          ("untouched", "untouched_mqls"), ("rejected", "rejected_mqls")])
+@pytest.mark.parametrize(
+    "stage,count",
+    [
+        ("lead", "funnel_leads"),
+        ("mql", "funnel_mqls"),
+        ("sal", "funnel_sals"),
+        ("sql", "funnel_sqls"),
+        ("opportunity", "funnel_opportunities"),
+        ("won", "funnel_won"),
+        ("mql_in_period", "mqls"),
+        ("untouched", "untouched_mqls"),
+        ("rejected", "rejected_mqls"),
+    ],
+)
 @pytest.mark.parametrize("segment", [None, "Enterprise"])
 def test_lead_records_match_their_number(funnel, stage, count, segment):
     period, filters = funnel.default_period().previous(), Filters(segment=segment)
@@ -334,8 +363,9 @@ def test_untouched_records_by_owner(funnel):
     period = funnel.default_period()
     owners = funnel.kpi_table([period], Filters(), "owner")
     for row in owners.filter(owners["untouched_mqls"] > 0).iter_rows(named=True):
-        records = funnel.records("leads", period, Filters(), stage="untouched", owner=row["group_key"],
-                                 score_from=None, score_to=None)
+        records = funnel.records(
+            "leads", period, Filters(), stage="untouched", owner=row["group_key"], score_from=None, score_to=None
+        )
         assert records.height == row["untouched_mqls"]
         assert set(records["owner_id"].to_list()) == {row["group_key"]}
 
@@ -344,13 +374,19 @@ def test_credited_opportunities_hold_the_campaign(funnel):
     period = funnel.default_period()
     table = funnel.attribution_table(period, Filters(), "linear")
     top = table.filter(table["attributed_pipeline"] > 0).sort("attributed_pipeline", descending=True).row(0, named=True)
-    records = funnel.records("opportunities", period, Filters(), stage="credited", owner=None,
-                             path_campaign=top["campaign_id"])
+    records = funnel.records(
+        "opportunities", period, Filters(), stage="credited", owner=None, path_campaign=top["campaign_id"]
+    )
     assert records.height >= top["attributed_opportunities"] > 0
 
 
-@pytest.mark.parametrize("name,extra", [("leads", {"owner": None, "score_from": None, "score_to": None}),
-                                        ("opportunities", {"owner": None, "path_campaign": None})])
+@pytest.mark.parametrize(
+    "name,extra",
+    [
+        ("leads", {"owner": None, "score_from": None, "score_to": None}),
+        ("opportunities", {"owner": None, "path_campaign": None}),
+    ],
+)
 def test_records_stage_is_an_allow_list(funnel, name, extra):
     with pytest.raises(Exception, match="unknown"):
         funnel.records(name, funnel.default_period(), Filters(), stage="won'; drop table leads; --", **extra)

@@ -31,10 +31,13 @@ def root(tmp_path):
 @pytest.fixture
 def metadata_url():
     """A minimal OpenID provider metadata document served on loopback."""
+
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self):
-            body = (b'{"issuer": "http://x", "authorization_endpoint": "http://x/a", "token_endpoint": "http://x/t", '
-                    b'"jwks_uri": "http://x/j"}')
+            body = (
+                b'{"issuer": "http://x", "authorization_endpoint": "http://x/a", "token_endpoint": "http://x/t", '
+                b'"jwks_uri": "http://x/j"}'
+            )
             self.send_response(200 if self.path.endswith("openid-configuration") else 404)
             self.end_headers()
             self.wfile.write(body)
@@ -55,7 +58,7 @@ def write(root: Path, text: str) -> None:
 
 def test_no_auth_section_means_sign_in_is_not_configured(root):
     assert load_auth(root) is None
-    write(root, "[reporting]\ntimezone = \"UTC\"\n")
+    write(root, '[reporting]\ntimezone = "UTC"\n')
     assert load_auth(root) is None
 
 
@@ -70,22 +73,41 @@ def test_the_allow_list_is_by_address_or_exact_domain(root):
     assert not config.allows("sales.example.com") and not config.allows(None) and not config.allows("")
 
 
-@pytest.mark.parametrize("body,key", [
-    ('[auth]\nserver_metadata_url = "https://idp.example.com/m"\nallowed_domains = ["example.com"]\n', "client_id"),
-    ('[auth]\nclient_id = "x"\nallowed_domains = ["example.com"]\n', "server_metadata_url"),
-    ('[auth]\nserver_metadata_url = "idp.example.com"\nclient_id = "x"\nallowed_domains = ["example.com"]\n',
-     "server_metadata_url"),
-    ('[auth]\nserver_metadata_url = "https://i/m"\nclient_id = "x"\n', "allowed_emails / allowed_domains"),
-    ('[auth]\nserver_metadata_url = "https://i/m"\nclient_id = "x"\nallowed_emails = ["nobody"]\n', "allowed_emails"),
-    ('[auth]\nserver_metadata_url = "https://i/m"\nclient_id = "x"\nallowed_domains = "example.com"\n',
-     "allowed_domains"),
-    ('[auth]\nserver_metadata_url = "https://i/m"\nclient_id = "x"\nallowed_domains = ["example.com"]\n'
-     'client_secret = "s3cret"\n', "client_secret"),
-    ('[auth]\nserver_metadata_url = "https://i/m"\nclient_id = "x"\nallowed_domains = ["example.com"]\n'
-     'redirect_uri = "https://funnel.example.com/"\n', "redirect_uri"),
-    ('[auth]\nserver_metadata_url = "https://i/m"\nclient_id = "x"\nallowed_domains = ["example.com"]\n'
-     'allowed = ["a@b.c"]\n', "allowed"),
-])
+@pytest.mark.parametrize(
+    "body,key",
+    [
+        ('[auth]\nserver_metadata_url = "https://idp.example.com/m"\nallowed_domains = ["example.com"]\n', "client_id"),
+        ('[auth]\nclient_id = "x"\nallowed_domains = ["example.com"]\n', "server_metadata_url"),
+        (
+            '[auth]\nserver_metadata_url = "idp.example.com"\nclient_id = "x"\nallowed_domains = ["example.com"]\n',
+            "server_metadata_url",
+        ),
+        ('[auth]\nserver_metadata_url = "https://i/m"\nclient_id = "x"\n', "allowed_emails / allowed_domains"),
+        (
+            '[auth]\nserver_metadata_url = "https://i/m"\nclient_id = "x"\nallowed_emails = ["nobody"]\n',
+            "allowed_emails",
+        ),
+        (
+            '[auth]\nserver_metadata_url = "https://i/m"\nclient_id = "x"\nallowed_domains = "example.com"\n',
+            "allowed_domains",
+        ),
+        (
+            '[auth]\nserver_metadata_url = "https://i/m"\nclient_id = "x"\nallowed_domains = ["example.com"]\n'
+            'client_secret = "s3cret"\n',
+            "client_secret",
+        ),
+        (
+            '[auth]\nserver_metadata_url = "https://i/m"\nclient_id = "x"\nallowed_domains = ["example.com"]\n'
+            'redirect_uri = "https://funnel.example.com/"\n',
+            "redirect_uri",
+        ),
+        (
+            '[auth]\nserver_metadata_url = "https://i/m"\nclient_id = "x"\nallowed_domains = ["example.com"]\n'
+            'allowed = ["a@b.c"]\n',
+            "allowed",
+        ),
+    ],
+)
 def test_a_broken_auth_section_names_the_key(root, body, key):
     write(root, body)
     with pytest.raises(AuthError, match=f"\\[auth\\] {key}"):
@@ -120,9 +142,13 @@ def test_the_streamlit_secrets_are_valid_toml_with_what_st_login_needs():
 
     config = AuthConfig("https://i/m", 'id "quoted"', allowed_domains=("example.com",))
     parsed = tomllib.loads(secrets_toml(config, 'se"cret\\', "http://localhost:1/oauth2callback", "c" * 64))
-    assert parsed["auth"] == {"redirect_uri": "http://localhost:1/oauth2callback", "cookie_secret": "c" * 64,
-                              "client_id": 'id "quoted"', "client_secret": 'se"cret\\',
-                              "server_metadata_url": "https://i/m"}
+    assert parsed["auth"] == {
+        "redirect_uri": "http://localhost:1/oauth2callback",
+        "cookie_secret": "c" * 64,
+        "client_id": 'id "quoted"',
+        "client_secret": 'se"cret\\',
+        "server_metadata_url": "https://i/m",
+    }
 
 
 # -- funnel serve refuses before it starts anything (each case returns instead of serving) ----------------
@@ -132,15 +158,26 @@ def test_serve_on_the_network_without_sign_in_refuses(root, capsys):
     assert "--host 0.0.0.0" in err and "[auth]" in err and "--allow-anonymous" in err and "Traceback" not in err
 
 
-@pytest.mark.parametrize("body,env,expected", [
-    ('[auth]\nserver_metadata_url = "{url}"\nallowed_domains = ["example.com"]\n', "s", "[auth] client_id is missing"),
-    (GOOD, None, "FUNNEL_AUTH_CLIENT_SECRET"),
-    (GOOD.replace("{url}", "http://127.0.0.1:9/.well-known/openid-configuration"), "s",
-     "[auth] server_metadata_url http://127.0.0.1:9/.well-known/openid-configuration: unreachable"),
-    (GOOD.replace("{url}", "{url}x"), "s", "answered HTTP 404"),
-])
-def test_a_broken_sign_in_stops_serve_naming_the_key(root, metadata_url, monkeypatch, capsys, tmp_path_factory,
-                                                      body, env, expected):
+@pytest.mark.parametrize(
+    "body,env,expected",
+    [
+        (
+            '[auth]\nserver_metadata_url = "{url}"\nallowed_domains = ["example.com"]\n',
+            "s",
+            "[auth] client_id is missing",
+        ),
+        (GOOD, None, "FUNNEL_AUTH_CLIENT_SECRET"),
+        (
+            GOOD.replace("{url}", "http://127.0.0.1:9/.well-known/openid-configuration"),
+            "s",
+            "[auth] server_metadata_url http://127.0.0.1:9/.well-known/openid-configuration: unreachable",
+        ),
+        (GOOD.replace("{url}", "{url}x"), "s", "answered HTTP 404"),
+    ],
+)
+def test_a_broken_sign_in_stops_serve_naming_the_key(
+    root, metadata_url, monkeypatch, capsys, tmp_path_factory, body, env, expected
+):
     monkeypatch.setenv("HOME", str(tmp_path_factory.mktemp("home")))  # no ~/.streamlit/secrets.toml
     monkeypatch.chdir(root)
     if env is None:

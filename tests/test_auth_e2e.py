@@ -12,7 +12,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from serving import CHROMIUM, CHROMIUM_ARGS, chromium_available, serving
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -43,13 +42,16 @@ def dashboard(provider, tmp_path_factory):
     for snapshot in SAMPLE.glob("*/snapshot.json"):
         shutil.copytree(snapshot.parent, root / snapshot.parent.name)
     (root / "funnel.toml").write_text(
-        (SAMPLE / "funnel.toml").read_text(encoding="utf-8") + f"""
+        (SAMPLE / "funnel.toml").read_text(encoding="utf-8")
+        + f"""
 [auth]
 server_metadata_url = "{provider}/.well-known/openid-configuration"
 client_id = "shared-funnel-test"
 allowed_emails = ["ana@example.com"]
 allowed_domains = ["sales.example.com"]
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     # the mock accepts any secret; what matters is that serve finds one where the README says
     env = {**os.environ, "FUNNEL_AUTH_CLIENT_SECRET": "test-secret", "HOME": str(root)}
     # localhost, not 127.0.0.1: the default redirect_uri (and so the sign-in cookie) is localhost's
@@ -123,7 +125,9 @@ def test_a_user_outside_the_allow_list_is_refused(browser, dashboard):
     page.wait_for_selector('[data-testid="stStatusWidget"]', state="detached", timeout=30_000)
     html = page.content()
     shot(page, "refused")
-    assert "eve@evil-example.com" in page.locator('[data-testid="stMain"]').inner_text(), page.locator("body").inner_text()
+    assert "eve@evil-example.com" in page.locator('[data-testid="stMain"]').inner_text(), page.locator(
+        "body"
+    ).inner_text()
     assert page.locator(METRIC).count() == 0
     for leaked in ("2026-10-31", "Data as of"):
         assert leaked not in html, leaked

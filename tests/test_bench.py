@@ -13,8 +13,8 @@ import os
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
 from snapshot_builder import write_snapshot
+
 from dashboard import Funnel
 from dashboard.bench import PAGES, evaluate_targets, load_peer, percentile, render_markdown
 from dashboard.cli import main
@@ -34,13 +34,17 @@ def agree(funnel, frames, start, end, **filters):
 
 # -- the peer on a generated sample ---------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module", params=["utc", "new_york"])
 def sample(request, tmp_path_factory):
     root = tmp_path_factory.mktemp(f"bench-{request.param}")
     if request.param == "new_york":
         # another zone and other windows: periods become non-midnight UTC intervals, W and L change
-        (root / "funnel.toml").write_text('[reporting]\ntimezone = "America/New_York"\n[conversion]\nwindow_days = 30\n'
-                                          '[attribution]\nlookback_days = 60\n', encoding="utf-8")
+        (root / "funnel.toml").write_text(
+            '[reporting]\ntimezone = "America/New_York"\n[conversion]\nwindow_days = 30\n'
+            "[attribution]\nlookback_days = 60\n",
+            encoding="utf-8",
+        )
     generate(root, leads=3000, snapshots=1)
     funnel = Funnel.open(root)
     return funnel, peer.PandasFunnel.load(funnel.store.snapshot.path)
@@ -79,8 +83,9 @@ def test_peer_agrees_under_a_campaign_filter(sample):
     agree(funnel, frames, period.start, period.end, campaign=campaign, segment="Enterprise")
 
 
-@pytest.mark.parametrize("start,end", [("2026-01-01", "2026-06-30"), ("2025-11-15", "2025-12-14"),
-                                       ("2026-10-31", "2026-10-31")])
+@pytest.mark.parametrize(
+    "start,end", [("2026-01-01", "2026-06-30"), ("2025-11-15", "2025-12-14"), ("2026-10-31", "2026-10-31")]
+)
 def test_peer_agrees_on_other_periods(sample, start, end):
     funnel, frames = sample
     for filters in ({}, {"segment": "Mid-Market"}, {"channel": "event"}):
@@ -103,7 +108,7 @@ def test_compare_reports_a_difference(sample):
 
 # -- the peer on random awkward snapshots -----------------------------------------------------------------
 
-BASE = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
+BASE = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 SEGMENTS = ["SMB", "Enterprise"]
 CHANNELS = ["webinar", "event"]
 
@@ -119,46 +124,88 @@ maybe_hours = st.one_of(st.none(), st.integers(0, 24 * 100))
 def awkward_snapshots(draw):
     """Skipped and out-of-order stages, responses before the MQL, deals with no lead, several deals per
     lead, campaigns with no segment or one day, touches on both sides of every window edge, ties."""
-    leads = [{
-        "lead_id": f"L{i}", "created_at": _at(draw(st.integers(0, 24 * 90))),
-        "origin": draw(st.sampled_from(["marketing", "sales", "partner"])),
-        "channel": draw(st.sampled_from(CHANNELS)), "segment": draw(st.sampled_from(SEGMENTS)),
-        "region": draw(st.sampled_from(["EMEA", "APAC"])),
-        **{col: (None if (h := draw(maybe_hours)) is None else _at(h))
-           for col in ("mql_at", "first_response_at", "accepted_at", "sql_at")},
-    } for i in range(draw(st.integers(1, 20)))]
+    leads = [
+        {
+            "lead_id": f"L{i}",
+            "created_at": _at(draw(st.integers(0, 24 * 90))),
+            "origin": draw(st.sampled_from(["marketing", "sales", "partner"])),
+            "channel": draw(st.sampled_from(CHANNELS)),
+            "segment": draw(st.sampled_from(SEGMENTS)),
+            "region": draw(st.sampled_from(["EMEA", "APAC"])),
+            **{
+                col: (None if (h := draw(maybe_hours)) is None else _at(h))
+                for col in ("mql_at", "first_response_at", "accepted_at", "sql_at")
+            },
+        }
+        for i in range(draw(st.integers(1, 20)))
+    ]
     lead_ids = [lead["lead_id"] for lead in leads]
     opportunities = []
     for j in range(draw(st.integers(0, 12))):
         state = draw(st.sampled_from(["open", "won", "lost"]))
         created = draw(st.integers(0, 24 * 100))
-        opportunities.append({
-            "opportunity_id": f"O{j}", "lead_id": draw(st.one_of(st.none(), st.sampled_from(lead_ids))),
-            "created_at": _at(created), "origin": draw(st.sampled_from([None, "marketing", "sales"])),
-            "segment": draw(st.sampled_from(SEGMENTS)), "region": "EMEA", "stage": state,
-            "amount": float(draw(st.integers(0, 10_000))), "is_closed": state != "open", "is_won": state == "won",
-            "closed_at": None if state == "open" else _at(created + draw(st.integers(0, 24 * 40))),
-        })
+        opportunities.append(
+            {
+                "opportunity_id": f"O{j}",
+                "lead_id": draw(st.one_of(st.none(), st.sampled_from(lead_ids))),
+                "created_at": _at(created),
+                "origin": draw(st.sampled_from([None, "marketing", "sales"])),
+                "segment": draw(st.sampled_from(SEGMENTS)),
+                "region": "EMEA",
+                "stage": state,
+                "amount": float(draw(st.integers(0, 10_000))),
+                "is_closed": state != "open",
+                "is_won": state == "won",
+                "closed_at": None if state == "open" else _at(created + draw(st.integers(0, 24 * 40))),
+            }
+        )
     campaigns = []
     for k in range(draw(st.integers(1, 3))):
         start = (BASE + dt.timedelta(days=draw(st.integers(0, 90)))).date()
         length = draw(st.one_of(st.none(), st.integers(0, 50)))
-        campaigns.append({"campaign_id": f"C{k}", "name": f"C{k}", "channel": draw(st.sampled_from(CHANNELS)),
-                          "segment": draw(st.sampled_from([None, *SEGMENTS])), "start_date": start,
-                          "end_date": None if length is None else start + dt.timedelta(days=length),
-                          "cost": float(draw(st.integers(0, 5000)))})
-    touches = [{"touch_id": f"T{m:03d}", "lead_id": draw(st.sampled_from(lead_ids)),
-                "campaign_id": draw(st.sampled_from([c["campaign_id"] for c in campaigns])),
-                "touched_at": _at(24 * draw(st.integers(0, 100)))}  # whole days: ties and edges
-               for m in range(draw(st.integers(0, 30)))]
+        campaigns.append(
+            {
+                "campaign_id": f"C{k}",
+                "name": f"C{k}",
+                "channel": draw(st.sampled_from(CHANNELS)),
+                "segment": draw(st.sampled_from([None, *SEGMENTS])),
+                "start_date": start,
+                "end_date": None if length is None else start + dt.timedelta(days=length),
+                "cost": float(draw(st.integers(0, 5000))),
+            }
+        )
+    touches = [
+        {
+            "touch_id": f"T{m:03d}",
+            "lead_id": draw(st.sampled_from(lead_ids)),
+            "campaign_id": draw(st.sampled_from([c["campaign_id"] for c in campaigns])),
+            "touched_at": _at(24 * draw(st.integers(0, 100))),
+        }  # whole days: ties and edges
+        for m in range(draw(st.integers(0, 30)))
+    ]
     return {"leads": leads, "opportunities": opportunities, "campaigns": campaigns, "touches": touches}
 
 
-@settings(max_examples=int(os.environ.get("PEER_EXAMPLES", "20")), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(data=awkward_snapshots(), zone=st.sampled_from(["UTC", "Asia/Kolkata"]),
-       period=st.sampled_from([("2026-01-01", "2026-01-31"), ("2026-02-01", "2026-03-31")]),
-       filters=st.sampled_from([{}, {"segment": "SMB"}, {"channel": "webinar"}, {"origin": "marketing"},
-                                {"campaign": "C0"}, {"segment": "Enterprise", "channel": "event"}]))
+@settings(
+    max_examples=int(os.environ.get("PEER_EXAMPLES", "20")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    data=awkward_snapshots(),
+    zone=st.sampled_from(["UTC", "Asia/Kolkata"]),
+    period=st.sampled_from([("2026-01-01", "2026-01-31"), ("2026-02-01", "2026-03-31")]),
+    filters=st.sampled_from(
+        [
+            {},
+            {"segment": "SMB"},
+            {"channel": "webinar"},
+            {"origin": "marketing"},
+            {"campaign": "C0"},
+            {"segment": "Enterprise", "channel": "event"},
+        ]
+    ),
+)
 def test_peer_agrees_on_awkward_snapshots(tmp_path_factory, data, zone, period, filters):
     """(PEER_EXAMPLES=500 for a longer hunt.)"""
     root = tmp_path_factory.mktemp("awkward")
@@ -172,6 +219,7 @@ def test_peer_agrees_on_awkward_snapshots(tmp_path_factory, data, zone, period, 
 
 
 # -- the bench command ----------------------------------------------------------------------------------
+
 
 @pytest.mark.slow
 def test_bench_quick_writes_json_and_markdown(tmp_path, capsys):
@@ -211,14 +259,23 @@ def test_percentile_interpolates():
 
 
 def _size(leads, page_ms, **extra):
-    return {"leads": leads, "pages": {p: {"p50_ms": page_ms, "p95_ms": page_ms, "n": 1} for p in PAGES},
-            "prepare_s": extra.get("prepare_s", 1.0), "peak_rss_mb": extra.get("peak_rss_mb", 500.0),
-            "kpis_cold": {"median_s": extra.get("cold", 1.0)}, "peer": {"ratio": extra.get("ratio", 2.0)}}
+    return {
+        "leads": leads,
+        "pages": {p: {"p50_ms": page_ms, "p95_ms": page_ms, "n": 1} for p in PAGES},
+        "prepare_s": extra.get("prepare_s", 1.0),
+        "peak_rss_mb": extra.get("peak_rss_mb", 500.0),
+        "kpis_cold": {"median_s": extra.get("cold", 1.0)},
+        "peer": {"ratio": extra.get("ratio", 2.0)},
+    }
 
 
 def test_targets_are_judged_per_size_and_scaling():
-    rows = evaluate_targets([_size(1_000_000, 250.0, cold=2.5, ratio=0.8),
-                             _size(10_000_000, 3500.0, prepare_s=30.0, peak_rss_mb=3000.0, ratio=4.0)])
+    rows = evaluate_targets(
+        [
+            _size(1_000_000, 250.0, cold=2.5, ratio=0.8),
+            _size(10_000_000, 3500.0, prepare_s=30.0, peak_rss_mb=3000.0, ratio=4.0),
+        ]
+    )
     met = {(r["target"], r["leads"]): r["met"] for r in rows}
     assert met[("overview page p50 <= 300 ms", 1_000_000)] is True
     assert met[("`funnel kpis` cold <= 2 s", 1_000_000)] is False
@@ -230,13 +287,36 @@ def test_targets_are_judged_per_size_and_scaling():
     assert met[("overview page: 10x leads costs <= 12x time", 10_000_000)] is False  # 3500 / 250 = 14x
     assert met[("preparation: 10x leads costs <= 12x time", 10_000_000)] is False  # 30 s / 1 s
 
+
 def test_markdown_renders_without_optional_parts():
-    results = {"generated_at": "2026-01-01T00:00:00+00:00", "command": "funnel bench --leads 10",
-               "machine": {"nproc": 2, "cpu": "x", "ram_gb": 1, "os": "y", "python": "3", "duckdb": "2",
-                           "pandas": "3", "polars": "1", "pyarrow": "1", "streamlit": None, "load_average": None},
-               "settings": {"repeat": 1}, "targets": [],
-               "sizes": [{**_size(10, 5.0), "rows": {"opportunities": 1, "touches": 2}, "data_mb": 0.1,
-                          "serve": {"status": "unavailable", "note": "no server"}, "filters": []}]}
+    results = {
+        "generated_at": "2026-01-01T00:00:00+00:00",
+        "command": "funnel bench --leads 10",
+        "machine": {
+            "nproc": 2,
+            "cpu": "x",
+            "ram_gb": 1,
+            "os": "y",
+            "python": "3",
+            "duckdb": "2",
+            "pandas": "3",
+            "polars": "1",
+            "pyarrow": "1",
+            "streamlit": None,
+            "load_average": None,
+        },
+        "settings": {"repeat": 1},
+        "targets": [],
+        "sizes": [
+            {
+                **_size(10, 5.0),
+                "rows": {"opportunities": 1, "touches": 2},
+                "data_mb": 0.1,
+                "serve": {"status": "unavailable", "note": "no server"},
+                "filters": [],
+            }
+        ],
+    }
     text = render_markdown(results)
     assert "| overview page p50 / p95 | 5 ms / 5 ms |" in text
     assert "no server" in text

@@ -18,7 +18,15 @@ from pathlib import Path
 import pytest
 
 from dashboard import bench_browser
-from dashboard.bench_browser import PAGES, browser_cpu_seconds, cpu_seconds, evaluate_targets, is_drawn, rss_mb, summarise
+from dashboard.bench_browser import (
+    PAGES,
+    browser_cpu_seconds,
+    cpu_seconds,
+    evaluate_targets,
+    is_drawn,
+    rss_mb,
+    summarise,
+)
 from dashboard.cli import main
 
 LEADS = 2000  # small enough to generate in seconds; the bench's own generation path is used
@@ -26,10 +34,21 @@ LEADS = 2000  # small enough to generate in seconds; the bench's own generation 
 
 # -- the "drawn" rule -----------------------------------------------------------------------------------------
 
+
 def state(**overrides) -> dict:
     """A settled page: last DOM change at 1000 ms, last message at 900 ms, polled at 2500 ms (1.5 s quiet)."""
-    base = {"now": 2500, "mutation": 1000, "message": 900, "stale": 0, "skeletons": 0, "charts": 2, "drawn": 2,
-            "exception": "", "title": "Campaigns & ROI", "script": "notRunning"}
+    base = {
+        "now": 2500,
+        "mutation": 1000,
+        "message": 900,
+        "stale": 0,
+        "skeletons": 0,
+        "charts": 2,
+        "drawn": 2,
+        "exception": "",
+        "title": "Campaigns & ROI",
+        "script": "notRunning",
+    }
     return {**base, **overrides}
 
 
@@ -37,16 +56,19 @@ def test_a_settled_page_is_drawn():
     assert is_drawn(state(), since_ms=500)
 
 
-@pytest.mark.parametrize("overrides, why", [
-    ({"stale": 1}, "an element of the previous run is still stale"),
-    ({"skeletons": 1}, "a skeleton is still waiting for its element"),
-    ({"drawn": 1}, "one of two charts has no SVG yet"),
-    ({"now": 1500}, "only 0.5 s of quiet since the last DOM change"),
-    ({"message": 1800}, "a websocket message 0.7 s ago: the server is still talking"),
-    ({"title": None}, "no page title: the app has not drawn at all"),
-    ({"script": "running"}, "the script still runs (a long query: nothing moves, yet more will come)"),
-    ({"script": "initial"}, "the first run has not started"),
-])
+@pytest.mark.parametrize(
+    "overrides, why",
+    [
+        ({"stale": 1}, "an element of the previous run is still stale"),
+        ({"skeletons": 1}, "a skeleton is still waiting for its element"),
+        ({"drawn": 1}, "one of two charts has no SVG yet"),
+        ({"now": 1500}, "only 0.5 s of quiet since the last DOM change"),
+        ({"message": 1800}, "a websocket message 0.7 s ago: the server is still talking"),
+        ({"title": None}, "no page title: the app has not drawn at all"),
+        ({"script": "running"}, "the script still runs (a long query: nothing moves, yet more will come)"),
+        ({"script": "initial"}, "the first run has not started"),
+    ],
+)
 def test_not_drawn_while(overrides, why):
     assert not is_drawn(state(**overrides), since_ms=500), why
 
@@ -58,6 +80,7 @@ def test_nothing_since_the_click_is_not_drawn():
 
 
 # -- the server's processes from /proc ----------------------------------------------------------------------------
+
 
 def test_cpu_and_memory_of_a_process_group_come_from_proc():
     group = os.getpgid(0)  # this test's own process group
@@ -76,9 +99,16 @@ def test_browser_cpu_counts_this_process_descendants_only():
 
     before = browser_cpu_seconds(exclude_pgid=-1)
     # a child that burns 0.3 s of CPU and exits... an exited child no longer counts, so it sleeps after
-    child = subprocess.Popen([sys.executable, "-c", "import time\nt = time.process_time() + 0.3\n"
-                              "while time.process_time() < t: pass\nprint('done', flush=True)\ntime.sleep(30)"],
-                             stdout=subprocess.PIPE, text=True)
+    child = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import time\nt = time.process_time() + 0.3\n"
+            "while time.process_time() < t: pass\nprint('done', flush=True)\ntime.sleep(30)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert child.stdout.readline().strip() == "done"
         assert browser_cpu_seconds(exclude_pgid=-1) - before >= 0.25
@@ -95,10 +125,12 @@ def test_browser_cpu_keeps_a_reaped_grandchild():
 
     # a child whose own child burns 0.3 s and exits; the child reaps it and waits: the burned time stays in
     # the sum (as the child's cutime), as a closed browser context's renderer stays in Chromium's
-    script = ("import subprocess, sys, time\n"
-              "subprocess.run([sys.executable, '-c', 'import time\\nt = time.process_time() + 0.3\\n"
-              "while time.process_time() < t: pass'])\n"
-              "print('reaped', flush=True)\ntime.sleep(30)")
+    script = (
+        "import subprocess, sys, time\n"
+        "subprocess.run([sys.executable, '-c', 'import time\\nt = time.process_time() + 0.3\\n"
+        "while time.process_time() < t: pass'])\n"
+        "print('reaped', flush=True)\ntime.sleep(30)"
+    )
     before = browser_cpu_seconds(exclude_pgid=-1)
     child = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
     try:
@@ -110,13 +142,15 @@ def test_browser_cpu_keeps_a_reaped_grandchild():
 
 
 def test_summary_leaves_the_repeat_out_of_the_percentiles():
-    result = {"changes": [
-        {"seconds": 0.4, "repeat": False, "server_cpu_s": 0.2},
-        {"seconds": 0.6, "repeat": False, "server_cpu_s": 0.3},
-        {"seconds": 1.0, "repeat": False, "server_cpu_s": 0.5},
-        {"seconds": 0.1, "repeat": True, "server_cpu_s": 0.05},
-        {"error": "not drawn within 180 s", "repeat": False, "server_cpu_s": 9.0},
-    ]}
+    result = {
+        "changes": [
+            {"seconds": 0.4, "repeat": False, "server_cpu_s": 0.2},
+            {"seconds": 0.6, "repeat": False, "server_cpu_s": 0.3},
+            {"seconds": 1.0, "repeat": False, "server_cpu_s": 0.5},
+            {"seconds": 0.1, "repeat": True, "server_cpu_s": 0.05},
+            {"error": "not drawn within 180 s", "repeat": False, "server_cpu_s": 9.0},
+        ]
+    }
     s = summarise(result)
     # fresh changes 0.4, 0.6, 1.0: median 0.6; p95 by linear interpolation 0.6 + 0.9 * (1.0 - 0.6) = 0.96
     assert s["change_s"] == {"n": 3, "p50": 0.6, "p95": 0.96, "max": 1.0}
@@ -127,8 +161,14 @@ def test_summary_leaves_the_repeat_out_of_the_percentiles():
 
 
 def test_targets_apply_to_their_size_only():
-    page = {"page": "campaigns", "first_load": {"seconds": 2.0}, "change_s": {"p50": 0.4, "p95": 0.9, "max": 0.9},
-            "repeat_s": 0.2, "repeat_server_cpu_s": 0.1, "failed": 0}
+    page = {
+        "page": "campaigns",
+        "first_load": {"seconds": 2.0},
+        "change_s": {"p50": 0.4, "p95": 0.9, "max": 0.9},
+        "repeat_s": 0.2,
+        "repeat_server_cpu_s": 0.1,
+        "failed": 0,
+    }
     assert evaluate_targets(2000, {"pages": [page]}) == []
     met = evaluate_targets(1_000_000, {"pages": [page]})
     assert len(met) == 4 and all(t["met"] for t in met)
@@ -139,14 +179,29 @@ def test_targets_apply_to_their_size_only():
 
 # -- end to end -------------------------------------------------------------------------------------------------
 
+
 @pytest.mark.e2e
 def test_browser_bench_on_a_tiny_sample(tmp_path, capsys):
     pytest.importorskip("playwright.sync_api")
     if not Path(bench_browser.CHROMIUM).exists():
         pytest.skip(f"{bench_browser.CHROMIUM} is missing")
     started = time.perf_counter()
-    code = main(["bench", "--browser", "--leads", str(LEADS), "--out", str(tmp_path), "--pages", "campaigns",
-                 "scoring", "--sessions", "2", "--json"])
+    code = main(
+        [
+            "bench",
+            "--browser",
+            "--leads",
+            str(LEADS),
+            "--out",
+            str(tmp_path),
+            "--pages",
+            "campaigns",
+            "scoring",
+            "--sessions",
+            "2",
+            "--json",
+        ]
+    )
     wall = time.perf_counter() - started
     assert code == 0
     printed = json.loads(capsys.readouterr().out)
@@ -164,8 +219,9 @@ def test_browser_bench_on_a_tiny_sample(tmp_path, capsys):
         assert 0 < page["first_load"]["seconds"] < wall
         changes = page["changes"]
         # three segments, the repeat, two period presets, two changes of the page's own control, a campaign
-        assert [c["control"] for c in changes] == ["segment"] * 4 + ["period", "period"] + \
-            [own[page["page"]][1]] * 2 + ["campaign"]
+        assert [c["control"] for c in changes] == ["segment"] * 4 + ["period", "period"] + [
+            own[page["page"]][1]
+        ] * 2 + ["campaign"]
         assert [c["repeat"] for c in changes] == [False, False, False, True] + [False] * 5
         assert changes[3]["value"] == changes[0]["value"]  # the repeat goes back to the first segment
         for change in changes:

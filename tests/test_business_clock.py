@@ -15,8 +15,8 @@ import datetime as dt
 import random
 
 import pytest
-
 from snapshot_builder import lead, write_snapshot
+
 from dashboard import Funnel
 from dashboard.business_calendar import WorkCalendar, business_us, parse_calendars
 from dashboard.filters import Filters, Period, policy_params
@@ -69,10 +69,20 @@ def _lead(lead_id: str, region: str, mql_at: str, **kw) -> dict:
 # BEROCT   EMEA    Fri 23 Oct 16:00 CEST     Mon 26 Oct 09:30 CET        1 + 0.5 = 1.5
 # BERHOL   EMEA    Wed 13 May 16:00 CEST     Fri 15 May 10:00 CEST       1 + 0 (Ascension Day, DE) + 1 = 2
 LEADS = [
-    _lead("FRI", "AMER", "2026-03-06T23:00:00Z", first_response_at="2026-03-09T14:30:00Z",
-          accepted_at="2026-03-10T20:00:00Z"),
-    _lead("NYMAR", "AMER", "2026-03-06T21:00:00Z", first_response_at="2026-03-09T13:30:00Z",
-          accepted_at="2026-03-11T14:00:00Z"),
+    _lead(
+        "FRI",
+        "AMER",
+        "2026-03-06T23:00:00Z",
+        first_response_at="2026-03-09T14:30:00Z",
+        accepted_at="2026-03-10T20:00:00Z",
+    ),
+    _lead(
+        "NYMAR",
+        "AMER",
+        "2026-03-06T21:00:00Z",
+        first_response_at="2026-03-09T13:30:00Z",
+        accepted_at="2026-03-11T14:00:00Z",
+    ),
     _lead("NYNOV", "AMER", "2026-10-30T20:00:00Z", first_response_at="2026-11-02T14:30:00Z"),
     _lead("HOL", "AMER", "2026-11-25T21:00:00Z", first_response_at="2026-11-27T15:00:00Z"),
     _lead("ONHOL", "AMER", "2026-11-26T16:00:00Z", first_response_at="2026-11-27T14:30:00Z"),
@@ -100,8 +110,20 @@ def by_owner(funnel: Funnel) -> dict[str, dict]:
 
 def test_each_mqls_response_time_in_business_hours(business):
     rows = by_owner(business)
-    expected = {"FRI": 1.5, "NYMAR": 1.5, "NYNOV": 1.5, "HOL": 2.0, "ONHOL": 0.5, "BEFORE": 0.0, "CAW": 1.5,
-                "BERMAR": 1.5, "BEROCT": 1.5, "BERHOL": 2.0, "XMAS": None, "LATE": None}
+    expected = {
+        "FRI": 1.5,
+        "NYMAR": 1.5,
+        "NYNOV": 1.5,
+        "HOL": 2.0,
+        "ONHOL": 0.5,
+        "BEFORE": 0.0,
+        "CAW": 1.5,
+        "BERMAR": 1.5,
+        "BEROCT": 1.5,
+        "BERHOL": 2.0,
+        "XMAS": None,
+        "LATE": None,
+    }
     assert {k: rows[k]["median_response_hours"] for k in expected} == pytest.approx(expected)
 
 
@@ -145,7 +167,7 @@ def test_b_in_sql_equals_the_definition_on_random_instants(tmp_path):
     interval by interval (business_calendar.business_us), for instants all over 2026 (both DST changes of
     both zones, holidays, weekends), in each calendar."""
     rng = random.Random(20)
-    start = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
+    start = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
     leads = []
     for i in range(120):
         region = ("AMER", "EMEA", "WEST")[i % 3]
@@ -166,13 +188,17 @@ def test_b_in_sql_equals_the_definition_on_random_instants(tmp_path):
 
 def test_b_by_hand_across_the_dst_changes():
     new_york = WorkCalendar(timezone="America/New_York")
-    utc = dt.timezone.utc
+    utc = dt.UTC
     # Fri 6 Mar 16:00 EST (21:00Z) -> Mon 9 Mar 09:30 EDT (13:30Z): 1 h + 30 min
-    assert business_us(new_york, dt.datetime(2026, 3, 6, 21, tzinfo=utc),
-                       dt.datetime(2026, 3, 9, 13, 30, tzinfo=utc)) == 90 * 60_000_000
+    assert (
+        business_us(new_york, dt.datetime(2026, 3, 6, 21, tzinfo=utc), dt.datetime(2026, 3, 9, 13, 30, tzinfo=utc))
+        == 90 * 60_000_000
+    )
     # a whole week of 5 workdays is 40 h, whether or not it spans a change
-    assert business_us(new_york, dt.datetime(2026, 10, 26, tzinfo=utc), dt.datetime(2026, 11, 2, tzinfo=utc)) \
+    assert (
+        business_us(new_york, dt.datetime(2026, 10, 26, tzinfo=utc), dt.datetime(2026, 11, 2, tzinfo=utc))
         == 40 * 3_600_000_000
+    )
     # B = 0 when b <= a
     assert business_us(new_york, dt.datetime(2026, 3, 9, 15, tzinfo=utc), dt.datetime(2026, 3, 9, 14, tzinfo=utc)) == 0
     # one working day = the interval's length, 8 h
@@ -190,21 +216,24 @@ def test_the_prepared_facts_depend_on_the_calendar(tmp_path):
     assert facts_key(info, policy_params(load_policy(tmp_path), info.as_of)) != key
 
 
-@pytest.mark.parametrize("section, bad, named", [
-    ("[calendar]", 'holidays = "XX"', "[calendar] holidays"),
-    ("[calendar]", 'holidays = "US-ZZ"', "[calendar] holidays"),
-    ("[calendar]", 'workdays = ["Mon", "Funday"]', "[calendar] workdays"),
-    ("[calendar]", 'hours = ["17:00", "09:00"]', "[calendar] hours"),
-    ("[calendar]", 'hours = ["09:00", "09:00"]', "[calendar] hours"),
-    ("[calendar]", 'hours = ["9am", "17:00"]', "[calendar] hours"),
-    ("[calendar]", 'timezone = "Mars/Olympus"', "[calendar] timezone"),
-    ("[calendar.regions.EMEA]", 'timezone = "Europe/Nowhere"', "[calendar.regions.EMEA] timezone"),
-    ("[calendar]", 'extra_holidays = ["2026-13-01"]', "[calendar] extra_holidays"),
-    ("[calendar]", 'weekdays = ["Mon"]', "[calendar] has unknown key weekdays"),
-    ("[sla]", 'clock = "wall"', "[sla] clock"),
-    ("[reporting]", "fiscal_year_start_month = 13", "[reporting] fiscal_year_start_month"),
-    ("[reporting]", "fiscal_year_start_month = 0", "[reporting] fiscal_year_start_month"),
-])
+@pytest.mark.parametrize(
+    "section, bad, named",
+    [
+        ("[calendar]", 'holidays = "XX"', "[calendar] holidays"),
+        ("[calendar]", 'holidays = "US-ZZ"', "[calendar] holidays"),
+        ("[calendar]", 'workdays = ["Mon", "Funday"]', "[calendar] workdays"),
+        ("[calendar]", 'hours = ["17:00", "09:00"]', "[calendar] hours"),
+        ("[calendar]", 'hours = ["09:00", "09:00"]', "[calendar] hours"),
+        ("[calendar]", 'hours = ["9am", "17:00"]', "[calendar] hours"),
+        ("[calendar]", 'timezone = "Mars/Olympus"', "[calendar] timezone"),
+        ("[calendar.regions.EMEA]", 'timezone = "Europe/Nowhere"', "[calendar.regions.EMEA] timezone"),
+        ("[calendar]", 'extra_holidays = ["2026-13-01"]', "[calendar] extra_holidays"),
+        ("[calendar]", 'weekdays = ["Mon"]', "[calendar] has unknown key weekdays"),
+        ("[sla]", 'clock = "wall"', "[sla] clock"),
+        ("[reporting]", "fiscal_year_start_month = 13", "[reporting] fiscal_year_start_month"),
+        ("[reporting]", "fiscal_year_start_month = 0", "[reporting] fiscal_year_start_month"),
+    ],
+)
 def test_bad_calendar_keys_are_refused_by_name(tmp_path, section, bad, named):
     (tmp_path / "funnel.toml").write_text(f"{section}\n{bad}\n", encoding="utf-8")
     with pytest.raises(PolicyError, match=named.replace("[", r"\[").replace("]", r"\]").replace(".", r"\.")):
@@ -212,8 +241,14 @@ def test_bad_calendar_keys_are_refused_by_name(tmp_path, section, bad, named):
 
 
 def test_a_region_inherits_what_it_does_not_override():
-    calendars = parse_calendars({"hours": ["08:00", "16:30"], "workdays": ["Monday", "tue", "Wed"],
-                                 "regions": {"EMEA": {"timezone": "Europe/Berlin"}}}, "UTC")
+    calendars = parse_calendars(
+        {
+            "hours": ["08:00", "16:30"],
+            "workdays": ["Monday", "tue", "Wed"],
+            "regions": {"EMEA": {"timezone": "Europe/Berlin"}},
+        },
+        "UTC",
+    )
     emea = dict(calendars.regions)["EMEA"]
     assert (emea.start_minute, emea.end_minute, emea.workdays) == (8 * 60, 16 * 60 + 30, (0, 1, 2))
     assert emea.timezone == "Europe/Berlin" and calendars.default.timezone == "UTC"  # reporting.timezone
@@ -230,15 +265,25 @@ def test_the_example_policy_on_the_sample(tmp_path):
     shutil.copytree(repo / "data" / "sample" / "2026-10-31", tmp_path / "2026-10-31")
     example = (repo / "docs" / "examples" / "funnel-business-fiscal.toml").read_text(encoding="utf-8")
     assert 'clock = "business"' in example and "fiscal_year_start_month = 2" in example
-    (tmp_path / "funnel.toml").write_text(example.replace("first_response_hours = 4", "first_response_hours = 24"),
-                                          encoding="utf-8")
+    (tmp_path / "funnel.toml").write_text(
+        example.replace("first_response_hours = 4", "first_response_hours = 24"), encoding="utf-8"
+    )
     business = Funnel.open(tmp_path)
     wall = Funnel.open(repo / "data" / "sample", "2026-10-31")
     assert business.policy.clock == "business" and wall.policy.clock == "calendar"
-    b, w = (f.kpi_table([Period.of("2026-09-01", "2026-09-30")], Filters()).row(0, named=True)
-            for f in (business, wall))
-    sla = {"sla_response_rate", "median_response_hours", "untouched_mqls", "sla_decision_rate", "due_for_response",
-           "responses_in_time", "due_for_decision", "decisions_in_time"}
+    b, w = (
+        f.kpi_table([Period.of("2026-09-01", "2026-09-30")], Filters()).row(0, named=True) for f in (business, wall)
+    )
+    sla = {
+        "sla_response_rate",
+        "median_response_hours",
+        "untouched_mqls",
+        "sla_decision_rate",
+        "due_for_response",
+        "responses_in_time",
+        "due_for_decision",
+        "decisions_in_time",
+    }
     assert {k: v for k, v in b.items() if k not in sla} == {k: v for k, v in w.items() if k not in sla}
     assert b["due_for_response"] <= w["due_for_response"] and b["untouched_mqls"] <= w["untouched_mqls"]
     assert b["median_response_hours"] <= w["median_response_hours"]

@@ -24,13 +24,15 @@ def open_(opp_id, amount, created="2026-08-01T10:00:00Z", **kw):
 
 
 def won(opp_id, amount, closed, **kw):
-    return opportunity(opp_id, "2026-08-01T10:00:00Z", amount, **{"stage": "Closed Won", **kw}, is_won=True,
-                       closed_at=closed)
+    return opportunity(
+        opp_id, "2026-08-01T10:00:00Z", amount, **{"stage": "Closed Won", **kw}, is_won=True, closed_at=closed
+    )
 
 
 def lost(opp_id, amount, closed, **kw):
-    return opportunity(opp_id, "2026-08-01T10:00:00Z", amount, **{"stage": "Closed Lost", **kw}, is_closed=True,
-                       closed_at=closed)
+    return opportunity(
+        opp_id, "2026-08-01T10:00:00Z", amount, **{"stage": "Closed Lost", **kw}, is_closed=True, closed_at=closed
+    )
 
 
 def build_pair(root: Path) -> Path:
@@ -51,20 +53,44 @@ def build_pair(root: Path) -> Path:
     | M    | open 100, SMB       | open 100, Enterprise | unchanged; moved segment           |
     """
     leads = [lead("l1", "2026-07-01T00:00:00Z")]
-    write_snapshot(root, S0, leads=leads, opportunities=[
-        open_("A", 1000), open_("B", 1000), open_("C", 2000), open_("D", 3000), open_("E", 700),
-        lost("F", 400, "2026-09-10T00:00:00Z"), open_("G", 900),
-        won("K", 5000, "2026-09-01T00:00:00Z"), open_("M", 100, lead_id="l1"),
-    ])
-    write_snapshot(root, S1, leads=leads, opportunities=[
-        open_("A", 1000), open_("B", 1500, stage="Proposal"), open_("C", 1200), won("D", 3500, "2026-10-20T00:00:00Z"),
-        lost("E", 700, "2026-10-05T00:00:00Z"), open_("F", 600, stage="Negotiation"),
-        open_("H", 250, created="2026-10-02T00:00:00Z"),
-        opportunity("I", "2026-10-03T00:00:00Z", 800, stage="Closed Won", is_won=True, closed_at="2026-10-25T00:00:00Z"),
-        opportunity("J", "2026-10-04T00:00:00Z", 300, stage="Closed Lost", is_closed=True,
-                    closed_at="2026-10-26T00:00:00Z"),
-        won("K", 5000, "2026-09-01T00:00:00Z"), open_("M", 100, segment="Enterprise", lead_id="l1"),
-    ])
+    write_snapshot(
+        root,
+        S0,
+        leads=leads,
+        opportunities=[
+            open_("A", 1000),
+            open_("B", 1000),
+            open_("C", 2000),
+            open_("D", 3000),
+            open_("E", 700),
+            lost("F", 400, "2026-09-10T00:00:00Z"),
+            open_("G", 900),
+            won("K", 5000, "2026-09-01T00:00:00Z"),
+            open_("M", 100, lead_id="l1"),
+        ],
+    )
+    write_snapshot(
+        root,
+        S1,
+        leads=leads,
+        opportunities=[
+            open_("A", 1000),
+            open_("B", 1500, stage="Proposal"),
+            open_("C", 1200),
+            won("D", 3500, "2026-10-20T00:00:00Z"),
+            lost("E", 700, "2026-10-05T00:00:00Z"),
+            open_("F", 600, stage="Negotiation"),
+            open_("H", 250, created="2026-10-02T00:00:00Z"),
+            opportunity(
+                "I", "2026-10-03T00:00:00Z", 800, stage="Closed Won", is_won=True, closed_at="2026-10-25T00:00:00Z"
+            ),
+            opportunity(
+                "J", "2026-10-04T00:00:00Z", 300, stage="Closed Lost", is_closed=True, closed_at="2026-10-26T00:00:00Z"
+            ),
+            won("K", 5000, "2026-09-01T00:00:00Z"),
+            open_("M", 100, segment="Enterprise", lead_id="l1"),
+        ],
+    )
     return root
 
 
@@ -114,8 +140,10 @@ def test_a_deleted_deal_is_filtered_by_its_older_values(pair):
 
 def test_drill_down_lists_both_snapshots(pair):
     won_rows = pair.change_records("won").to_dicts()
-    assert [(r["opportunity_id"], r["stage_before"], r["amount_before"], r["stage_after"], r["amount_after"])
-            for r in won_rows] == [("D", "Discovery", 3000.0, "Closed Won", 3500.0)]
+    assert [
+        (r["opportunity_id"], r["stage_before"], r["amount_before"], r["stage_after"], r["amount_after"])
+        for r in won_rows
+    ] == [("D", "Discovery", 3000.0, "Closed Won", 3500.0)]
     reopened = pair.change_records("reopened").row(0, named=True)
     assert (reopened["state_before"], reopened["state_after"], reopened["move"]) == ("lost", "open", 600.0)
     removed = pair.change_records("removed").row(0, named=True)
@@ -132,8 +160,15 @@ def test_cli_json_is_the_spec_form(pair, capsys):
     root = pair.store.snapshot.path.parent
     assert main(["changes", "--data", str(root), "--json"]) == 0
     printed = json.loads(capsys.readouterr().out)
-    assert set(printed) >= {"from_snapshot", "to_snapshot", "currency", "buckets", "won_bookings",
-                            "created_and_won", "created_and_lost"}
+    assert set(printed) >= {
+        "from_snapshot",
+        "to_snapshot",
+        "currency",
+        "buckets",
+        "won_bookings",
+        "created_and_won",
+        "created_and_lost",
+    }
     assert printed["buckets"] == pair.changes()["buckets"]
     assert main(["changes", "--data", str(root)]) == 0  # the readable table: every bucket, by its label
     table = capsys.readouterr().out
@@ -155,9 +190,16 @@ def test_one_snapshot_alone_has_nothing_to_compare(tmp_path):
 # -- any pair of snapshots ------------------------------------------------------------------------------------
 STATES = st.sampled_from(["absent", "open", "won", "lost"])
 DEALS = st.lists(
-    st.tuples(STATES, STATES, st.integers(0, 5000), st.integers(0, 5000), st.sampled_from(["SMB", "Enterprise"]),
-              st.sampled_from(["SMB", "Enterprise"])),
-    min_size=0, max_size=12,
+    st.tuples(
+        STATES,
+        STATES,
+        st.integers(0, 5000),
+        st.integers(0, 5000),
+        st.sampled_from(["SMB", "Enterprise"]),
+        st.sampled_from(["SMB", "Enterprise"]),
+    ),
+    min_size=0,
+    max_size=12,
 )
 
 
@@ -211,12 +253,24 @@ def test_the_waterfall_reconciles_on_any_pair_of_snapshots(deals, segment):
         first = [_row(f"o{i}", s0, a0, seg0) for i, (s0, _, a0, _, seg0, _) in enumerate(deals) if s0 != "absent"]
         second = [_row(f"o{i}", s1, a1, seg1) for i, (_, s1, _, a1, _, seg1) in enumerate(deals) if s1 != "absent"]
         # a lead so that a snapshot with no deal still has filter values to check against
-        write_snapshot(root, S0, leads=[lead("l1", "2026-07-01T00:00:00Z", segment="SMB"),
-                                        lead("l2", "2026-07-01T00:00:00Z", segment="Enterprise")],
-                       opportunities=first)
-        write_snapshot(root, S1, leads=[lead("l1", "2026-07-01T00:00:00Z", segment="SMB"),
-                                        lead("l2", "2026-07-01T00:00:00Z", segment="Enterprise")],
-                       opportunities=second)
+        write_snapshot(
+            root,
+            S0,
+            leads=[
+                lead("l1", "2026-07-01T00:00:00Z", segment="SMB"),
+                lead("l2", "2026-07-01T00:00:00Z", segment="Enterprise"),
+            ],
+            opportunities=first,
+        )
+        write_snapshot(
+            root,
+            S1,
+            leads=[
+                lead("l1", "2026-07-01T00:00:00Z", segment="SMB"),
+                lead("l2", "2026-07-01T00:00:00Z", segment="Enterprise"),
+            ],
+            opportunities=second,
+        )
         funnel = Funnel.open(root)
         try:
             result = funnel.changes(segment=segment)
@@ -225,8 +279,9 @@ def test_the_waterfall_reconciles_on_any_pair_of_snapshots(deals, segment):
                 f.store.close()
     b = {k: v["amount"] for k, v in result["buckets"].items()}
     assert all(v >= 0 for v in b.values())
-    reconciled = (b["start"] + b["new"] + b["increased"] - b["decreased"] - b["won"] - b["lost"] + b["reopened"]
-                  - b["removed"])
+    reconciled = (
+        b["start"] + b["new"] + b["increased"] - b["decreased"] - b["won"] - b["lost"] + b["reopened"] - b["removed"]
+    )
     assert reconciled == pytest.approx(b["end"], abs=1e-6)
     got = {k: (v["count"], v["amount"]) for k, v in result["buckets"].items()}
     got.update({k: (result[k]["count"], result[k]["amount"]) for k in ("created_and_won", "created_and_lost")})

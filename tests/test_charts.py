@@ -131,15 +131,22 @@ def test_other_charts(funnel):
 
 def test_charts_survive_empty_frames(funnel):
     empty = funnel.kpi_table([funnel.default_period()], Filters()).clear()
-    for fig in (charts.trend_chart(empty, "mqls"), charts.sla_chart(empty), charts.campaign_roi_chart(empty),
-                charts.owner_chart(empty), charts.scoring_chart(empty)):
+    for fig in (
+        charts.trend_chart(empty, "mqls"),
+        charts.sla_chart(empty),
+        charts.campaign_roi_chart(empty),
+        charts.owner_chart(empty),
+        charts.scoring_chart(empty),
+    ):
         assert isinstance(fig, go.Figure) and fig.layout.annotations
 
 
 # -- findings --------------------------------------------------------------------------------------------
 def test_change_finding_wording():
-    assert findings.change_finding("mql_to_sql_rate", 0.19, 0.24, "Enterprise") == \
-        "MQL → SQL fell from 24% to 19% in Enterprise"
+    assert (
+        findings.change_finding("mql_to_sql_rate", 0.19, 0.24, "Enterprise")
+        == "MQL → SQL fell from 24% to 19% in Enterprise"
+    )
     assert findings.change_finding("mqls", 462, 400, None) == "MQLs rose from 400 to 462"
     assert findings.change_finding("mqls", 400, 400) == "MQLs held at 400"
     assert "no value" in findings.change_finding("win_rate", None, 0.2)
@@ -177,19 +184,29 @@ def test_other_findings(funnel):
 # -- the registry decides (issue 21): cohort metrics, currency, the AUC's format ------------------------
 def _two_months(key: str, first: float, second: float) -> pl.DataFrame:
     # Aug is a mature cohort, Sep is not (its W days have not passed by as_of)
-    return pl.DataFrame({"period_key": ["2026-08-01..2026-08-31", "2026-09-01..2026-09-30"],
-                         key: [first, second], "cohort_mature": [True, False]})
+    return pl.DataFrame(
+        {
+            "period_key": ["2026-08-01..2026-08-31", "2026-09-01..2026-09-30"],
+            key: [first, second],
+            "cohort_mature": [True, False],
+        }
+    )
 
 
 def test_a_steps_median_days_is_a_cohort_metric_its_immature_months_drawn_apart():
     fig = charts.trend_chart(_two_months("median_days_mql_to_sql", 12.0, 4.0), "median_days_mql_to_sql")
-    assert [t.name for t in fig.data] == ["Days MQL → SQL (mature cohorts)", "Days MQL → SQL (still maturing: will rise)"]
+    assert [t.name for t in fig.data] == [
+        "Days MQL → SQL (mature cohorts)",
+        "Days MQL → SQL (still maturing: will rise)",
+    ]
     assert list(fig.data[0].y) == [12.0, None]  # September's 4.0 days is not drawn as comparable
 
 
 def test_a_trend_finding_compares_only_mature_months_of_a_steps_median():
-    rows = [{"period_key": "2026-07-01..2026-07-31", "median_days_mql_to_sql": 10.0, "cohort_mature": True},
-            *_two_months("median_days_mql_to_sql", 12.0, 4.0).to_dicts()]
+    rows = [
+        {"period_key": "2026-07-01..2026-07-31", "median_days_mql_to_sql": 10.0, "cohort_mature": True},
+        *_two_months("median_days_mql_to_sql", 12.0, 4.0).to_dicts(),
+    ]
     text = findings.trend_finding(rows, "median_days_mql_to_sql")
     # Jul 10.0 d -> Aug 12.0 d, the two latest mature cohorts; September (4.0 d, maturing) is left out
     assert "Jul 2026 → Aug 2026" in text and "Sep" not in text
@@ -208,8 +225,12 @@ def test_money_on_charts_is_in_the_reporting_currency():
     fig = charts.trend_chart(frame, "pipeline", currency="EUR")
     assert fig.layout.yaxis.tickprefix == "€"
     assert fig.data[0].text == ("€25.0k",)  # 25,000 >= 10,000: thousands with one decimal
-    bars = charts.target_bars_chart(pl.DataFrame({"group_key": ["SMB"], "pipeline": [500.0], "pipeline_target": [800.0]}),
-                                    "pipeline", "pipeline_target", currency="GBP")
+    bars = charts.target_bars_chart(
+        pl.DataFrame({"group_key": ["SMB"], "pipeline": [500.0], "pipeline_target": [800.0]}),
+        "pipeline",
+        "pipeline_target",
+        currency="GBP",
+    )
     assert bars.layout.yaxis.tickprefix == "£" and bars.data[1].text == ("£500",)
 
 
@@ -219,6 +240,8 @@ def test_the_auc_has_one_format_everywhere():
     # 0.7345 shows as 0.73 on the page, in the CLI table, in findings and in the deck's notes
     assert BY_KEY["score_auc"].format(0.7345) == "0.73" == format_value(0.7345, "score")
     assert excel_format("score") == "0.00"
-    rows = [{"band": "0-10", "rate": 0.1, "leads": 10, "score_auc": 0.7345},
-            {"band": "90-100", "rate": 0.6, "leads": 10, "score_auc": 0.7345}]
+    rows = [
+        {"band": "0-10", "rate": 0.1, "leads": 10, "score_auc": 0.7345},
+        {"band": "90-100", "rate": 0.6, "leads": 10, "score_auc": 0.7345},
+    ]
     assert "AUC 0.73" in findings.scoring_finding(pl.DataFrame(rows))

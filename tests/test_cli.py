@@ -3,8 +3,8 @@
 import json
 
 import pytest
-
 from snapshot_builder import campaign, lead, opportunity, touch, write_snapshot
+
 from dashboard.cli import main
 from dashboard.metrics import KPI_KEYS
 
@@ -15,8 +15,10 @@ def data(tmp_path_factory):
     write_snapshot(
         root,
         "2026-04-30T23:59:59Z",
-        leads=[lead("L1", "2026-03-02T00:00:00Z", mql_at="2026-03-03T00:00:00Z", score=80, segment="Enterprise"),
-               lead("L2", "2026-04-02T00:00:00Z", score=20)],
+        leads=[
+            lead("L1", "2026-03-02T00:00:00Z", mql_at="2026-03-03T00:00:00Z", score=80, segment="Enterprise"),
+            lead("L2", "2026-04-02T00:00:00Z", score=20),
+        ],
         opportunities=[opportunity("O1", "2026-04-10T00:00:00Z", 5000, lead_id="L1", segment="Enterprise")],
         campaigns=[campaign("C1", "2026-03-01", 900, end_date="2026-04-29")],
         touches=[touch("T1", "L1", "C1", "2026-03-01T00:00:00Z")],
@@ -45,8 +47,19 @@ def test_kpis_json_has_every_key_and_plain_numbers(data, capsys):
 
 
 def test_campaigns_and_scoring_json(data, capsys):
-    code, out, _ = run(capsys, "campaigns", "--data", str(data), "--from", "2026-04-01", "--to", "2026-04-30",
-                       "--model", "linear", "--json")
+    code, out, _ = run(
+        capsys,
+        "campaigns",
+        "--data",
+        str(data),
+        "--from",
+        "2026-04-01",
+        "--to",
+        "2026-04-30",
+        "--model",
+        "linear",
+        "--json",
+    )
     result = json.loads(out)
     assert code == 0 and result["model"] == "linear"
     assert set(result) == {"model", "period", "campaigns", "unattributed_pipeline", "unattributed_bookings"}
@@ -63,8 +76,22 @@ def test_campaigns_and_scoring_json(data, capsys):
 def test_readable_tables(data, capsys):
     code, out, _ = run(capsys, "kpis", "--data", str(data), "--segment", "Enterprise")
     assert code == 0 and "MQL → SQL" in out and "segment=Enterprise" in out
-    code, out, _ = run(capsys, "plan", "--data", str(data), "--target", "100000", "--from", "2026-07-01",
-                       "--to", "2026-09-30", "--trailing-from", "2026-03-01", "--trailing-to", "2026-04-30")
+    code, out, _ = run(
+        capsys,
+        "plan",
+        "--data",
+        str(data),
+        "--target",
+        "100000",
+        "--from",
+        "2026-07-01",
+        "--to",
+        "2026-09-30",
+        "--trailing-from",
+        "2026-03-01",
+        "--trailing-to",
+        "2026-04-30",
+    )
     assert code == 0 and "won_deals" in out
 
 

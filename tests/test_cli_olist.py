@@ -24,8 +24,7 @@ def olist_root(tmp_path_factory):
     if not OLIST.is_dir():
         pytest.skip("the Olist dataset is not available beside the project (../shared/datasets)")
     root = tmp_path_factory.mktemp("olist")
-    funnel("import", "--source", str(OLIST), "--mapping", str(PROJECT / "mappings" / "olist.toml"),
-           "--out", str(root))
+    funnel("import", "--source", str(OLIST), "--mapping", str(PROJECT / "mappings" / "olist.toml"), "--out", str(root))
     # a window longer than the dataset (MQLs from 2017-06, wins up to 2018-11): every win counts
     (root / "funnel.toml").write_text("[conversion]\nwindow_days = 3650\n", encoding="utf-8")
     return root
@@ -33,16 +32,18 @@ def olist_root(tmp_path_factory):
 
 def funnel(*argv: str) -> str:
     # the installed console script, as a user runs it
-    done = subprocess.run([str(Path(sys.executable).parent / "funnel"), *argv], cwd=PROJECT,
-                          capture_output=True, text=True, timeout=600)
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "funnel"), *argv], cwd=PROJECT, capture_output=True, text=True, timeout=600
+    )
     assert done.returncode == 0, done.stderr
     return done.stdout
 
 
 def kpis(root, *filters: str) -> dict:
     # the whole MQL period: first_contact_date runs 2017-06-14 .. 2018-05-31
-    return json.loads(funnel("kpis", "--data", str(root), "--from", "2017-06-01", "--to", "2018-05-31",
-                             "--json", *filters))["kpis"]
+    return json.loads(
+        funnel("kpis", "--data", str(root), "--from", "2017-06-01", "--to", "2018-05-31", "--json", *filters)
+    )["kpis"]
 
 
 def cohort(root, **filters) -> tuple[int, int]:

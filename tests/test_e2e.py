@@ -27,11 +27,25 @@ ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "data" / "sample"
 SHOTS = ROOT / "screenshots"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 # url path -> (screenshot name, the number of charts the page draws)
-PAGES = {"": ("overview", 3), "funnel": ("funnel", 2), "campaigns": ("campaigns", 2), "sla": ("sla", 5),
-         "scoring": ("scoring", 1), "plan": ("plan", 1), "data": ("data", 0), "changes": ("changes", 1)}
+PAGES = {
+    "": ("overview", 3),
+    "funnel": ("funnel", 2),
+    "campaigns": ("campaigns", 2),
+    "sla": ("sla", 5),
+    "scoring": ("scoring", 1),
+    "plan": ("plan", 1),
+    "data": ("data", 0),
+    "changes": ("changes", 1),
+}
 # the page is done: no script running, a title, at least `expected` charts, each container drawn as SVG
 READY = """(expected) => {
   if (document.querySelector('[data-testid="stStatusWidget"], [data-testid="stSkeleton"]')) return false;

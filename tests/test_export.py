@@ -35,14 +35,19 @@ def make_template(path: Path) -> None:
     factor = 12_192_000 / prs.slide_width
     prs.slide_width, prs.slide_height = Emu(12_192_000), Emu(6_858_000)
     layouts = list(prs.slide_layouts)
-    keep = {"Blank": "Acme plain", "Title Only": "Acme headline", "Title and Content": "Acme headline + body",
-            "Title Slide": "Acme opener"}
+    keep = {
+        "Blank": "Acme plain",
+        "Title Only": "Acme headline",
+        "Title and Content": "Acme headline + body",
+        "Title Slide": "Acme opener",
+    }
     for layout in layouts:
         if layout.name not in keep:
             prs.slide_layouts.remove(layout)
     # read every box first (layouts inherit the master's), then set all four coordinates together
-    boxes = [(s, (s.left, s.top, s.width, s.height)) for part in (prs.slide_master, *prs.slide_layouts)
-             for s in part.shapes]
+    boxes = [
+        (s, (s.left, s.top, s.width, s.height)) for part in (prs.slide_master, *prs.slide_layouts) for s in part.shapes
+    ]
     for shape, (left, top, width, height) in boxes:
         if None not in (left, top, width, height):
             shape.left, shape.top, shape.width, shape.height = int(left * factor), top, int(width * factor), height
@@ -81,7 +86,7 @@ if __name__ == "__main__":
 
 
 # -- fixtures ---------------------------------------------------------------------------------------------
-GENERATED = dt.datetime(2026, 11, 2, 9, 30, tzinfo=dt.timezone.utc)
+GENERATED = dt.datetime(2026, 11, 2, 9, 30, tzinfo=dt.UTC)
 
 
 @pytest.fixture(scope="module")
@@ -227,9 +232,11 @@ def test_charts_are_native_where_possible_and_pictures_otherwise(deck):
         assert found[index]["chart"] == count, index
     trend = next(s for s in prs.slides[3].shapes if s.has_chart).chart
     assert trend.chart_type == XL_CHART_TYPE.LINE_MARKERS
-    assert [s.name for s in trend.plots[0].series] == ["MQL → SQL (mature cohorts)",
-                                                        "MQL → SQL (still maturing: will rise)",
-                                                        "MQL → SQL projected"]
+    assert [s.name for s in trend.plots[0].series] == [
+        "MQL → SQL (mature cohorts)",
+        "MQL → SQL (still maturing: will rise)",
+        "MQL → SQL projected",
+    ]
     assert len(list(trend.plots[0].categories)) == 12
     bars = next(s for s in prs.slides[4].shapes if s.has_chart).chart
     assert bars.chart_type == XL_CHART_TYPE.BAR_CLUSTERED
@@ -367,13 +374,16 @@ def test_template_example_slides_are_dropped(tmp_path, funnel):
 # -- a tiny snapshot: empty states instead of errors ---------------------------------------------------------
 def test_a_nearly_empty_snapshot_still_gives_a_whole_deck(tmp_path):
     from pptx import Presentation
+    from snapshot_builder import lead, write_snapshot
 
     from dashboard import export
     from dashboard.api import Funnel
-    from snapshot_builder import lead, write_snapshot
 
-    write_snapshot(tmp_path, "2026-04-30T23:59:59Z",
-                   leads=[lead("L1", "2026-03-02T00:00:00Z"), lead("L2", "2026-04-02T00:00:00Z", score=20)])
+    write_snapshot(
+        tmp_path,
+        "2026-04-30T23:59:59Z",
+        leads=[lead("L1", "2026-03-02T00:00:00Z"), lead("L2", "2026-04-02T00:00:00Z", score=20)],
+    )
     content = export.build_deck(Funnel.open(tmp_path), generated_at=GENERATED)
     prs = Presentation(io.BytesIO(content))
     assert len(prs.slides) == 11
@@ -440,8 +450,14 @@ def test_a_browser_that_will_not_start_is_unavailable_too(monkeypatch):
 
 # -- the command --------------------------------------------------------------------------------------------
 def funnel_cli(*argv, env=None):
-    return subprocess.run([sys.executable, "-m", "dashboard.cli", *argv], capture_output=True, text=True,
-                          cwd=ROOT, env={**os.environ, **(env or {})}, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "dashboard.cli", *argv],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
+        timeout=300,
+    )
 
 
 def test_cli_writes_the_deck_without_a_browser(tmp_path):
@@ -449,8 +465,17 @@ def test_cli_writes_the_deck_without_a_browser(tmp_path):
     from pptx import Presentation
 
     out = tmp_path / "deck.pptx"
-    done = funnel_cli("export", "--data", str(SAMPLE), "--out", str(out), "--region", "EMEA", "--json",
-                      env={"BROWSER_PATH": "/nowhere/chromium"})
+    done = funnel_cli(
+        "export",
+        "--data",
+        str(SAMPLE),
+        "--out",
+        str(out),
+        "--region",
+        "EMEA",
+        "--json",
+        env={"BROWSER_PATH": "/nowhere/chromium"},
+    )
     assert done.returncode == 0, done.stderr
     import json
 
@@ -471,8 +496,24 @@ def test_cli_period_and_refusals(tmp_path, capsys):
     from dashboard.cli import main
 
     out = tmp_path / "sep.pptx"
-    assert main(["export", "--data", str(SAMPLE), "--out", str(out), "--from", "2026-09-01", "--to", "2026-09-30",
-                 "--snapshot", "2026-09-30"]) == 0
+    assert (
+        main(
+            [
+                "export",
+                "--data",
+                str(SAMPLE),
+                "--out",
+                str(out),
+                "--from",
+                "2026-09-01",
+                "--to",
+                "2026-09-30",
+                "--snapshot",
+                "2026-09-30",
+            ]
+        )
+        == 0
+    )
     assert "wrote" in capsys.readouterr().out
     prs = Presentation(str(out))
     assert prs.slides[0].shapes.title.text == "Funnel review · Sep 2026"
@@ -498,9 +539,21 @@ def test_libreoffice_renders_one_page_per_slide(deck, tmp_path):
         pytest.skip("LibreOffice (soffice) is not installed")
     path = tmp_path / "deck.pptx"
     path.write_bytes(deck[1].content)
-    subprocess.run([soffice, "--headless", f"-env:UserInstallation=file://{tmp_path}/lo-profile",
-                    "--convert-to", "pdf", "--outdir", str(tmp_path), str(path)],
-                   check=True, capture_output=True, timeout=180)
+    subprocess.run(
+        [
+            soffice,
+            "--headless",
+            f"-env:UserInstallation=file://{tmp_path}/lo-profile",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp_path),
+            str(path),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
     pdf = (tmp_path / "deck.pdf").read_bytes()
     pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
     assert pages == len(deck[0].slides)

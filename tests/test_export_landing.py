@@ -17,7 +17,7 @@ from dashboard.metrics import BY_KEY
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "data" / "sample"
-GENERATED = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.timezone.utc)
+GENERATED = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC)
 
 
 @pytest.fixture(scope="module")
@@ -67,7 +67,8 @@ def test_landing_slide_shows_the_pace_of_the_quarter(slides, funnel):
     cumulative = list(chart.plots[0].series[0].values)
     assert cumulative[-1] == quarter["bookings_to_date"]
     assert "targets are set for 1 of its 3 months" in " ".join(
-        s.text_frame.text for s in slide.shapes if s.has_text_frame)
+        s.text_frame.text for s in slide.shapes if s.has_text_frame
+    )
     assert BY_KEY["pipeline_coverage"].definition in slide.notes_slide.notes_text_frame.text
 
 

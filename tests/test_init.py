@@ -11,11 +11,24 @@ from dashboard.policy import _KEYS, Policy, load_policy
 
 # the keys data-contract.md added later ("The SLA clock", "Fiscal calendar"), with their defaults; the
 # optional ones (no default value) are shown commented out
-LATER_KEYS = {("sla", "clock"): "calendar", ("calendar", "workdays"): ["Mon", "Tue", "Wed", "Thu", "Fri"],
-              ("calendar", "hours"): ["09:00", "17:00"], ("calendar", "extra_holidays"): [],
-              ("reporting", "fiscal_year_start_month"): 1}
-COMMENTED = ("# timezone = \"UTC\"", "# holidays = \"US\"", "# [calendar.regions.EMEA]", "# [auth]",
-             "# server_metadata_url", "# client_id", "# client_secret_env", "# allowed_emails", "# allowed_domains")
+LATER_KEYS = {
+    ("sla", "clock"): "calendar",
+    ("calendar", "workdays"): ["Mon", "Tue", "Wed", "Thu", "Fri"],
+    ("calendar", "hours"): ["09:00", "17:00"],
+    ("calendar", "extra_holidays"): [],
+    ("reporting", "fiscal_year_start_month"): 1,
+}
+COMMENTED = (
+    '# timezone = "UTC"',
+    '# holidays = "US"',
+    "# [calendar.regions.EMEA]",
+    "# [auth]",
+    "# server_metadata_url",
+    "# client_id",
+    "# client_secret_env",
+    "# allowed_emails",
+    "# allowed_domains",
+)
 
 
 def test_init_writes_every_policy_key_at_its_default(tmp_path, capsys):

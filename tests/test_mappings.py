@@ -53,8 +53,11 @@ def import_fixture(capsys, tmp_path, name):
 def test_salesforce_report_exports(tmp_path, capsys):
     folder, text = import_fixture(capsys, tmp_path, "salesforce")
     assert folder.name == "2026-02-27"  # the latest date once the open deal's expected close date is cleared
-    leads = sql(folder, "select lead_id, origin, channel, region, employees, "
-                        "strftime(created_at, '%Y-%m-%d %H:%M'), strftime(sql_at, '%Y-%m-%d') from leads order by 1")
+    leads = sql(
+        folder,
+        "select lead_id, origin, channel, region, employees, "
+        "strftime(created_at, '%Y-%m-%d %H:%M'), strftime(sql_at, '%Y-%m-%d') from leads order by 1",
+    )
     assert leads == [
         ("00Q5g00000AbCdE", "marketing", "organic_search", "United Kingdom", 120, "2026-01-05 00:00", "2026-01-20"),
         ("00Q5g00000AbCdF", "marketing", "event", "United States", 2500, "2026-01-12 00:00", None),
@@ -62,23 +65,32 @@ def test_salesforce_report_exports(tmp_path, capsys):
         ("00Q5g00000AbCdH", "sales", "outbound", "Unknown", None, "2026-02-09 00:00", None),
         ("00Q5g00000AbCdJ", "other", "other", "Netherlands", 45, "2026-02-14 00:00", None),  # trimmed, blank source
     ]
-    opps = sql(folder, "select opportunity_id, lead_id, stage, amount, is_closed, is_won, "
-                       "strftime(created_at, '%Y-%m-%d %H:%M'), strftime(closed_at, '%Y-%m-%d') "
-                       "from opportunities order by 1")
+    opps = sql(
+        folder,
+        "select opportunity_id, lead_id, stage, amount, is_closed, is_won, "
+        "strftime(created_at, '%Y-%m-%d %H:%M'), strftime(closed_at, '%Y-%m-%d') "
+        "from opportunities order by 1",
+    )
     assert opps == [
         ("0065g00000XyZaB", "00Q5g00000AbCdE", "Closed Won", 24000.0, True, True, "2026-01-20 10:15", "2026-02-27"),
         ("0065g00000XyZaC", "00Q5g00000AbCdG", "Proposal/Price Quote", 9500.0, False, False, "2026-02-16 16:40", None),
         ("0065g00000XyZaD", None, "Closed Lost", 0.0, True, False, "2026-02-01 09:00", "2026-02-20"),
     ]
     assert sql(folder, "select campaign_id, channel, cost, end_date is null from campaigns order by 1") == [
-        ("7015g000000AaAa", "webinar", 4200.0, False), ("7015g000000AaAb", "event", 18500.0, False),
-        ("7015g000000AaAc", "partner", 0.0, True)]
+        ("7015g000000AaAa", "webinar", 4200.0, False),
+        ("7015g000000AaAb", "event", 18500.0, False),
+        ("7015g000000AaAc", "partner", 0.0, True),
+    ]
     # responders only, lead members only; touch_id = campaign:lead
     assert sql(folder, "select touch_id, touch_type from touches order by 1") == [
-        ("7015g000000AaAa:00Q5g00000AbCdE", "Attended"), ("7015g000000AaAb:00Q5g00000AbCdF", "Visited Booth"),
-        ("7015g000000AaAc:00Q5g00000AbCdG", "Registered")]
+        ("7015g000000AaAa:00Q5g00000AbCdE", "Attended"),
+        ("7015g000000AaAb:00Q5g00000AbCdF", "Visited Booth"),
+        ("7015g000000AaAc:00Q5g00000AbCdG", "Registered"),
+    ]
     # extra report columns are kept
-    assert sql(folder, "select \"Lead Status\" from leads where lead_id = '00Q5g00000AbCdH'") == [("Open - Not Contacted",)]
+    assert sql(folder, "select \"Lead Status\" from leads where lead_id = '00Q5g00000AbCdH'") == [
+        ("Open - Not Contacted",)
+    ]
     assert "skipped 2 row(s) without lead_id or touched_at" in text and "lines 4, 6" in text
     assert "2 deal(s) linked to their lead" in text
     assert "cost · zero_cost" in text
@@ -86,8 +98,11 @@ def test_salesforce_report_exports(tmp_path, capsys):
 
 def test_hubspot_exports(tmp_path, capsys):
     folder, text = import_fixture(capsys, tmp_path, "hubspot")
-    leads = sql(folder, "select lead_id, origin, channel, strftime(mql_at, '%Y-%m-%d %H:%M'), "
-                        "strftime(sql_at, '%Y-%m-%d %H:%M') from leads order by 1")
+    leads = sql(
+        folder,
+        "select lead_id, origin, channel, strftime(mql_at, '%Y-%m-%d %H:%M'), "
+        "strftime(sql_at, '%Y-%m-%d %H:%M') from leads order by 1",
+    )
     assert leads == [
         ("101", "marketing", "organic_search", "2026-01-06 10:00", "2026-01-09 15:30"),
         ("102", "marketing", "paid_search", "2026-01-09 08:45", None),
@@ -95,10 +110,15 @@ def test_hubspot_exports(tmp_path, capsys):
         ("104", "marketing", "social", None, None),
         ("105", "other", "other", None, None),
     ]
-    opps = sql(folder, "select opportunity_id, lead_id, is_closed, is_won, amount, closed_at is null "
-                       "from opportunities order by 1")
-    assert opps == [("9001", "101", True, True, 24000.0, False), ("9002", "103", False, False, 9500.0, True),
-                    ("9003", None, True, False, 0.0, False)]
+    opps = sql(
+        folder,
+        "select opportunity_id, lead_id, is_closed, is_won, amount, closed_at is null from opportunities order by 1",
+    )
+    assert opps == [
+        ("9001", "101", True, True, 24000.0, False),
+        ("9002", "103", False, False, 9500.0, True),
+        ("9003", None, True, False, 0.0, False),
+    ]
     assert "1 cell(s) held several values separated by ';'; the first was kept" in text
     assert sql(folder, "select count(*) from campaigns") == [(0,)]
     # "Number of Employees" is a range picklist: kept as an extra column, not parsed
@@ -129,9 +149,11 @@ def test_hubspot_deal_with_an_unknown_contact_is_refused(tmp_path, capsys):
 def test_value_map_catch_all_and_mapping_to_blank(tmp_path, capsys):
     src = tmp_path / "src"
     src.mkdir()
-    (src / "crm.csv").write_text("id,created,src,seg\nA,2026-01-01,Webinar,N/A\nB,2026-01-02,Fax,SMB\n"
-                                 "C,2026-01-03,,SMB\n", encoding="utf-8")
-    (src / "m.toml").write_text("""
+    (src / "crm.csv").write_text(
+        "id,created,src,seg\nA,2026-01-01,Webinar,N/A\nB,2026-01-02,Fax,SMB\nC,2026-01-03,,SMB\n", encoding="utf-8"
+    )
+    (src / "m.toml").write_text(
+        """
 [leads]
 file = "crm.csv"
 [leads.columns]
@@ -153,13 +175,19 @@ Webinar = "marketing"
 "*" = "sales"
 [leads.values.segment]
 "N/A" = ""
-""", encoding="utf-8")
-    code, text = run(capsys, "import", "--source", src, "--mapping", src / "m.toml", "--out", tmp_path / "o",
-                     "--as-of", "2026-01-31")
+""",
+        encoding="utf-8",
+    )
+    code, text = run(
+        capsys, "import", "--source", src, "--mapping", src / "m.toml", "--out", tmp_path / "o", "--as-of", "2026-01-31"
+    )
     assert code == 0, text
     rows = sql(tmp_path / "o" / "2026-01-31", "select lead_id, channel, origin, segment from leads order by 1")
-    assert rows == [("A", "webinar", "marketing", "Unknown"), ("B", "Fax", "sales", "SMB"),
-                    ("C", "other", "other", "SMB")]
+    assert rows == [
+        ("A", "webinar", "marketing", "Unknown"),
+        ("B", "Fax", "sales", "SMB"),
+        ("C", "other", "other", "SMB"),
+    ]
     # an unmapped channel passes through and is a warning, not a refusal
     assert "channel · known" in text and "'Fax'" in text
 
@@ -167,9 +195,12 @@ Webinar = "marketing"
 def test_skip_and_as_of_default_and_formats(tmp_path, capsys):
     src = tmp_path / "src"
     src.mkdir()
-    (src / "deals.csv").write_text("id,opened,closed,state,value\nD1,03/02/2026,15/02/2026,won,10\n"
-                                   "D2,,,open,\nD3,05/02/2026,,open,5\n", encoding="utf-8")
-    (src / "m.toml").write_text("""
+    (src / "deals.csv").write_text(
+        "id,opened,closed,state,value\nD1,03/02/2026,15/02/2026,won,10\nD2,,,open,\nD3,05/02/2026,,open,5\n",
+        encoding="utf-8",
+    )
+    (src / "m.toml").write_text(
+        """
 [leads]
 empty = true
 [opportunities]
@@ -195,14 +226,23 @@ open = false
 [opportunities.values.is_won]
 won = true
 open = false
-""", encoding="utf-8")
-    code, text = run(capsys, "import", "--source", src, "--mapping", src / "m.toml", "--out", tmp_path / "o",
-                     "--as-of", "2026-02-28")
+""",
+        encoding="utf-8",
+    )
+    code, text = run(
+        capsys, "import", "--source", src, "--mapping", src / "m.toml", "--out", tmp_path / "o", "--as-of", "2026-02-28"
+    )
     assert code == 0, text
-    rows = sql(tmp_path / "o" / "2026-02-28", "select opportunity_id, strftime(created_at, '%Y-%m-%d %H:%M:%S'), "
-                                              "strftime(closed_at, '%Y-%m-%d') from opportunities order by 1")
-    assert rows == [("D1", "2026-02-03 00:00:00", "2026-02-15"), ("D2", "2026-02-28 23:59:59", None),
-                    ("D3", "2026-02-05 00:00:00", None)]
+    rows = sql(
+        tmp_path / "o" / "2026-02-28",
+        "select opportunity_id, strftime(created_at, '%Y-%m-%d %H:%M:%S'), "
+        "strftime(closed_at, '%Y-%m-%d') from opportunities order by 1",
+    )
+    assert rows == [
+        ("D1", "2026-02-03 00:00:00", "2026-02-15"),
+        ("D2", "2026-02-28 23:59:59", None),
+        ("D3", "2026-02-05 00:00:00", None),
+    ]
     assert "1 blank cell(s) take the snapshot's as_of" in text
 
 

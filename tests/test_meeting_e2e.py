@@ -30,8 +30,14 @@ pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "data" / "sample"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 # the script has finished and the page's charts are drawn
 IDLE = """() => !document.querySelector('[data-testid="stStatusWidget"], [data-testid="stSkeleton"]')
   && !!document.querySelector('[data-testid="stMain"] h1')
@@ -59,8 +65,13 @@ def server(data_root):
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     env = {k: v for k, v in os.environ.items() if k != "BROWSER_PATH"}  # kaleido finds /usr/bin/chromium
-    proc = subprocess.Popen([sys.executable, "-m", "dashboard.cli", "serve", "--data", str(data_root), "--port",
-                             str(port)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "dashboard.cli", "serve", "--data", str(data_root), "--port", str(port)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        env=env,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 90
@@ -218,6 +229,8 @@ def test_deck_and_chart_images_download_from_the_app(server, browser, tmp_path):
         else:
             assert ET.parse(path).getroot().tag.endswith("svg")
         if label == "Download PNG":  # the popover closes after a download: open it again
-            if pg.get_by_role("button", name="Download SVG").count() == 0 or \
-                    not pg.get_by_role("button", name="Download SVG").is_visible():
+            if (
+                pg.get_by_role("button", name="Download SVG").count() == 0
+                or not pg.get_by_role("button", name="Download SVG").is_visible()
+            ):
                 popover.locator("button").first.click()

@@ -141,8 +141,9 @@ def test_a_note_outside_every_snapshot_or_empty_gets_a_message(app):
     at.button(key="FormSubmitter:note_form_funnel-Add the note").click().run()
     no_exception(at)
     # the oldest snapshot (as of 30 Sep 2026) draws 13 months, Sep 2025..Sep 2026; the newest ends on 31 Oct 2026
-    assert [e.value for e in at.error] == ["note date 2027-01-05 is outside every snapshot: the snapshots' "
-                                           "charts cover 2025-09-01 to 2026-10-31"]
+    assert [e.value for e in at.error] == [
+        "note date 2027-01-05 is outside every snapshot: the snapshots' charts cover 2025-09-01 to 2026-10-31"
+    ]
     at.date_input(key="note_date_funnel").set_value(dt.date(2026, 7, 14))
     at.text_area(key="note_text_funnel").set_value("")
     at.button(key="FormSubmitter:note_form_funnel-Add the note").click().run()
@@ -220,8 +221,9 @@ def test_the_deck_is_built_only_when_clicked(app, data_root, monkeypatch):
     built = []
     real = export.render_deck
     monkeypatch.setattr(export, "render_deck", lambda *a, **k: built.append(k) or real(*a, **k))
-    MeetingStore.open(data_root).add_action("2026-09-30", "Answer MQLs within 8 hours", "carol", owner="Sam",
-                                            due="2026-10-15")
+    MeetingStore.open(data_root).add_action(
+        "2026-09-30", "Answer MQLs within 8 hours", "carol", owner="Sam", due="2026-10-15"
+    )
     at = app(segment="Enterprise")
     assert built == [] and not [b for b in at.get("download_button") if "funnel-review" in b.proto.label]
     at.button(key="export_deck").click().run()

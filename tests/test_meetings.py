@@ -21,7 +21,7 @@ import pytest
 from dashboard import charts, export
 from dashboard.api import Funnel
 from dashboard.filters import Filters
-from dashboard.meetings import (DB_NAME, MAX_TEXT, MIGRATIONS, MeetingError, MeetingStore, data_root_of)
+from dashboard.meetings import DB_NAME, MAX_TEXT, MIGRATIONS, MeetingError, MeetingStore, data_root_of
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "data" / "sample"
@@ -103,8 +103,9 @@ def test_two_processes_writing_at_once_lose_nothing(root):
 # -- who and when ------------------------------------------------------------------------------------------
 def test_each_row_records_who_and_when(store):
     note = store.add_note("2026-07-14", "routing change", "alice@example.com")
-    action = store.add_action("2026-10-31", "answer MQLs in 8 h", "bob@example.com", owner="Sam",
-                              due="2026-11-30", today=TODAY)
+    action = store.add_action(
+        "2026-10-31", "answer MQLs in 8 h", "bob@example.com", owner="Sam", due="2026-11-30", today=TODAY
+    )
     store.set_status(action.id, "done", "carol@example.com")
     (stored,) = store.actions("2026-10-31")
     assert note.created_by == "alice@example.com" and stored.created_by == "bob@example.com"
@@ -249,16 +250,31 @@ def test_notes_export_and_import_between_roots(tmp_path):
     assert "0 notes (1 already there), 0 decisions and actions (2 already there)" in again.stdout
     moved = MeetingStore.open(b)
     (note,) = moved.notes()
-    assert (note.text, note.scope, note.created_by, note.page) == ("routing <b>change</b>", {"segment": "SMB"},
-                                                                  "alice", "funnel")
+    assert (note.text, note.scope, note.created_by, note.page) == (
+        "routing <b>change</b>",
+        {"segment": "SMB"},
+        "alice",
+        "funnel",
+    )
     assert [(x.kind, x.owner, x.due, x.created_by) for x in moved.actions()] == [
-        ("action", "Sam", dt.date(2026, 10, 15), "bob"), ("decision", None, None, "bob")]
+        ("action", "Sam", dt.date(2026, 10, 15), "bob"),
+        ("decision", None, None, "bob"),
+    ]
 
 
 def test_notes_import_refuses_a_bad_file_whole(tmp_path):
     bad = tmp_path / "bad.json"
-    bad.write_text(json.dumps({"format": "shared-funnel-meetings/1", "notes": [
-        {"uid": "a", "date": "2026-07-14", "text": "fine"}, {"uid": "b", "date": "2026-07-15", "text": "  "}]}))
+    bad.write_text(
+        json.dumps(
+            {
+                "format": "shared-funnel-meetings/1",
+                "notes": [
+                    {"uid": "a", "date": "2026-07-14", "text": "fine"},
+                    {"uid": "b", "date": "2026-07-15", "text": "  "},
+                ],
+            }
+        )
+    )
     done = funnel_cli("notes", "import", str(bad), "--data", str(tmp_path))
     assert done.returncode == 2 and "notes[1]: text is empty" in done.stderr and "Traceback" not in done.stderr
     assert MeetingStore.open(tmp_path).notes() == []  # nothing half-written
@@ -277,15 +293,25 @@ def _trend(notes=()):
     import polars as pl
 
     # three months, Jul-Sep 2026: the axis covers 1 Jul to 30 Sep
-    frame = pl.DataFrame({"period_key": ["2026-07-01..2026-07-31", "2026-08-01..2026-08-31",
-                                         "2026-09-01..2026-09-30"],
-                          "mqls": [10, 12, 9], "cohort_mature": [True, True, True]})
+    frame = pl.DataFrame(
+        {
+            "period_key": ["2026-07-01..2026-07-31", "2026-08-01..2026-08-31", "2026-09-01..2026-09-30"],
+            "mqls": [10, 12, 9],
+            "cohort_mature": [True, True, True],
+        }
+    )
     return charts.trend_chart(frame, "mqls", notes=notes)
 
 
 def test_notes_are_drawn_where_the_axis_covers_their_date(store):
-    for day, text in (("2026-06-30", "before"), ("2026-07-01", "first day"), ("2026-08-14", "<b>routing</b>"),
-                      ("2026-08-14", "second same day"), ("2026-09-30", "last day"), ("2026-10-01", "after")):
+    for day, text in (
+        ("2026-06-30", "before"),
+        ("2026-07-01", "first day"),
+        ("2026-08-14", "<b>routing</b>"),
+        ("2026-08-14", "second same day"),
+        ("2026-09-30", "last day"),
+        ("2026-10-01", "after"),
+    ):
         store.add_note(day, text, "alice")
     fig = _trend(store.notes())
     (trace,) = [t for t in fig.data if t.meta == charts.NOTES_TRACE]
@@ -317,13 +343,20 @@ def test_the_deck_carries_the_record_and_the_chart_notes(tmp_path, sample_funnel
     store = MeetingStore.open(tmp_path)
     store.add_note("2026-07-14", "Routing change", "alice")
     store.add_note("2026-08-03", "Trade show", "bob", scope={"segment": "SMB"})  # not this view's: left out
-    store.add_action("2026-09-30", "Answer MQLs within 8 hours", "carol", owner="Sam", due="2026-10-15",
-                     today=dt.date(2026, 10, 1))
+    store.add_action(
+        "2026-09-30", "Answer MQLs within 8 hours", "carol", owner="Sam", due="2026-10-15", today=dt.date(2026, 10, 1)
+    )
     store.add_action("2026-10-31", "Pause non-brand paid search", "carol", kind="decision")
     record = store.record("2026-10-31", "2026-09-30", TODAY)
     steps = []
-    result = export.render_deck(sample_funnel, None, Filters(), record=record, chart_notes=store.notes(),
-                                progress=lambda done, total, name: steps.append((done, total, name)))
+    result = export.render_deck(
+        sample_funnel,
+        None,
+        Filters(),
+        record=record,
+        chart_notes=store.notes(),
+        progress=lambda done, total, name: steps.append((done, total, name)),
+    )
     assert result.slides == len(export.SLIDES) + 2
     assert steps[0] == (1, result.slides, "cover") and steps[-1] == (result.slides, result.slides, "agreed today")
     prs = Presentation(io.BytesIO(result.content))
@@ -357,11 +390,17 @@ def test_funnel_export_reads_the_roots_record(tmp_path, monkeypatch):
     for snap in SAMPLE.glob("*/snapshot.json"):  # the snapshots linked, not copied: read-only Parquet
         (root / snap.parent.name).symlink_to(snap.parent)
     (root / "funnel.toml").symlink_to(SAMPLE / "funnel.toml")
-    MeetingStore.open(root).add_action("2026-09-30", "Answer MQLs within 8 hours", "carol", owner="Sam",
-                                       due="2026-10-15")
+    MeetingStore.open(root).add_action(
+        "2026-09-30", "Answer MQLs within 8 hours", "carol", owner="Sam", due="2026-10-15"
+    )
     out = tmp_path / "deck.pptx"
-    done = subprocess.run([sys.executable, "-m", "dashboard.cli", "export", "--data", str(root), "--out", str(out)],
-                          capture_output=True, text=True, cwd=ROOT, env={**os.environ, "BROWSER_PATH": "/nowhere/x"})
+    done = subprocess.run(
+        [sys.executable, "-m", "dashboard.cli", "export", "--data", str(root), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "BROWSER_PATH": "/nowhere/x"},
+    )
     assert done.returncode == 0, done.stderr
     titles = [s.shapes.title.text for s in Presentation(str(out)).slides]
     assert titles[1].startswith("Agreed last time (2026-09-30)") and titles[-1] == "Agreed today"

@@ -13,8 +13,8 @@ O2: no lead, created Mar 03, 500 -> unattributed. O3: lead L2 with no touches, M
 """
 
 import pytest
-
 from snapshot_builder import campaign, lead, opportunity, touch, write_snapshot
+
 from dashboard import Funnel
 from dashboard.policy import ATTRIBUTION_MODELS
 
@@ -34,7 +34,9 @@ def funnel(tmp_path_factory):
         funnel_toml=TOML,
         leads=[lead("L1", "2026-03-10T00:00:00Z"), lead("L2", "2026-03-01T00:00:00Z")],
         opportunities=[
-            opportunity("O1", "2026-03-20T00:00:00Z", 1000, lead_id="L1", is_won=True, closed_at="2026-03-25T00:00:00Z"),
+            opportunity(
+                "O1", "2026-03-20T00:00:00Z", 1000, lead_id="L1", is_won=True, closed_at="2026-03-25T00:00:00Z"
+            ),
             opportunity("O2", "2026-03-03T00:00:00Z", 500),
             opportunity("O3", "2026-03-08T00:00:00Z", 200, lead_id="L2"),
         ],

@@ -4,8 +4,8 @@ Policy: defaults (H = 24 hours, D = 5 days). as_of 2026-03-31T23:59:59Z. Period:
 """
 
 import pytest
-
 from snapshot_builder import campaign, lead, write_snapshot
+
 from dashboard import Funnel
 
 AS_OF = "2026-03-31T23:59:59Z"
@@ -28,19 +28,50 @@ def sla(tmp_path_factory):
         root,
         AS_OF,
         leads=[
-            lead("S1", "2026-02-20T00:00:00Z", mql_at="2026-03-01T00:00:00Z",
-                 first_response_at="2026-03-01T10:00:00Z", accepted_at="2026-03-03T00:00:00Z", owner_id="ana"),
-            lead("S2", "2026-02-20T00:00:00Z", mql_at="2026-03-02T00:00:00Z",
-                 first_response_at="2026-03-03T06:00:00Z", rejected_at="2026-03-10T00:00:00Z",
-                 rejection_reason="student", owner_id="bob"),
-            lead("S3", "2026-02-20T00:00:00Z", mql_at="2026-03-05T00:00:00Z",
-                 first_response_at="2026-03-04T23:00:00Z", accepted_at="2026-03-06T00:00:00Z",
-                 rejected_at="2026-03-08T00:00:00Z", rejection_reason="no budget", owner_id="ana"),
-            lead("S4", "2026-02-20T00:00:00Z", mql_at="2026-03-06T00:00:00Z", accepted_at="2026-03-09T00:00:00Z",
-                 rejected_at="2026-03-07T00:00:00Z", rejection_reason="bad data", owner_id="bob"),
+            lead(
+                "S1",
+                "2026-02-20T00:00:00Z",
+                mql_at="2026-03-01T00:00:00Z",
+                first_response_at="2026-03-01T10:00:00Z",
+                accepted_at="2026-03-03T00:00:00Z",
+                owner_id="ana",
+            ),
+            lead(
+                "S2",
+                "2026-02-20T00:00:00Z",
+                mql_at="2026-03-02T00:00:00Z",
+                first_response_at="2026-03-03T06:00:00Z",
+                rejected_at="2026-03-10T00:00:00Z",
+                rejection_reason="student",
+                owner_id="bob",
+            ),
+            lead(
+                "S3",
+                "2026-02-20T00:00:00Z",
+                mql_at="2026-03-05T00:00:00Z",
+                first_response_at="2026-03-04T23:00:00Z",
+                accepted_at="2026-03-06T00:00:00Z",
+                rejected_at="2026-03-08T00:00:00Z",
+                rejection_reason="no budget",
+                owner_id="ana",
+            ),
+            lead(
+                "S4",
+                "2026-02-20T00:00:00Z",
+                mql_at="2026-03-06T00:00:00Z",
+                accepted_at="2026-03-09T00:00:00Z",
+                rejected_at="2026-03-07T00:00:00Z",
+                rejection_reason="bad data",
+                owner_id="bob",
+            ),
             lead("S5", "2026-02-20T00:00:00Z", mql_at="2026-03-31T12:00:00Z", owner_id="bob"),
-            lead("S6", "2026-02-20T00:00:00Z", mql_at="2026-03-28T00:00:00Z", sql_at="2026-03-29T00:00:00Z",
-                 owner_id="bob"),
+            lead(
+                "S6",
+                "2026-02-20T00:00:00Z",
+                mql_at="2026-03-28T00:00:00Z",
+                sql_at="2026-03-29T00:00:00Z",
+                owner_id="bob",
+            ),
         ],
     )
     return Funnel.open(root)

@@ -1,8 +1,8 @@
 """A non-UTC reporting time zone (America/New_York, DST from Mar 8 2026) and the lead-score review."""
 
 import pytest
-
 from snapshot_builder import lead, write_snapshot
+
 from dashboard import Funnel
 
 NY = '[reporting]\ntimezone = "America/New_York"\n'

@@ -12,8 +12,8 @@ O4: no lead, created Mar 20, 300, open, origin null -> effective origin sales. A
 """
 
 import pytest
-
 from snapshot_builder import lead, opportunity, write_snapshot
+
 from dashboard import Funnel
 
 
@@ -24,19 +24,38 @@ def funnel(tmp_path_factory):
         root,
         "2026-06-30T23:59:59Z",
         leads=[
-            lead("A", "2026-03-02T00:00:00Z", mql_at="2026-03-03T00:00:00Z", accepted_at="2026-03-04T00:00:00Z",
-                 sql_at="2026-03-10T00:00:00Z"),
+            lead(
+                "A",
+                "2026-03-02T00:00:00Z",
+                mql_at="2026-03-03T00:00:00Z",
+                accepted_at="2026-03-04T00:00:00Z",
+                sql_at="2026-03-10T00:00:00Z",
+            ),
             lead("B", "2026-03-05T00:00:00Z", sql_at="2026-03-20T00:00:00Z"),
             lead("C", "2026-02-25T00:00:00Z", mql_at="2026-03-01T00:00:00Z"),
-            lead("D", "2026-03-10T00:00:00Z", mql_at="2026-03-11T00:00:00Z", origin="partner",
-                 segment="Enterprise"),
+            lead("D", "2026-03-10T00:00:00Z", mql_at="2026-03-11T00:00:00Z", origin="partner", segment="Enterprise"),
         ],
         opportunities=[
             opportunity("O1", "2026-03-15T00:00:00Z", 1000, lead_id="A", is_won=True, closed_at="2026-04-20T00:00:00Z"),
-            opportunity("O2", "2026-03-25T00:00:00Z", 2000, lead_id="D", segment="Enterprise", is_closed=True,
-                        stage="Closed Lost", closed_at="2026-04-01T00:00:00Z"),
-            opportunity("O3", "2026-05-01T00:00:00Z", 4000, lead_id="D", segment="Enterprise", is_won=True,
-                        closed_at="2026-06-28T00:00:00Z"),
+            opportunity(
+                "O2",
+                "2026-03-25T00:00:00Z",
+                2000,
+                lead_id="D",
+                segment="Enterprise",
+                is_closed=True,
+                stage="Closed Lost",
+                closed_at="2026-04-01T00:00:00Z",
+            ),
+            opportunity(
+                "O3",
+                "2026-05-01T00:00:00Z",
+                4000,
+                lead_id="D",
+                segment="Enterprise",
+                is_won=True,
+                closed_at="2026-06-28T00:00:00Z",
+            ),
             opportunity("O4", "2026-03-20T00:00:00Z", 300),
         ],
     )
@@ -122,8 +141,10 @@ def test_stage_funnel_is_monotonic_for_the_lead_cohort(funnel):
 
     row = funnel.kpi_table([Period.of("2026-03-01", "2026-03-31")], Filters()).row(0, named=True)
     # cohort A, B, D: MQL all 3 (B via SQL); SAL A, B (via SQL), D (via O2); SQL A, B, D; opp A, D; won A
-    stages = [row[k] for k in ("funnel_leads", "funnel_mqls", "funnel_sals", "funnel_sqls",
-                               "funnel_opportunities", "funnel_won")]
+    stages = [
+        row[k]
+        for k in ("funnel_leads", "funnel_mqls", "funnel_sals", "funnel_sqls", "funnel_opportunities", "funnel_won")
+    ]
     assert stages == [3, 3, 3, 3, 2, 1]
     # flow ratio, labelled as such: 2 SQLs in March / 3 MQLs in March
     assert row["flow_sqls_per_mql"] == pytest.approx(2 / 3)
@@ -137,11 +158,32 @@ def test_a_lead_whose_span_crosses_a_period_with_none_of_its_events_counts_nowhe
     # count no lead, while their opportunity events still count (O2 lost Apr 01, O1 won Apr 20, O3 May 01).
     from dashboard.filters import Filters, Period
 
-    lead_counts = ("leads", "mqls", "sals", "sqls", "lead_to_mql_cohort", "mql_to_sql_cohort", "sql_to_opp_cohort",
-                   "opp_to_won_cohort", "funnel_leads", "funnel_won", "due_for_response", "untouched_mqls",
-                   "accepted_mqls", "rejected_mqls")
-    lead_ratios = ("lead_to_mql_rate", "mql_to_sql_rate", "opp_to_won_rate", "median_days_lead_to_mql",
-                   "median_days_opp_to_won", "median_response_hours", "sla_response_rate", "acceptance_rate")
+    lead_counts = (
+        "leads",
+        "mqls",
+        "sals",
+        "sqls",
+        "lead_to_mql_cohort",
+        "mql_to_sql_cohort",
+        "sql_to_opp_cohort",
+        "opp_to_won_cohort",
+        "funnel_leads",
+        "funnel_won",
+        "due_for_response",
+        "untouched_mqls",
+        "accepted_mqls",
+        "rejected_mqls",
+    )
+    lead_ratios = (
+        "lead_to_mql_rate",
+        "mql_to_sql_rate",
+        "opp_to_won_rate",
+        "median_days_lead_to_mql",
+        "median_days_opp_to_won",
+        "median_response_hours",
+        "sla_response_rate",
+        "acceptance_rate",
+    )
     april, may = Period.of("2026-04-01", "2026-04-30"), Period.of("2026-05-01", "2026-05-31")
     for period, deals in ((april, (1, 1, 0)), (may, (0, 0, 1))):
         row = funnel.kpi_table([period], Filters()).row(0, named=True)
@@ -149,8 +191,12 @@ def test_a_lead_whose_span_crosses_a_period_with_none_of_its_events_counts_nowhe
         assert {k: row[k] for k in lead_ratios} == dict.fromkeys(lead_ratios), period
         assert (row["won_deals"], row["lost_deals"], row["opportunities"]) == deals, period
         for stage in ("lead", "won", "mql_in_period"):
-            assert funnel.records("leads", period, Filters(), stage=stage, owner=None, score_from=None,
-                                  score_to=None).height == 0
+            assert (
+                funnel.records(
+                    "leads", period, Filters(), stage=stage, owner=None, score_from=None, score_to=None
+                ).height
+                == 0
+            )
 
 
 def test_campaign_breakdown_is_the_first_touch_ever_with_touch_id_breaking_ties(tmp_path):
@@ -165,17 +211,23 @@ def test_campaign_breakdown_is_the_first_touch_ever_with_touch_id_breaking_ties(
     from snapshot_builder import campaign, touch
 
     write_snapshot(
-        tmp_path, "2026-06-30T23:59:59Z",
-        leads=[lead("E", "2026-03-02T00:00:00Z"), lead("F", "2026-03-03T00:00:00Z"),
-               lead("G", "2026-03-04T00:00:00Z")],
+        tmp_path,
+        "2026-06-30T23:59:59Z",
+        leads=[lead("E", "2026-03-02T00:00:00Z"), lead("F", "2026-03-03T00:00:00Z"), lead("G", "2026-03-04T00:00:00Z")],
         campaigns=[campaign(c, "2026-01-01", 100.0) for c in ("A", "B", "C")],
-        touches=[touch("T2", "E", "B", "2026-02-20T10:00:00Z"), touch("T1", "E", "A", "2026-02-20T10:00:00Z"),
-                 touch("T0", "E", "C", "2026-03-05T00:00:00Z"), touch("T9", "F", "B", "2026-03-01T00:00:00Z")],
-        opportunities=[opportunity("OE", "2026-03-10T00:00:00Z", 100, lead_id="E"),
-                       opportunity("OE2", "2026-03-12T00:00:00Z", 20, lead_id="E"),
-                       opportunity("OF", "2026-03-11T00:00:00Z", 300, lead_id="F"),
-                       opportunity("OG", "2026-03-13T00:00:00Z", 1000, lead_id="G"),
-                       opportunity("ON", "2026-03-14T00:00:00Z", 5)],
+        touches=[
+            touch("T2", "E", "B", "2026-02-20T10:00:00Z"),
+            touch("T1", "E", "A", "2026-02-20T10:00:00Z"),
+            touch("T0", "E", "C", "2026-03-05T00:00:00Z"),
+            touch("T9", "F", "B", "2026-03-01T00:00:00Z"),
+        ],
+        opportunities=[
+            opportunity("OE", "2026-03-10T00:00:00Z", 100, lead_id="E"),
+            opportunity("OE2", "2026-03-12T00:00:00Z", 20, lead_id="E"),
+            opportunity("OF", "2026-03-11T00:00:00Z", 300, lead_id="F"),
+            opportunity("OG", "2026-03-13T00:00:00Z", 1000, lead_id="G"),
+            opportunity("ON", "2026-03-14T00:00:00Z", 5),
+        ],
     )
     f = Funnel.open(tmp_path)
     table = f.kpi_table([f.period("2026-03-01", "2026-03-31")], f.filters(), group_by="campaign")

@@ -22,7 +22,8 @@ def paced(tmp_path_factory):
     days elapsed) and the month November (n = 30, e = 15)."""
     root = tmp_path_factory.mktemp("pace")
     write_snapshot(
-        root, AS_OF,
+        root,
+        AS_OF,
         leads=[
             lead("l0", "2026-09-30T00:00:00Z", mql_at="2026-09-30T12:00:00Z"),  # before C
             lead("l1", "2026-10-05T00:00:00Z", mql_at="2026-10-05T00:00:00Z"),
@@ -30,14 +31,17 @@ def paced(tmp_path_factory):
             lead("l3", "2026-11-15T00:00:00Z", mql_at="2026-11-16T00:00:01Z"),  # a second after as_of
         ],
         opportunities=[
-            opportunity("o1", "2026-09-01T00:00:00Z", 1000, stage="Closed Won", is_won=True,
-                        closed_at="2026-10-10T00:00:00Z"),
-            opportunity("o2", "2026-10-02T00:00:00Z", 2000, stage="Closed Won", is_won=True,
-                        closed_at="2026-11-03T00:00:00Z"),
+            opportunity(
+                "o1", "2026-09-01T00:00:00Z", 1000, stage="Closed Won", is_won=True, closed_at="2026-10-10T00:00:00Z"
+            ),
+            opportunity(
+                "o2", "2026-10-02T00:00:00Z", 2000, stage="Closed Won", is_won=True, closed_at="2026-11-03T00:00:00Z"
+            ),
             opportunity("o3", "2026-10-15T00:00:00Z", 5000),  # open
             opportunity("o4", "2026-11-10T00:00:00Z", 1200),  # open
-            opportunity("o5", "2026-08-01T00:00:00Z", 300, stage="Closed Lost", is_closed=True,
-                        closed_at="2026-10-20T00:00:00Z"),
+            opportunity(
+                "o5", "2026-08-01T00:00:00Z", 300, stage="Closed Lost", is_closed=True, closed_at="2026-10-20T00:00:00Z"
+            ),
         ],
         targets=[
             {"month": "2026-10-01", "metric": "bookings", "target": 3000.0},
@@ -72,7 +76,12 @@ def test_quarter_pace_worked_by_hand(paced):
     # coverage: open o3 5000 + o4 1200 = 6200 over what is left to book, 9200 - 3000 = 6200
     assert q["pipeline_coverage"] == pytest.approx(1.0)
     # targets for all three months of bookings and MQLs, none for pipeline
-    assert (q["months"], q["bookings_target_months"], q["mqls_target_months"], q["pipeline_target_months"]) == (3, 3, 3, 0)
+    assert (q["months"], q["bookings_target_months"], q["mqls_target_months"], q["pipeline_target_months"]) == (
+        3,
+        3,
+        3,
+        0,
+    )
 
 
 def test_month_pace_worked_by_hand(paced):
@@ -128,7 +137,9 @@ def maturing(tmp_path_factory):
         return lead(lead_id, at, mql_at=at, sql_at=sql_at)
 
     write_snapshot(
-        root, AS_OF, funnel_toml="[conversion]\nwindow_days = 10\n",
+        root,
+        AS_OF,
+        funnel_toml="[conversion]\nwindow_days = 10\n",
         leads=[
             mql("p1", "2026-10-01T00:00:00Z", "2026-10-03T00:00:00Z"),
             mql("p2", "2026-10-02T00:00:00Z", "2026-10-08T00:00:00Z"),
@@ -168,7 +179,8 @@ def test_mature_periods_get_no_projection(maturing):
 
 def test_no_pool_no_projection(maturing):
     # a trailing period with no MQL in it: nothing to learn from, so no projected rate (not the observed one)
-    table = maturing.projection_table([Period.of("2026-11-01", "2026-11-30")], Filters(),
-                                      trailing=Period.of("2025-01-01", "2025-06-30"))
+    table = maturing.projection_table(
+        [Period.of("2026-11-01", "2026-11-30")], Filters(), trailing=Period.of("2025-01-01", "2025-06-30")
+    )
     row = table.filter(table["step"] == "mql_to_sql").row(0, named=True)
     assert row["pooled_leads"] is None and row["projected_rate"] is None

@@ -86,7 +86,7 @@ def test_period_shorthand():
 
 
 def test_presets_on_the_fiscal_calendar():
-    as_of = dt.datetime(2026, 10, 31, 23, 59, 59, tzinfo=dt.timezone.utc)
+    as_of = dt.datetime(2026, 10, 31, 23, 59, 59, tzinfo=dt.UTC)
     # start 2: quarters Aug-Oct, Nov-Jan; Oct 31 has ended at 23:59:59, so Aug-Oct is the last full one
     assert last_full_quarter(as_of, UTC, 2) == Period.of("2026-08-01", "2026-10-31")
     # a second earlier, Aug-Oct has not ended: May-Jul
@@ -101,8 +101,11 @@ def test_presets_on_the_fiscal_calendar():
 
 def test_trailing_months_end_at_the_given_day():
     months = trailing_months(dt.date(2026, 10, 15), 3)
-    assert months == [Period.of("2026-08-01", "2026-08-31"), Period.of("2026-09-01", "2026-09-30"),
-                      Period.of("2026-10-01", "2026-10-15")]
+    assert months == [
+        Period.of("2026-08-01", "2026-08-31"),
+        Period.of("2026-09-01", "2026-09-30"),
+        Period.of("2026-10-01", "2026-10-15"),
+    ]
 
 
 def test_dates_outside_1900_to_2200_are_refused():

@@ -53,8 +53,15 @@ def test_prepared_and_in_memory_agree(root):
     for model in ("first_touch", "linear", "time_decay"):
         assert same(prepared.campaigns(model=model), in_memory.campaigns(model=model))
     assert same(prepared.scoring(), in_memory.scoring())
-    lead_records = prepared.records("leads", prepared.default_period(), prepared.filters(), stage="mql_in_period",
-                                    owner=None, score_from=None, score_to=None)
+    lead_records = prepared.records(
+        "leads",
+        prepared.default_period(),
+        prepared.filters(),
+        stage="mql_in_period",
+        owner=None,
+        score_from=None,
+        score_to=None,
+    )
     assert lead_records.height == prepared.kpis()["kpis"]["mqls"]
 
 
@@ -98,8 +105,9 @@ def test_queries_on_prepared_facts_run_under_the_memory_cap(root):
     assert Path(spill).parent == prepared.store.facts_path.parent
 
 
-@pytest.mark.parametrize("stored_as", [pa.timestamp("ns", tz="Asia/Kolkata"), pa.timestamp("us"),
-                                       pa.timestamp("ms", tz="America/New_York")])
+@pytest.mark.parametrize(
+    "stored_as", [pa.timestamp("ns", tz="Asia/Kolkata"), pa.timestamp("us"), pa.timestamp("ms", tz="America/New_York")]
+)
 def test_times_stored_another_way_give_the_same_numbers(root, tmp_path, stored_as):
     # invariant: a zoned timestamp is its instant whatever its zone and unit, and a zone-less one is
     # read as UTC (the contract; views.sql takes each time through timestamptz). The sample's
@@ -116,15 +124,19 @@ def test_times_stored_another_way_give_the_same_numbers(root, tmp_path, stored_a
     assert pq.read_schema(next(other.glob("*/touches.parquet"))).field("touched_at").type == stored_as
     assert same(ours.kpis(), theirs.kpis())
     periods = ours.monthly_periods(13)
-    assert same(ours.kpi_table(periods, ours.filters(), "segment").to_dicts(),
-                theirs.kpi_table(periods, theirs.filters(), "segment").to_dicts())
+    assert same(
+        ours.kpi_table(periods, ours.filters(), "segment").to_dicts(),
+        theirs.kpi_table(periods, theirs.filters(), "segment").to_dicts(),
+    )
     assert same(ours.campaigns(model="time_decay"), theirs.campaigns(model="time_decay"))
     # the records behind a number show the source rows as stored: the same rows
     period = ours.default_period()
     for funnel in (ours, theirs):
-        leads = funnel.records("leads", period, funnel.filters(), stage="mql_in_period", owner=None,
-                               score_from=None, score_to=None)
-        deals = funnel.records("opportunities", period, funnel.filters(), stage="created", owner=None,
-                               path_campaign=None)
+        leads = funnel.records(
+            "leads", period, funnel.filters(), stage="mql_in_period", owner=None, score_from=None, score_to=None
+        )
+        deals = funnel.records(
+            "opportunities", period, funnel.filters(), stage="created", owner=None, path_campaign=None
+        )
         assert leads.height == funnel.kpis()["kpis"]["mqls"] > 0
         assert deals.height == funnel.kpis()["kpis"]["opportunities"] > 0

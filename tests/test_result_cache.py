@@ -66,6 +66,7 @@ def test_the_budget_evicts_the_least_recently_used_and_skips_what_cannot_fit():
         def run():
             runs.append(tag)
             return result
+
         return run
 
     cache.get_or_run("q", {"k": "a"}, runner("a"))
@@ -88,10 +89,12 @@ def test_queries_run_together_give_what_they_give_one_by_one_and_fill_the_cache(
     funnel = Funnel.open(SAMPLE)
     period = funnel.default_period()
     filters = funnel.filters(segment="Enterprise")
-    calls = [lambda: funnel.kpi_table([period, period.previous()], filters),
-             lambda: funnel.kpi_table([period], filters, "owner"),
-             lambda: funnel.attribution_table(period, filters, None),
-             lambda: funnel.records("rejection_reasons", period, filters, owner=None)]
+    calls = [
+        lambda: funnel.kpi_table([period, period.previous()], filters),
+        lambda: funnel.kpi_table([period], filters, "owner"),
+        lambda: funnel.attribution_table(period, filters, None),
+        lambda: funnel.records("rejection_reasons", period, filters, owner=None),
+    ]
     together = funnel.together(*calls)
     ran = _counting(funnel)
     one_by_one = [call() for call in calls]
@@ -101,9 +104,12 @@ def test_queries_run_together_give_what_they_give_one_by_one_and_fill_the_cache(
         assert isinstance(frame, pl.DataFrame) and frame.height > 0, name
     assert [f.equals(g) for f, g in zip(together, one_by_one)] == [True] * 4
     # and equal to a Funnel that ran them one at a time, with no cache in between
-    sequential = [fresh.kpi_table([period, period.previous()], filters), fresh.kpi_table([period], filters, "owner"),
-                  fresh.attribution_table(period, filters, None),
-                  fresh.records("rejection_reasons", period, filters, owner=None)]
+    sequential = [
+        fresh.kpi_table([period, period.previous()], filters),
+        fresh.kpi_table([period], filters, "owner"),
+        fresh.attribution_table(period, filters, None),
+        fresh.records("rejection_reasons", period, filters, owner=None),
+    ]
     assert [f.equals(g) for f, g in zip(together, sequential)] == [True] * 4
 
 
@@ -112,8 +118,9 @@ def test_an_error_in_a_query_run_together_reaches_the_caller():
     period = funnel.default_period()
 
     def broken():
-        return funnel.records("leads", period, funnel.filters(), stage="no such stage", owner=None,
-                              score_from=None, score_to=None)
+        return funnel.records(
+            "leads", period, funnel.filters(), stage="no such stage", owner=None, score_from=None, score_to=None
+        )
 
     try:
         funnel.together(lambda: funnel.kpi_table([period], funnel.filters()), broken)

@@ -58,6 +58,7 @@ def count(con, table: str, where: str) -> int:
 
 # -- determinism and layout --------------------------------------------------------------------------
 
+
 def files_of(root: Path) -> dict[str, bytes]:
     return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
@@ -103,8 +104,9 @@ def test_existing_funnel_toml_is_kept_and_existing_snapshot_refused(tmp_path, ca
     assert list_snapshots(tmp_path)[0].rows["leads"] == 60
 
 
-@pytest.mark.parametrize("args", [["--leads", "0"], ["--snapshots", "0"], ["--months", "2", "--snapshots", "3"],
-                                  ["--as-of", "last tuesday"]])
+@pytest.mark.parametrize(
+    "args", [["--leads", "0"], ["--snapshots", "0"], ["--months", "2", "--snapshots", "3"], ["--as-of", "last tuesday"]]
+)
 def test_bad_arguments_exit_2(tmp_path, args, capsys):
     assert main(["sample", "--out", str(tmp_path), *args]) == 2
     assert "funnel sample: error:" in capsys.readouterr().err
@@ -115,14 +117,16 @@ def test_as_of_and_months_shape_the_world(tmp_path):
     folders = sample.generate(tmp_path, leads=300, months=6, snapshots=3, as_of="2025-03-15T12:00:00Z")
     assert [f.name for f in folders] == ["2025-01-31", "2025-02-28", "2025-03-15"]
     c = duckdb.connect()
-    lo, hi = c.execute(f"select epoch(min(created_at)), epoch(max(created_at)) "
-                       f"from '{folders[-1]}/leads.parquet'").fetchone()
-    assert lo >= dt.datetime(2024, 10, 1, tzinfo=dt.timezone.utc).timestamp()
-    assert hi <= dt.datetime(2025, 3, 15, 12, tzinfo=dt.timezone.utc).timestamp()
+    lo, hi = c.execute(
+        f"select epoch(min(created_at)), epoch(max(created_at)) from '{folders[-1]}/leads.parquet'"
+    ).fetchone()
+    assert lo >= dt.datetime(2024, 10, 1, tzinfo=dt.UTC).timestamp()
+    assert hi <= dt.datetime(2025, 3, 15, 12, tzinfo=dt.UTC).timestamp()
     assert c.execute(f"select count(distinct month) from '{folders[-1]}/targets.parquet'").fetchone()[0] == 6
 
 
 # -- the contract --------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("snapshot", [EARLY, LATE])
 @pytest.mark.parametrize("table", TABLE_ORDER)
@@ -175,8 +179,7 @@ def test_rules(con, prefix):
         "campaign channel": f"select count(*) from {p}campaigns where channel not in ({channels})",
         "target metric": f"select count(*) from {p}targets where metric not in ({metrics}) or day(month) <> 1",
         "target rows": f"select count(*) - count(distinct (month, metric, segment)) from {p}targets",
-        "reason without rejection":
-            f"select count(*) from {p}leads where (rejection_reason is null) <> (rejected_at is null)",
+        "reason without rejection": f"select count(*) from {p}leads where (rejection_reason is null) <> (rejected_at is null)",
         "campaign dates": f"select count(*) from {p}campaigns where end_date < start_date",
         "employees": f"select count(*) from {p}leads where employees < 0",
     }
@@ -202,9 +205,13 @@ def test_row_order(roots, snapshot):
 
 # -- one world, two moments ---------------------------------------------------------------------------
 
+
 def test_nothing_after_its_own_as_of(con):
-    stamps = {"leads": ["created_at", "mql_at", "first_response_at", "accepted_at", "sql_at", "rejected_at"],
-              "opportunities": ["created_at", "closed_at"], "touches": ["touched_at"]}
+    stamps = {
+        "leads": ["created_at", "mql_at", "first_response_at", "accepted_at", "sql_at", "rejected_at"],
+        "opportunities": ["created_at", "closed_at"],
+        "touches": ["touched_at"],
+    }
     for prefix, as_of in (("e_", EARLY_AS_OF), ("", LATE_AS_OF)):
         for table, cols in stamps.items():
             for col in cols:
@@ -216,37 +223,68 @@ def test_earlier_snapshot_is_the_past_of_the_later(con):
     # happened by then (as the later snapshot tells) was known then
     assert one(con, "select count(*) from e_leads") < one(con, "select count(*) from leads")
     assert one(con, "select count(*) from e_leads where lead_id not in (select lead_id from leads)") == 0
-    assert one(con, f"select count(*) from leads where created_at <= timestamptz '{EARLY_AS_OF}'") == \
-        one(con, "select count(*) from e_leads")
+    assert one(con, f"select count(*) from leads where created_at <= timestamptz '{EARLY_AS_OF}'") == one(
+        con, "select count(*) from e_leads"
+    )
     stable = ["created_at", "origin", "channel", "segment", "region", "industry", "employees", "owner_id", "score"]
     diff = " or ".join(f"e.{c} is distinct from l.{c}" for c in stable)
     assert one(con, f"select count(*) from e_leads e join leads l using (lead_id) where {diff}") == 0
     for col in ("mql_at", "first_response_at", "accepted_at", "sql_at", "rejected_at"):
         then = f"case when l.{col} <= timestamptz '{EARLY_AS_OF}' then l.{col} end"
-        assert one(con, f"select count(*) from e_leads e join leads l using (lead_id) "
-                        f"where e.{col} is distinct from {then}") == 0, col
-    assert one(con, "select count(*) from e_leads e join leads l using (lead_id) "
-                    "where e.rejection_reason is not null and e.rejection_reason <> l.rejection_reason") == 0
+        assert (
+            one(
+                con,
+                f"select count(*) from e_leads e join leads l using (lead_id) where e.{col} is distinct from {then}",
+            )
+            == 0
+        ), col
+    assert (
+        one(
+            con,
+            "select count(*) from e_leads e join leads l using (lead_id) "
+            "where e.rejection_reason is not null and e.rejection_reason <> l.rejection_reason",
+        )
+        == 0
+    )
     # opportunities: the same deals; those closed then are closed the same way now; the others were open then
     assert count(con, "e_opportunities", "opportunity_id not in (select opportunity_id from opportunities)") == 0
-    assert one(con, f"select count(*) from opportunities where created_at <= timestamptz '{EARLY_AS_OF}'") == \
-        one(con, "select count(*) from e_opportunities")
+    assert one(con, f"select count(*) from opportunities where created_at <= timestamptz '{EARLY_AS_OF}'") == one(
+        con, "select count(*) from e_opportunities"
+    )
     same = ["lead_id", "account_id", "created_at", "origin", "segment", "region", "owner_id", "amount"]
     diff = " or ".join(f"e.{c} is distinct from o.{c}" for c in same)
     both = "e_opportunities e join opportunities o using (opportunity_id)"
     assert count(con, both, diff) == 0
-    assert count(con, both, "e.is_closed and (e.stage, e.is_won, e.closed_at) "
-                            "is distinct from (o.stage, o.is_won, o.closed_at)") == 0
-    reopened = one(con, """select count(*) from e_opportunities e join opportunities o using (opportunity_id)
-        where not e.is_closed and o.is_closed""")
+    assert (
+        count(
+            con,
+            both,
+            "e.is_closed and (e.stage, e.is_won, e.closed_at) is distinct from (o.stage, o.is_won, o.closed_at)",
+        )
+        == 0
+    )
+    reopened = one(
+        con,
+        """select count(*) from e_opportunities e join opportunities o using (opportunity_id)
+        where not e.is_closed and o.is_closed""",
+    )
     assert reopened > 0  # deals open in September that closed in October
-    assert one(con, f"""select count(*) from e_opportunities e join opportunities o using (opportunity_id)
+    assert (
+        one(
+            con,
+            f"""select count(*) from e_opportunities e join opportunities o using (opportunity_id)
         where not e.is_closed and (e.closed_at is not null or e.stage like 'Closed%'
-              or (o.is_closed and o.closed_at <= timestamptz '{EARLY_AS_OF}'))""") == 0
+              or (o.is_closed and o.closed_at <= timestamptz '{EARLY_AS_OF}'))""",
+        )
+        == 0
+    )
     # touches and campaigns: the earlier ones are exactly the later ones known by then
     assert one(con, "select count(*) from (from e_touches except from touches)") == 0
-    assert count(con, "touches t join leads l using (lead_id)", f"touched_at <= timestamptz '{EARLY_AS_OF}' "
-                 f"and l.created_at <= timestamptz '{EARLY_AS_OF}'") == one(con, "select count(*) from e_touches")
+    assert count(
+        con,
+        "touches t join leads l using (lead_id)",
+        f"touched_at <= timestamptz '{EARLY_AS_OF}' and l.created_at <= timestamptz '{EARLY_AS_OF}'",
+    ) == one(con, "select count(*) from e_touches")
     assert one(con, "select count(*) from (from e_campaigns except from campaigns)") == 0
     assert one(con, "select count(*) from (from e_targets except from targets)") == 0
 
@@ -273,26 +311,36 @@ def test_chunks_are_independent_and_streamed(tmp_path, monkeypatch):
 FIRST_TOUCH = """
     with first_touch as (
         select lead_id, arg_min(campaign_id, (touched_at, touch_id)) campaign_id from touches group by 1)"""
-ACQUISITION = FIRST_TOUCH + """
+ACQUISITION = (
+    FIRST_TOUCH
+    + """
     select c.name like 'Trade show%' as show, avg((l.sql_at is not null)::int) lead_to_sql, count(*) n
     from leads l join first_touch f using (lead_id) join campaigns c using (campaign_id)
     where c.name like 'Trade show%' or c.name like 'Pipeline Clinic webinar%' group by 1 order by 1
 """
+)
 
 
 def test_trade_show_brings_many_leads_but_few_sqls(con):
     (_, webinar_rate, webinar_n), (_, show_rate, show_n) = con.execute(ACQUISITION).fetchall()
     assert show_n > 50 and webinar_n > 50
     assert show_rate < webinar_rate / 2
-    acquired = dict(con.execute(FIRST_TOUCH + """
-        select c.name, count(*) from first_touch join campaigns c using (campaign_id) group by 1""").fetchall())
+    acquired = dict(
+        con.execute(
+            FIRST_TOUCH
+            + """
+        select c.name, count(*) from first_touch join campaigns c using (campaign_id) group by 1"""
+        ).fetchall()
+    )
     show = acquired["Trade show: SaaS Connect 2026 (Las Vegas)"]
     assert show > 3 * max(n for name, n in acquired.items() if name.startswith("Pipeline Clinic"))
 
 
 def test_channels_differ_in_quality(con):
-    rates = dict(con.execute("""select channel, sum((sql_at is not null)::int) / count(*) from leads
-                                where mql_at is not null group by 1""").fetchall())
+    rates = dict(
+        con.execute("""select channel, sum((sql_at is not null)::int) / count(*) from leads
+                                where mql_at is not null group by 1""").fetchall()
+    )
     assert rates["referral"] > rates["paid_search"] > rates["social"]
     assert max(rates.values()) - min(rates.values()) > 0.15
 
@@ -316,8 +364,10 @@ def test_one_month_of_slipped_follow_up(con):
 
 
 def test_seasonality_and_growth(con):
-    per_day = dict(con.execute("""select strftime(created_at, '%Y-%m'), count(*) / count(distinct created_at::date)
-                                  from leads group by 1""").fetchall())
+    per_day = dict(
+        con.execute("""select strftime(created_at, '%Y-%m'), count(*) / count(distinct created_at::date)
+                                  from leads group by 1""").fetchall()
+    )
     summer = (per_day["2026-07"] + per_day["2026-08"]) / 2
     assert summer < per_day["2026-06"] and summer < per_day["2026-09"] and summer < per_day["2026-10"]
     first_year = sum(per_day[f"2025-{m:02d}"] for m in range(1, 13))
@@ -359,8 +409,14 @@ def test_rejections_recycling_and_awkward_records(con):
         from leads""").fetchone()
     assert all(c > 0 for c in counts), counts
     assert one(con, """select count(*) from opportunities o join leads l using (lead_id) where l.sql_at is null""") > 0
-    assert one(con, """select count(*) from (select lead_id from opportunities where lead_id is not null
-                       group by 1 having count(*) > 1)""") > 0
+    assert (
+        one(
+            con,
+            """select count(*) from (select lead_id from opportunities where lead_id is not null
+                       group by 1 having count(*) > 1)""",
+        )
+        > 0
+    )
 
 
 def test_opportunity_origins_and_deals(con):
@@ -369,8 +425,10 @@ def test_opportunity_origins_and_deals(con):
     assert one(con, "select count(*) from opportunities where origin is null and lead_id is not null") > 0
     sizes = dict(con.execute("select segment, median(amount) from opportunities group by 1").fetchall())
     assert sizes["SMB"] < sizes["Mid-Market"] < sizes["Enterprise"]
-    cycles = dict(con.execute("""select segment, median(epoch(closed_at) - epoch(created_at)) / 86400 from opportunities
-                                 where is_closed group by 1""").fetchall())  # all closed: more deals, steadier
+    cycles = dict(
+        con.execute("""select segment, median(epoch(closed_at) - epoch(created_at)) / 86400 from opportunities
+                                 where is_closed group by 1""").fetchall()
+    )  # all closed: more deals, steadier
     assert cycles["SMB"] < cycles["Mid-Market"] < cycles["Enterprise"]
     stages = {s for (s,) in con.execute("select distinct stage from opportunities").fetchall()}
     assert stages == {"Prospecting", "Discovery", "Proposal", "Negotiation", "Closed Won", "Closed Lost"}
@@ -404,12 +462,15 @@ def test_campaigns_and_touches(con):
     assert before > 0 and after > before and after_opp > 0
     per_lead = one(con, "select count(*) / (select count(*) from leads) from touches")
     assert 3.5 < per_lead < 7
-    mismatched = one(con, """select count(*) from touches t join campaigns c using (campaign_id)
+    mismatched = one(
+        con,
+        """select count(*) from touches t join campaigns c using (campaign_id)
         where not list_contains(
         case c.channel when 'paid_search' then ['ad_click'] when 'social' then ['social_click']
                         when 'email' then ['email_click'] when 'webinar' then ['webinar_registered', 'webinar_attended']
                         when 'event' then ['event_attended'] when 'content' then ['content_download']
-                        when 'organic_search' then ['web_visit', 'form'] else ['form'] end, t.touch_type)""")
+                        when 'organic_search' then ['web_visit', 'form'] else ['form'] end, t.touch_type)""",
+    )
     assert mismatched == 0
 
 
@@ -422,6 +483,9 @@ def test_targets_exercise_both_rules(con):
     assert one(con, "select count(*) from targets where segment is null and metric <> 'mqls'") == 0
     # near the actuals, not equal: the year's MQL target within 25 % of the MQLs
     actual = one(con, "select count(*) from leads where mql_at >= timestamptz '2025-11-01'")
-    target = one(con, """select sum(target) from targets
-                         where metric = 'mqls' and segment is not null and month >= date '2025-11-01'""")
+    target = one(
+        con,
+        """select sum(target) from targets
+                         where metric = 'mqls' and segment is not null and month >= date '2025-11-01'""",
+    )
     assert 0.75 < target / actual < 1.25 and target != actual

@@ -12,7 +12,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from serving import CHROMIUM, CHROMIUM_ARGS, chromium_available, serving
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -22,8 +21,12 @@ METRIC = '[data-testid="stMetricValue"]'
 
 def funnel_import(source: Path, out: Path, *extra: str) -> None:
     # a snapshot folder is itself a valid export (the contract's own column names, no mapping needed)
-    done = subprocess.run([sys.executable, "-m", "dashboard.cli", "import", "--source", str(source), "--out", str(out),
-                           *extra], capture_output=True, text=True, cwd=ROOT)
+    done = subprocess.run(
+        [sys.executable, "-m", "dashboard.cli", "import", "--source", str(source), "--out", str(out), *extra],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     assert done.returncode == 0, done.stderr
 
 

@@ -44,8 +44,10 @@ def open_both():
 
 
 def frame_rows(frame):
-    return [{k: (float(v) if isinstance(v, int) and not isinstance(v, bool) and k == "move" else v)
-             for k, v in row.items()} for row in frame.to_dicts()]
+    return [
+        {k: (float(v) if isinstance(v, int) and not isinstance(v, bool) and k == "move" else v) for k, v in row.items()}
+        for row in frame.to_dicts()
+    ]
 
 
 def test_sample_changes_pace_projection_the_same(open_both):
@@ -55,8 +57,11 @@ def test_sample_changes_pace_projection_the_same(open_both):
         assert_same(duck.changes(**filters), spark.changes(**filters), f"changes {filters}")
     assert_same(duck.pace(), spark.pace(), "pace")
     periods = duck.monthly_periods(4)
-    assert_same(duck.projection_table(periods, Filters()).to_dicts(),
-                spark.projection_table(periods, Filters()).to_dicts(), "projection")
+    assert_same(
+        duck.projection_table(periods, Filters()).to_dicts(),
+        spark.projection_table(periods, Filters()).to_dicts(),
+        "projection",
+    )
 
 
 def test_hand_worked_pair_the_same(open_both, tmp_path_factory):
@@ -67,7 +72,6 @@ def test_hand_worked_pair_the_same(open_both, tmp_path_factory):
         assert_same(duck.changes(**filters), spark.changes(**filters), f"changes {filters}")
     for bucket in CHANGE_RECORD_BUCKETS:
         assert_same(frame_rows(duck.change_records(bucket)), frame_rows(spark.change_records(bucket)), bucket)
-
 
 
 def test_hand_worked_pace_and_projection_the_same(open_both, tmp_path_factory):
@@ -81,5 +85,8 @@ def test_hand_worked_pace_and_projection_the_same(open_both, tmp_path_factory):
     for fixture in (hand.paced, hand.maturing):
         duck, spark = open_both(fixture.__wrapped__(tmp_path_factory).store.snapshot.path.parent)
         assert_same(duck.pace(), spark.pace(), f"pace {fixture.__name__}")
-        assert_same(duck.projection_table(november, Filters()).to_dicts(),
-                    spark.projection_table(november, Filters()).to_dicts(), f"projection {fixture.__name__}")
+        assert_same(
+            duck.projection_table(november, Filters()).to_dicts(),
+            spark.projection_table(november, Filters()).to_dicts(),
+            f"projection {fixture.__name__}",
+        )

@@ -25,8 +25,9 @@ def run(capsys, *argv):
 
 
 def cli(*argv, env=None, prelude=""):
-    return subprocess.run([sys.executable, "-c", prelude + CLI, *argv], capture_output=True, text=True,
-                          timeout=120, cwd=ROOT, env=env)
+    return subprocess.run(
+        [sys.executable, "-c", prelude + CLI, *argv], capture_output=True, text=True, timeout=120, cwd=ROOT, env=env
+    )
 
 
 def free_port() -> int:
@@ -35,13 +36,16 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["kpis", "--spark-remote", "sc://cluster:15002"], "--spark-remote needs --engine spark"),
-    (["campaigns", "--engine", "spark", "--spark-remote", "http://cluster:15002"], "not a Spark Connect address"),
-    (["scoring", "--data", "s3a://bucket/funnel"], "a cluster URI needs --engine spark"),
-    (["serve", "--data", "abfss://lake@account.dfs.core.windows.net/funnel"], "a cluster URI needs --engine spark"),
-    (["serve", "--spark-remote", "sc://cluster:15002"], "--spark-remote needs --engine spark"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["kpis", "--spark-remote", "sc://cluster:15002"], "--spark-remote needs --engine spark"),
+        (["campaigns", "--engine", "spark", "--spark-remote", "http://cluster:15002"], "not a Spark Connect address"),
+        (["scoring", "--data", "s3a://bucket/funnel"], "a cluster URI needs --engine spark"),
+        (["serve", "--data", "abfss://lake@account.dfs.core.windows.net/funnel"], "a cluster URI needs --engine spark"),
+        (["serve", "--spark-remote", "sc://cluster:15002"], "--spark-remote needs --engine spark"),
+    ],
+)
 def test_wrong_engine_settings_exit_2(capsys, argv, message):
     code, out, err = run(capsys, *argv)
     assert code == 2 and out == ""

@@ -75,8 +75,10 @@ def figures(funnel: Funnel, start=None, end=None, **filters) -> dict:
     """What the CLI prints for kpis, campaigns --model M (each of the six) and scoring."""
     return {
         "kpis": funnel.kpis(start, end, **filters),
-        **{f"campaigns --model {m}": ranked(funnel.campaigns(start, end, model=m, **filters))
-           for m in ATTRIBUTION_MODELS},
+        **{
+            f"campaigns --model {m}": ranked(funnel.campaigns(start, end, model=m, **filters))
+            for m in ATTRIBUTION_MODELS
+        },
         "scoring": funnel.scoring(start, end, **filters),
     }
 
@@ -123,30 +125,61 @@ def test_sample_gives_the_same_numbers(open_both):
 def test_sample_other_periods_the_same(open_both):
     duck, spark = open_both(SAMPLE)
     for period in (duck.default_period().previous(), Period.of("2026-01-01", "2026-09-30")):
-        assert_same(figures(duck, period.start, period.end), figures(spark, period.start, period.end),
-                    f"sample {period.key}")
+        assert_same(
+            figures(duck, period.start, period.end), figures(spark, period.start, period.end), f"sample {period.key}"
+        )
 
 
 # (test module, fixture, the periods and filters its hand-worked tests use)
 HAND_WORKED = [
-    ("test_metrics_volumes_conversion", "funnel",
-     [("2026-03-01", "2026-03-31", {}), ("2026-04-01", "2026-04-30", {}),
-      ("2026-03-01", "2026-03-31", {"segment": "Enterprise"}), ("2026-03-01", "2026-03-31", {"channel": "webinar"}),
-      ("2026-03-01", "2026-03-31", {"origin": "sales"})]),
-    ("test_metrics_attribution", "funnel",
-     [("2026-03-01", "2026-03-31", {}), ("2026-03-01", "2026-03-31", {"campaign": "c2"})]),
+    (
+        "test_metrics_volumes_conversion",
+        "funnel",
+        [
+            ("2026-03-01", "2026-03-31", {}),
+            ("2026-04-01", "2026-04-30", {}),
+            ("2026-03-01", "2026-03-31", {"segment": "Enterprise"}),
+            ("2026-03-01", "2026-03-31", {"channel": "webinar"}),
+            ("2026-03-01", "2026-03-31", {"origin": "sales"}),
+        ],
+    ),
+    (
+        "test_metrics_attribution",
+        "funnel",
+        [("2026-03-01", "2026-03-31", {}), ("2026-03-01", "2026-03-31", {"campaign": "c2"})],
+    ),
     ("test_metrics_sla_targets_cost", "sla", [("2026-03-01", "2026-03-31", {})]),
-    ("test_metrics_sla_targets_cost", "targets",
-     [("2026-03-16", "2026-04-15", {}), ("2026-03-16", "2026-04-15", {"segment": "SMB"}),
-      ("2026-05-01", "2026-05-31", {})]),
-    ("test_metrics_sla_targets_cost", "cost",
-     [("2026-03-01", "2026-03-31", {}), ("2026-03-01", "2026-03-31", {"segment": "Enterprise"}),
-      ("2026-03-01", "2026-03-31", {"channel": "event"}), ("2026-01-01", "2026-01-31", {})]),
-    ("test_metrics_timezone_scoring", "new_york",
-     [(None, None, {}), ("2026-03-01", "2026-03-31", {}), ("2026-03-01", "2026-03-31", {"segment": "C"})]),
+    (
+        "test_metrics_sla_targets_cost",
+        "targets",
+        [
+            ("2026-03-16", "2026-04-15", {}),
+            ("2026-03-16", "2026-04-15", {"segment": "SMB"}),
+            ("2026-05-01", "2026-05-31", {}),
+        ],
+    ),
+    (
+        "test_metrics_sla_targets_cost",
+        "cost",
+        [
+            ("2026-03-01", "2026-03-31", {}),
+            ("2026-03-01", "2026-03-31", {"segment": "Enterprise"}),
+            ("2026-03-01", "2026-03-31", {"channel": "event"}),
+            ("2026-01-01", "2026-01-31", {}),
+        ],
+    ),
+    (
+        "test_metrics_timezone_scoring",
+        "new_york",
+        [(None, None, {}), ("2026-03-01", "2026-03-31", {}), ("2026-03-01", "2026-03-31", {"segment": "C"})],
+    ),
     ("test_metrics_timezone_scoring", "scores", [("2026-03-01", "2026-03-31", {})]),
     # the business-hours SLA clock: working-time tables registered on Spark, W looked up per hour
-    ("test_business_clock", "business", [("2026-01-01", "2026-12-31", {}), ("2026-01-01", "2026-12-31", {"region": "EMEA"})]),
+    (
+        "test_business_clock",
+        "business",
+        [("2026-01-01", "2026-12-31", {}), ("2026-01-01", "2026-12-31", {"region": "EMEA"})],
+    ),
 ]
 
 
@@ -159,8 +192,11 @@ def test_hand_worked_snapshots_give_the_same_numbers(open_both, tmp_path_factory
     for start, end, filters in others:  # the variants the hand-worked tests check: their KPIs
         assert_same(duck.kpis(start, end, **filters), spark.kpis(start, end, **filters), f"{fixture} {start} {filters}")
     if fixture == "funnel" and module.endswith("attribution"):  # credits over the whole path under a filter
-        assert_same(ranked(duck.campaigns("2026-03-01", "2026-03-31", model="w_shaped", campaign="c2")),
-                    ranked(spark.campaigns("2026-03-01", "2026-03-31", model="w_shaped", campaign="c2")), "c2")
+        assert_same(
+            ranked(duck.campaigns("2026-03-01", "2026-03-31", model="w_shaped", campaign="c2")),
+            ranked(spark.campaigns("2026-03-01", "2026-03-31", model="w_shaped", campaign="c2")),
+            "c2",
+        )
 
 
 def test_frames_have_the_same_columns_and_types(open_both):
@@ -180,8 +216,9 @@ def test_frames_have_the_same_columns_and_types(open_both):
 # -- the CLI, the errors, data where it lies ----------------------------------------------------------
 def funnel_cli(*argv: str, timeout: float = 600) -> subprocess.CompletedProcess:
     code = "import sys; from dashboard.cli import main; sys.exit(main(sys.argv[1:]))"
-    return subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True, timeout=timeout,
-                          cwd=ROOT)
+    return subprocess.run(
+        [sys.executable, "-c", code, *argv], capture_output=True, text=True, timeout=timeout, cwd=ROOT
+    )
 
 
 def test_cli_with_engine_spark_prints_the_same_json(tmp_path_factory):
@@ -203,8 +240,10 @@ def test_data_where_it_lies_a_uri(spark):
     on_uri = Funnel.open(f"{SAMPLE.as_uri()}/", engine="spark")  # a data root: its newest snapshot
     one = Funnel.open(f"{SAMPLE.as_uri()}/2026-09-30", engine="spark")  # one snapshot folder
     try:
-        assert (str(on_uri.store.snapshot.path), on_uri.store.snapshot.name) == (f"{SAMPLE.as_uri()}/2026-10-31",
-                                                                                  "2026-10-31")
+        assert (str(on_uri.store.snapshot.path), on_uri.store.snapshot.name) == (
+            f"{SAMPLE.as_uri()}/2026-10-31",
+            "2026-10-31",
+        )
         assert on_uri.store.snapshot.as_of == duck.store.snapshot.as_of
         assert on_uri.store.snapshot.rows == duck.store.snapshot.rows and on_uri.policy == duck.policy
         assert_same(duck.kpis(), on_uri.kpis(), "kpis over file://")
@@ -236,17 +275,19 @@ def test_every_breakdown_the_same(open_both, group_by):
     assert_same(a.to_dicts(), b.to_dicts(), f"kpi_table by {group_by}")
 
 
-
 @pytest.mark.spark_full
 @needs_full
-@pytest.mark.parametrize("name, extra", [
-    ("leads", {"stage": "mql", "owner": None, "score_from": None, "score_to": None}),
-    ("leads", {"stage": "untouched", "owner": None, "score_from": None, "score_to": None}),
-    ("leads", {"stage": "scored", "owner": None, "score_from": 50.0, "score_to": 60.0}),
-    ("opportunities", {"stage": "won", "owner": None, "path_campaign": None}),
-    ("campaigns", {"active_only": True}),
-    ("rejection_reasons", {"owner": None}),
-])
+@pytest.mark.parametrize(
+    "name, extra",
+    [
+        ("leads", {"stage": "mql", "owner": None, "score_from": None, "score_to": None}),
+        ("leads", {"stage": "untouched", "owner": None, "score_from": None, "score_to": None}),
+        ("leads", {"stage": "scored", "owner": None, "score_from": 50.0, "score_to": 60.0}),
+        ("opportunities", {"stage": "won", "owner": None, "path_campaign": None}),
+        ("campaigns", {"active_only": True}),
+        ("rejection_reasons", {"owner": None}),
+    ],
+)
 def test_records_and_what_ifs_the_same(open_both, name, extra):
     duck, spark = open_both(SAMPLE)
     period = duck.default_period()
@@ -255,7 +296,6 @@ def test_records_and_what_ifs_the_same(open_both, name, extra):
     assert_same(a.to_dicts(), b.to_dicts(), f"records_{name}")
     assert_same(duck.threshold(period, Filters(), 55), spark.threshold(period, Filters(), 55), "threshold")
     assert_same(duck.plan(1_000_000), spark.plan(1_000_000), "plan")
-
 
 
 def _free_port() -> int:
@@ -273,10 +313,22 @@ def connect_server(tmp_path_factory):
     port = _free_port()
     log = (tmp_path_factory.mktemp("connect") / "server.log").open("w")
     server = subprocess.Popen(
-        [str(home / "bin" / "spark-submit"), "--master", "local[2]",
-         "--class", "org.apache.spark.sql.connect.service.SparkConnectServer",
-         "--conf", f"spark.connect.grpc.binding.port={port}", "--conf", "spark.ui.enabled=false", "spark-internal"],
-        env={**os.environ, "SPARK_HOME": str(home)}, stdout=log, stderr=subprocess.STDOUT)
+        [
+            str(home / "bin" / "spark-submit"),
+            "--master",
+            "local[2]",
+            "--class",
+            "org.apache.spark.sql.connect.service.SparkConnectServer",
+            "--conf",
+            f"spark.connect.grpc.binding.port={port}",
+            "--conf",
+            "spark.ui.enabled=false",
+            "spark-internal",
+        ],
+        env={**os.environ, "SPARK_HOME": str(home)},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
         with socket.socket() as s:
@@ -304,26 +356,31 @@ def test_spark_connect_gives_the_same_numbers(connect_server):
     assert_same(duck.scoring(), json.loads(cli.stdout), "funnel scoring --spark-remote")
 
 
-
 @pytest.mark.spark_full
 @needs_full
 def test_random_snapshots_the_same(open_both, tmp_path_factory):
     """The invariant tests' random awkward snapshots (hypothesis), on both engines."""
     from hypothesis import HealthCheck, given, settings
-
     from snapshot_builder import write_snapshot
     from test_metrics_invariants import PERIODS, snapshots
 
-    @settings(max_examples=5, deadline=None, database=None,
-              suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+    @settings(
+        max_examples=5,
+        deadline=None,
+        database=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
     @given(snapshots())
     def check(tables):
         root = tmp_path_factory.mktemp("random")
         write_snapshot(root, "2026-05-31T23:59:59Z", **tables)
         duck, spark = open_both(root)
         for period in PERIODS:
-            assert_same(figures(duck, period.start, period.end), figures(spark, period.start, period.end),
-                        f"random snapshot {period.key}")
+            assert_same(
+                figures(duck, period.start, period.end),
+                figures(spark, period.start, period.end),
+                f"random snapshot {period.key}",
+            )
         spark.store.close()
 
     check()

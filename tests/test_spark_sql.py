@@ -14,8 +14,11 @@ from dashboard.engines.spark_sql import TranspileError, spark_query, spark_views
 from dashboard.store import QUERIES_DIR, query_parameters
 
 # queries the API runs (the others are fragments pasted in with `-- @include`)
-QUERIES = sorted(p.stem for p in QUERIES_DIR.glob("*.sql")
-                 if p.stem != "views" and not p.read_text(encoding="utf-8").lstrip().startswith(f"-- {p.stem} (fragment)"))
+QUERIES = sorted(
+    p.stem
+    for p in QUERIES_DIR.glob("*.sql")
+    if p.stem != "views" and not p.read_text(encoding="utf-8").lstrip().startswith(f"-- {p.stem} (fragment)")
+)
 
 
 def test_the_queries_are_the_ones_the_api_runs():
@@ -37,12 +40,19 @@ def test_every_query_transpiles_with_its_parameters_bound(name):
 
 def test_views_become_selects_registered_by_name():
     statements = {s.target: s for s in spark_views()}
-    assert {"leads", "opportunities", "touches", "lead_facts", "opportunity_facts", "attribution_credits"} <= set(statements)
+    assert {"leads", "opportunities", "touches", "lead_facts", "opportunity_facts", "attribution_credits"} <= set(
+        statements
+    )
     assert statements["lead_facts"].materialise and not statements["leads"].materialise
     assert statements["attribution_credits"].parameters == {"lookback_us", "half_life_days"}
     # each lead's outcomes are judged once, under the policy, its SLA clock and as_of (lead_outcomes.sql)
-    assert statements["lead_facts"].parameters == {"window_us", "response_us", "decision_us", "as_of_us",
-                                                   "business_clock"}
+    assert statements["lead_facts"].parameters == {
+        "window_us",
+        "response_us",
+        "decision_us",
+        "as_of_us",
+        "business_clock",
+    }
     assert all(s.sql.upper().startswith(("SELECT", "WITH")) for s in statements.values())
 
 

@@ -22,8 +22,11 @@ _FRAGMENT = re.compile(r"^\w+ as \(", re.MULTILINE)
 
 
 def _is_fragment(name: str) -> bool:
-    code = [line for line in (QUERIES_DIR / f"{name}.sql").read_text(encoding="utf-8").splitlines()
-            if line.strip() and not line.lstrip().startswith("--")]
+    code = [
+        line
+        for line in (QUERIES_DIR / f"{name}.sql").read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.lstrip().startswith("--")
+    ]
     return bool(code) and bool(_FRAGMENT.match(code[0]))
 
 
@@ -32,8 +35,10 @@ COMPLETE = [name for name in query_names() if not _is_fragment(name)]
 
 @pytest.fixture(scope="module")
 def linter():
-    config = sqlfluff.FluffConfig(overrides={"dialect": "duckdb", "templater": "placeholder", "rules": RULES},
-                                  configs={"templater": {"placeholder": {"param_style": "dollar"}}})
+    config = sqlfluff.FluffConfig(
+        overrides={"dialect": "duckdb", "templater": "placeholder", "rules": RULES},
+        configs={"templater": {"placeholder": {"param_style": "dollar"}}},
+    )
     return sqlfluff.Linter(config=config)
 
 
@@ -47,8 +52,10 @@ def test_query_parses_and_keeps_the_house_style(linter, name):
 
 def test_fragments_are_included_by_a_complete_query():
     # a fragment no query includes is dead SQL, and no linter would ever read it
-    included = {m for name in COMPLETE for m in re.findall(r"@include\s+(\w+)\.sql",
-                                                            (QUERIES_DIR / f"{name}.sql").read_text())}
-    nested = {m for name in included for m in re.findall(r"@include\s+(\w+)\.sql",
-                                                          (QUERIES_DIR / f"{name}.sql").read_text())}
+    included = {
+        m for name in COMPLETE for m in re.findall(r"@include\s+(\w+)\.sql", (QUERIES_DIR / f"{name}.sql").read_text())
+    }
+    nested = {
+        m for name in included for m in re.findall(r"@include\s+(\w+)\.sql", (QUERIES_DIR / f"{name}.sql").read_text())
+    }
     assert {name for name in query_names() if _is_fragment(name)} <= included | nested

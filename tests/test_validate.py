@@ -9,13 +9,13 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-
 from snapshot_builder import campaign, lead, opportunity, table_of, touch, write_snapshot
+
 from dashboard.cli import main
 from dashboard.contract import TABLE_ORDER, TABLES
 from dashboard.validate import IMPLEMENTED_TABLE_CHECKS, Report, validate_snapshot, validate_tables
 
-AS_OF = dt.datetime(2026, 4, 30, 23, 59, 59, tzinfo=dt.timezone.utc)
+AS_OF = dt.datetime(2026, 4, 30, 23, 59, 59, tzinfo=dt.UTC)
 
 
 def tables(**rows) -> dict[str, pa.Table]:
@@ -24,8 +24,10 @@ def tables(**rows) -> dict[str, pa.Table]:
 
 def good() -> dict[str, list[dict]]:
     return {
-        "leads": [lead("L1", "2026-03-02T00:00:00Z", mql_at="2026-03-03T00:00:00Z", score=80),
-                  lead("L2", "2026-04-02T00:00:00Z", score=20)],
+        "leads": [
+            lead("L1", "2026-03-02T00:00:00Z", mql_at="2026-03-03T00:00:00Z", score=80),
+            lead("L2", "2026-04-02T00:00:00Z", score=20),
+        ],
         "opportunities": [opportunity("O1", "2026-04-10T00:00:00Z", 5000, lead_id="L1")],
         "campaigns": [campaign("C1", "2026-03-01", 900, end_date="2026-04-29")],
         "touches": [touch("T1", "L1", "C1", "2026-03-01T00:00:00Z")],
@@ -49,39 +51,120 @@ def test_every_contract_row_rule_has_a_check():
 
 ERRORS = [
     # (rows to change, table, column, rule, count, first example)
-    ({"leads": [lead("L1", "2026-03-02T00:00:00Z"), lead("L1", "2026-03-03T00:00:00Z")]},
-     "leads", "lead_id", "unique", 2, "L1 (rows 1, 2)"),
+    (
+        {"leads": [lead("L1", "2026-03-02T00:00:00Z"), lead("L1", "2026-03-03T00:00:00Z")]},
+        "leads",
+        "lead_id",
+        "unique",
+        2,
+        "L1 (rows 1, 2)",
+    ),
     ({"leads": [lead("L1", "2026-03-02T00:00:00Z", segment=None)]}, "leads", "segment", "not_null", 1, "L1"),
     ({"leads": [lead("L1", "2026-03-02T00:00:00Z", origin="web")]}, "leads", "origin", "allowed", 1, "L1: 'web'"),
     ({"leads": [lead("L1", "2026-03-02T00:00:00Z", score=101.5)]}, "leads", "score", "range", 1, "L1: 101.5"),
     ({"leads": [lead("L1", "2026-03-02T00:00:00Z", score=float("nan"))]}, "leads", "score", "type", 1, "L1: nan"),
     ({"leads": [lead("L1", "2026-03-02T00:00:00Z", employees=-3)]}, "leads", "employees", "negative", 1, "L1: -3"),
-    ({"opportunities": [opportunity("O1", "2026-04-10T00:00:00Z", -5)]}, "opportunities", "amount", "negative", 1, "O1: -5"),
-    ({"opportunities": [opportunity("O1", "2026-04-10T00:00:00Z", 5, lead_id="L9")]},
-     "opportunities", "lead_id", "references", 1, "O1: lead_id='L9'"),
-    ({"opportunities": [opportunity("O1", "2026-04-10T00:00:00Z", 5, origin="inbound")]},
-     "opportunities", "origin", "allowed", 1, "O1: 'inbound'"),
-    ({"opportunities": [dict(opportunity("O1", "2026-04-10T00:00:00Z", 5), is_won=True, is_closed=False,
-                             closed_at="2026-04-11T00:00:00Z")]},
-     "opportunities", "is_won", "won_implies_closed", 1, "O1"),
-    ({"opportunities": [opportunity("O1", "2026-04-10T00:00:00Z", 5, is_closed=True)]},
-     "opportunities", "closed_at", "closed_needs_closed_at", 1, "O1"),
+    (
+        {"opportunities": [opportunity("O1", "2026-04-10T00:00:00Z", -5)]},
+        "opportunities",
+        "amount",
+        "negative",
+        1,
+        "O1: -5",
+    ),
+    (
+        {"opportunities": [opportunity("O1", "2026-04-10T00:00:00Z", 5, lead_id="L9")]},
+        "opportunities",
+        "lead_id",
+        "references",
+        1,
+        "O1: lead_id='L9'",
+    ),
+    (
+        {"opportunities": [opportunity("O1", "2026-04-10T00:00:00Z", 5, origin="inbound")]},
+        "opportunities",
+        "origin",
+        "allowed",
+        1,
+        "O1: 'inbound'",
+    ),
+    (
+        {
+            "opportunities": [
+                dict(
+                    opportunity("O1", "2026-04-10T00:00:00Z", 5),
+                    is_won=True,
+                    is_closed=False,
+                    closed_at="2026-04-11T00:00:00Z",
+                )
+            ]
+        },
+        "opportunities",
+        "is_won",
+        "won_implies_closed",
+        1,
+        "O1",
+    ),
+    (
+        {"opportunities": [opportunity("O1", "2026-04-10T00:00:00Z", 5, is_closed=True)]},
+        "opportunities",
+        "closed_at",
+        "closed_needs_closed_at",
+        1,
+        "O1",
+    ),
     ({"campaigns": [campaign("C1", "2026-03-01", -1)]}, "campaigns", "cost", "negative", 1, "C1: -1"),
-    ({"touches": [touch("T1", "L9", "C1", "2026-03-01T00:00:00Z")]}, "touches", "lead_id", "references", 1,
-     "T1: lead_id='L9'"),
-    ({"touches": [touch("T1", "L1", "C9", "2026-03-01T00:00:00Z")]}, "touches", "campaign_id", "references", 1,
-     "T1: campaign_id='C9'"),
-    ({"targets": [{"month": "2026-04-01", "metric": "revenue", "target": 1}]}, "targets", "metric", "allowed", 1,
-     "row 1: 'revenue'"),
-    ({"targets": [{"month": "2026-04-01", "metric": "mqls", "target": -1}]}, "targets", "target", "negative", 1,
-     "row 1: -1"),
-    ({"targets": [{"month": "2026-04-01", "metric": "mqls", "target": 1}, {"month": "2026-04-01", "metric": "mqls", "target": 2}]},
-     "targets", "month, metric, segment", "unique", 2, "2026-04 mqls (all) (rows 1, 2)"),
+    (
+        {"touches": [touch("T1", "L9", "C1", "2026-03-01T00:00:00Z")]},
+        "touches",
+        "lead_id",
+        "references",
+        1,
+        "T1: lead_id='L9'",
+    ),
+    (
+        {"touches": [touch("T1", "L1", "C9", "2026-03-01T00:00:00Z")]},
+        "touches",
+        "campaign_id",
+        "references",
+        1,
+        "T1: campaign_id='C9'",
+    ),
+    (
+        {"targets": [{"month": "2026-04-01", "metric": "revenue", "target": 1}]},
+        "targets",
+        "metric",
+        "allowed",
+        1,
+        "row 1: 'revenue'",
+    ),
+    (
+        {"targets": [{"month": "2026-04-01", "metric": "mqls", "target": -1}]},
+        "targets",
+        "target",
+        "negative",
+        1,
+        "row 1: -1",
+    ),
+    (
+        {
+            "targets": [
+                {"month": "2026-04-01", "metric": "mqls", "target": 1},
+                {"month": "2026-04-01", "metric": "mqls", "target": 2},
+            ]
+        },
+        "targets",
+        "month, metric, segment",
+        "unique",
+        2,
+        "2026-04 mqls (all) (rows 1, 2)",
+    ),
 ]
 
 
-@pytest.mark.parametrize("change, table, column, rule, count, example", ERRORS,
-                         ids=[f"{e[1]}.{e[2]}.{e[3]}" for e in ERRORS])
+@pytest.mark.parametrize(
+    "change, table, column, rule, count, example", ERRORS, ids=[f"{e[1]}.{e[2]}.{e[3]}" for e in ERRORS]
+)
 def test_each_error_rule(change, table, column, rule, count, example):
     rows = good() | change
     report = validate_tables(tables(**rows), AS_OF)
@@ -94,21 +177,66 @@ def test_each_error_rule(change, table, column, rule, count, example):
 
 
 WARNINGS = [
-    ({"leads": [lead("L1", "2026-03-02T00:00:00Z", mql_at="2026-03-05T00:00:00Z", sql_at="2026-03-04T00:00:00Z")]},
-     "leads", "sql_at", "order"),
-    ({"leads": [lead("L1", "2026-03-02T00:00:00Z", mql_at="2026-03-05T00:00:00Z", accepted_at="2026-03-04T00:00:00Z")]},
-     "leads", "accepted_at", "order"),
-    ({"leads": [lead("L1", "2026-03-02T00:00:00Z", mql_at="2026-03-05T00:00:00Z",
-                     first_response_at="2026-03-04T00:00:00Z")]}, "leads", "first_response_at", "order"),
+    (
+        {"leads": [lead("L1", "2026-03-02T00:00:00Z", mql_at="2026-03-05T00:00:00Z", sql_at="2026-03-04T00:00:00Z")]},
+        "leads",
+        "sql_at",
+        "order",
+    ),
+    (
+        {
+            "leads": [
+                lead("L1", "2026-03-02T00:00:00Z", mql_at="2026-03-05T00:00:00Z", accepted_at="2026-03-04T00:00:00Z")
+            ]
+        },
+        "leads",
+        "accepted_at",
+        "order",
+    ),
+    (
+        {
+            "leads": [
+                lead(
+                    "L1",
+                    "2026-03-02T00:00:00Z",
+                    mql_at="2026-03-05T00:00:00Z",
+                    first_response_at="2026-03-04T00:00:00Z",
+                )
+            ]
+        },
+        "leads",
+        "first_response_at",
+        "order",
+    ),
     ({"leads": [lead("L1", "2026-05-02T00:00:00Z")]}, "leads", "created_at", "after_as_of"),
     ({"leads": [lead("L1", "2026-03-02T00:00:00Z", channel="tiktok")]}, "leads", "channel", "known"),
     ({"campaigns": [campaign("C1", "2026-03-01", 0)]}, "campaigns", "cost", "zero_cost"),
-    ({"campaigns": [campaign("C1", "2026-03-01", 5, end_date="2026-02-01")]}, "campaigns", "end_date", "end_before_start"),
+    (
+        {"campaigns": [campaign("C1", "2026-03-01", 5, end_date="2026-02-01")]},
+        "campaigns",
+        "end_date",
+        "end_before_start",
+    ),
     ({"campaigns": [campaign("C1", "2026-03-01", 5, channel="display")]}, "campaigns", "channel", "known"),
-    ({"opportunities": [opportunity("O1", "2026-03-01T00:00:00Z", 5, lead_id="L1")]}, "opportunities", "created_at", "order"),
-    ({"opportunities": [opportunity("O1", "2026-04-10T00:00:00Z", 5, lead_id="L1", is_won=True,
-                                    closed_at="2026-04-12T00:00:00Z")],
-      "touches": [touch("T1", "L1", "C1", "2026-04-20T00:00:00Z")]}, "touches", "touched_at", "touch_after_close"),
+    (
+        {"opportunities": [opportunity("O1", "2026-03-01T00:00:00Z", 5, lead_id="L1")]},
+        "opportunities",
+        "created_at",
+        "order",
+    ),
+    (
+        {
+            "opportunities": [
+                opportunity(
+                    "O1", "2026-04-10T00:00:00Z", 5, lead_id="L1", is_won=True, closed_at="2026-04-12T00:00:00Z"
+                )
+            ],
+            "touches": [touch("T1", "L1", "C1", "2026-04-20T00:00:00Z")],
+        },
+        "touches",
+        "touched_at",
+        "touch_after_close",
+    ),
     ({"targets": [{"month": "2026-04-15", "metric": "mqls", "target": 1}]}, "targets", "month", "month_start"),
     ({"touches": []}, "touches", None, "empty"),
 ]
@@ -133,8 +261,11 @@ def test_types_other_tools_write_are_accepted_and_wrong_types_refused():
     # integer ids, nanosecond timestamps with a zone, a dictionary-encoded string column
     ids = pa.array([1, 2], pa.int64())
     created = leads.column("created_at").cast(pa.timestamp("ns", tz="Europe/Berlin"))
-    t["leads"] = leads.set_column(0, "lead_id", ids).set_column(1, "created_at", created) \
+    t["leads"] = (
+        leads.set_column(0, "lead_id", ids)
+        .set_column(1, "created_at", created)
         .set_column(3, "channel", leads.column("channel").dictionary_encode())
+    )
     t["touches"] = table_of("touches", [])
     t["opportunities"] = table_of("opportunities", [])
     report = validate_tables(t, AS_OF)
@@ -152,7 +283,9 @@ def test_missing_table_and_missing_column():
     t["campaigns"] = t["campaigns"].drop_columns(["cost"])
     report = validate_tables(t, AS_OF)
     assert [(f.table, f.column, f.rule) for f in report.errors] == [
-        ("campaigns", "cost", "required"), ("targets", None, "missing")]
+        ("campaigns", "cost", "required"),
+        ("targets", None, "missing"),
+    ]
 
 
 def test_report_is_plain_data():
@@ -166,8 +299,7 @@ def test_report_is_plain_data():
 
 def test_lines_and_files_name_the_source():
     rows = good() | {"leads": [lead("L1", "2026-03-02T00:00:00Z"), lead("L2", "2026-03-02T00:00:00Z", origin="web")]}
-    report = validate_tables(tables(**rows), AS_OF, files={"leads": "crm.csv"},
-                             lines={"leads": np.array([2, 9])})
+    report = validate_tables(tables(**rows), AS_OF, files={"leads": "crm.csv"}, lines={"leads": np.array([2, 9])})
     (f,) = report.errors
     assert f.file == "crm.csv" and f.examples == ("L2 (line 9): 'web'",)
 
@@ -205,8 +337,9 @@ def test_validate_the_committed_sample(capsys):
 
 def test_invalid_snapshot_exits_1(root, capsys):
     folder = root / "2026-04-30"
-    pq.write_table(table_of("opportunities", [opportunity("O1", "2026-04-10T00:00:00Z", -5)]),
-                   folder / "opportunities.parquet")
+    pq.write_table(
+        table_of("opportunities", [opportunity("O1", "2026-04-10T00:00:00Z", -5)]), folder / "opportunities.parquet"
+    )
     code, text = run(capsys, "validate", root)
     assert code == 1
     assert "opportunities.parquet · amount · negative: 1 row with a negative amount · e.g. O1: -5" in text
@@ -261,9 +394,14 @@ def test_a_million_rows_validate_quickly():
     created = pa.array(base + rng.integers(0, 10**13, n), pa.int64()).cast(pa.timestamp("us", tz="UTC"))
     leads = table_of("leads", [])
     cols = {c.name: pa.nulls(n, c.arrow_type) for c in TABLES["leads"].columns}
-    cols.update(lead_id=pa.array([f"L{i}" for i in range(n)]), created_at=created,
-                origin=pa.array(["marketing"] * n), channel=pa.array(["email"] * n),
-                segment=pa.array(["SMB"] * n), region=pa.array(["EMEA"] * n))
+    cols.update(
+        lead_id=pa.array([f"L{i}" for i in range(n)]),
+        created_at=created,
+        origin=pa.array(["marketing"] * n),
+        channel=pa.array(["email"] * n),
+        segment=pa.array(["SMB"] * n),
+        region=pa.array(["EMEA"] * n),
+    )
     leads = pa.table(cols)
     t = tables(**good())
     t["leads"] = leads

@@ -21,15 +21,16 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
 from serving import CHROMIUM, CHROMIUM_ARGS, chromium_available, serving
 
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parent.parent
 # the shared datasets sit beside the project (../shared/datasets), or beside the folder of worktrees
-DATASETS = next((p / "shared" / "datasets" for p in (ROOT.parent, ROOT.parent.parent)
-                 if (p / "shared" / "datasets").is_dir()), ROOT.parent / "shared" / "datasets")
+DATASETS = next(
+    (p / "shared" / "datasets" for p in (ROOT.parent, ROOT.parent.parent) if (p / "shared" / "datasets").is_dir()),
+    ROOT.parent / "shared" / "datasets",
+)
 OLIST = DATASETS / "olist_marketing_funnel"
 
 
@@ -63,8 +64,12 @@ def test_the_wheel_carries_the_queries_the_mappings_and_the_sample(installed):
     names = zipfile.ZipFile(installed["wheel"]).namelist()
     queries = {p.name for p in (ROOT / "queries").glob("*.sql")}
     assert {n.rsplit("/", 1)[1] for n in names if n.startswith("dashboard/queries/")} == queries
-    assert {n.rsplit("/", 1)[1] for n in names if n.startswith("dashboard/mappings/")} == \
-        {"salesforce.toml", "hubspot.toml", "olist.toml", "maven.toml"}
+    assert {n.rsplit("/", 1)[1] for n in names if n.startswith("dashboard/mappings/")} == {
+        "salesforce.toml",
+        "hubspot.toml",
+        "olist.toml",
+        "maven.toml",
+    }
     for snapshot in (ROOT / "data" / "sample").glob("*/snapshot.json"):
         for file in snapshot.parent.iterdir():
             assert f"dashboard/sample_data/{snapshot.parent.name}/{file.name}" in names
@@ -78,8 +83,9 @@ def test_kpis_from_an_empty_folder_use_the_bundled_sample(installed):
     assert "sample_data" in done.stderr and str(ROOT) not in done.stderr  # the package's copy, not the checkout
     from_wheel = json.loads(done.stdout)
     # the same numbers as the checkout's own sample gives
-    here = run([sys.executable, "-m", "dashboard.cli", "kpis", "--json", "--data", str(ROOT / "data" / "sample")],
-               cwd=ROOT)
+    here = run(
+        [sys.executable, "-m", "dashboard.cli", "kpis", "--json", "--data", str(ROOT / "data" / "sample")], cwd=ROOT
+    )
     assert from_wheel == json.loads(here.stdout)
     assert not list(installed["cwd"].iterdir())  # nothing written into the folder it ran in
 
@@ -88,13 +94,19 @@ def test_import_by_mapping_name_from_an_empty_folder(installed):
     if not OLIST.is_dir():
         pytest.skip(f"the Olist dataset is not at {OLIST} (../shared/datasets beside the project)")
     out = installed["cwd"] / "olist-root"
-    run([str(installed["funnel"]), "import", "--mapping", "olist", "--source", str(OLIST), "--out", str(out)],
-        cwd=installed["cwd"], env=installed["env"])
+    run(
+        [str(installed["funnel"]), "import", "--mapping", "olist", "--source", str(OLIST), "--out", str(out)],
+        cwd=installed["cwd"],
+        env=installed["env"],
+    )
     [snapshot] = [p for p in out.iterdir() if (p / "snapshot.json").is_file()]
     # the dataset's README: 8,000 marketing qualified leads, one lead row each
     assert json.loads((snapshot / "snapshot.json").read_text())["rows"]["leads"] == 8000
-    done = run([str(installed["funnel"]), "kpis", "--json", "--data", str(out), "--from", "2017-06-01",
-                "--to", "2018-05-31"], cwd=installed["cwd"], env=installed["env"])
+    done = run(
+        [str(installed["funnel"]), "kpis", "--json", "--data", str(out), "--from", "2017-06-01", "--to", "2018-05-31"],
+        cwd=installed["cwd"],
+        env=installed["env"],
+    )
     assert "bundled sample" not in done.stderr
     assert json.loads(done.stdout)["kpis"]["mqls"] == 8000  # every MQL of the dataset falls in these 12 months
 
@@ -104,8 +116,10 @@ def test_serve_from_an_empty_folder(installed):
         pytest.skip(f"needs playwright and Chromium at {CHROMIUM}")
     from playwright.sync_api import sync_playwright
 
-    with serving([], command=[str(installed["funnel"])], cwd=installed["cwd"], env=installed["env"]) as base, \
-            sync_playwright() as p:
+    with (
+        serving([], command=[str(installed["funnel"])], cwd=installed["cwd"], env=installed["env"]) as base,
+        sync_playwright() as p,
+    ):
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page()
         page.goto(base + "/")

@@ -33,7 +33,7 @@ def store_of(view: View) -> tuple[MeetingStore | None, str | None]:
 
 def today(view: View) -> dt.date:
     """The meeting's day (overdue and "in the past" are judged against it), in the reporting time zone."""
-    return local_date(dt.datetime.now(dt.timezone.utc), view.policy.zone)
+    return local_date(dt.datetime.now(dt.UTC), view.policy.zone)
 
 
 def _flash(where: str) -> None:
@@ -65,34 +65,52 @@ def view_notes(view: View) -> list:
 
 
 def note_form(view: View, page: str) -> None:
-    """"Add a chart note" under a page's trends: a date, the text, and whether it is for these filters only."""
+    """ "Add a chart note" under a page's trends: a date, the text, and whether it is for these filters only."""
     _flash(f"note_{page}")
     store, reason = store_of(view)
     with st.expander("Add a chart note: what explains a bump on these charts?", icon=":material/sticky_note_2:"):
         if store is None or not store.writable:
-            st.info(_read_only_text(store, reason, "Adding notes") + " The notes already recorded are drawn on the "
-                    "charts and listed on the Data page.")
+            st.info(
+                _read_only_text(store, reason, "Adding notes") + " The notes already recorded are drawn on the "
+                "charts and listed on the Data page."
+            )
             return
         first, last = app_state.note_span(view)
         scoped = bool(view.filters.active())
         with st.form(f"note_form_{page}", clear_on_submit=True, border=False):
-            day = st.date_input("Date the note explains", value=min(max(view.period.end, first), last),
-                                key=f"note_date_{page}", format="YYYY-MM-DD",
-                                help=f"Between {first:%d %b %Y} and {last:%d %b %Y}: the days the snapshots' "
-                                     "monthly charts cover.")
-            text = st.text_area("Note", key=f"note_text_{page}",
-                                placeholder="e.g. Routing change: MQLs go to the SDR queue first",
-                                help=f"Plain text, at most {MAX_TEXT:,} characters: shown exactly as typed, as the "
-                                     "hover text of the ▼ marker on the charts.")
-            only_here = st.checkbox(f"Only for this view's filters ({view.filters.describe()})", value=scoped,
-                                    disabled=not scoped, key=f"note_scope_{page}",
-                                    help="Scoped notes show only on views with these filters; others on every view.")
+            day = st.date_input(
+                "Date the note explains",
+                value=min(max(view.period.end, first), last),
+                key=f"note_date_{page}",
+                format="YYYY-MM-DD",
+                help=f"Between {first:%d %b %Y} and {last:%d %b %Y}: the days the snapshots' monthly charts cover.",
+            )
+            text = st.text_area(
+                "Note",
+                key=f"note_text_{page}",
+                placeholder="e.g. Routing change: MQLs go to the SDR queue first",
+                help=f"Plain text, at most {MAX_TEXT:,} characters: shown exactly as typed, as the "
+                "hover text of the ▼ marker on the charts.",
+            )
+            only_here = st.checkbox(
+                f"Only for this view's filters ({view.filters.describe()})",
+                value=scoped,
+                disabled=not scoped,
+                key=f"note_scope_{page}",
+                help="Scoped notes show only on views with these filters; others on every view.",
+            )
             submitted = st.form_submit_button("Add the note", icon=":material/add:")
         if submitted:
             try:
-                note = store.add_note(day, text or "", app_state.current_user(),
-                                      scope=view.filters if (scoped and only_here) else None, page=page,
-                                      snapshot=view.snapshot, span=(first, last))
+                note = store.add_note(
+                    day,
+                    text or "",
+                    app_state.current_user(),
+                    scope=view.filters if (scoped and only_here) else None,
+                    page=page,
+                    snapshot=view.snapshot,
+                    span=(first, last),
+                )
             except FunnelError as exc:
                 st.error(str(exc), icon=":material/error:")
                 return
@@ -111,16 +129,30 @@ def notes_table(view: View) -> None:
     except FunnelError as exc:
         st.error(str(exc), icon=":material/error:")
         return
-    where = f"Kept in {store.path}" + ("" if store.writable else f" (read-only: {store.read_only_reason}; adding "
-                                       "notes, decisions and actions is disabled)")
-    st.caption(f"{where}. Each note is drawn on every monthly trend whose months cover its date, on views whose "
-               "filters include its scope.")
+    where = f"Kept in {store.path}" + (
+        ""
+        if store.writable
+        else f" (read-only: {store.read_only_reason}; adding notes, decisions and actions is disabled)"
+    )
+    st.caption(
+        f"{where}. Each note is drawn on every monthly trend whose months cover its date, on views whose "
+        "filters include its scope."
+    )
     if notes:
-        st.dataframe({"Date": [n.date for n in notes], "Note": [n.text for n in notes],
-                      "Scope": [n.scope_text() for n in notes], "Added on page": [n.page or "" for n in notes],
-                      "Snapshot on screen": [n.snapshot or "" for n in notes],
-                      "Written by": [n.created_by for n in notes], "Written at (UTC)": [n.created_at for n in notes]},
-                     hide_index=True, width="stretch", key="notes_table")
+        st.dataframe(
+            {
+                "Date": [n.date for n in notes],
+                "Note": [n.text for n in notes],
+                "Scope": [n.scope_text() for n in notes],
+                "Added on page": [n.page or "" for n in notes],
+                "Snapshot on screen": [n.snapshot or "" for n in notes],
+                "Written by": [n.created_by for n in notes],
+                "Written at (UTC)": [n.created_at for n in notes],
+            },
+            hide_index=True,
+            width="stretch",
+            key="notes_table",
+        )
     else:
         st.caption("No chart notes yet: add them under the trends on the Funnel and SLA pages.")
     with st.expander(f"Decisions and actions of every meeting ({len(actions)})"):
@@ -137,9 +169,15 @@ def _status_text(a: Action, on: dt.date) -> str:
 
 def _action_rows(items, on: dt.date, meeting: bool = False) -> dict:
     rows = {"Meeting (snapshot)": [a.meeting for a in items]} if meeting else {}
-    return {**rows, "Kind": [a.kind for a in items], "Decision or action": [a.text for a in items],
-            "Owner": [a.owner or "–" for a in items], "Due": [a.due for a in items],
-            "Status": [_status_text(a, on) for a in items], "Recorded by": [a.created_by for a in items]}
+    return {
+        **rows,
+        "Kind": [a.kind for a in items],
+        "Decision or action": [a.text for a in items],
+        "Owner": [a.owner or "–" for a in items],
+        "Due": [a.due for a in items],
+        "Status": [_status_text(a, on) for a in items],
+        "Recorded by": [a.created_by for a in items],
+    }
 
 
 def agreed(view: View) -> None:
@@ -164,8 +202,11 @@ def agreed(view: View) -> None:
         st.caption(f"Nothing was recorded at the meeting that reviewed snapshot {previous}.")
     else:
         late = sum(a.overdue(on) for a in record.last_time)
-        st.caption(f"The meeting on snapshot {previous}: {len(record.last_time)} decisions and actions"
-                   + (f", **{late} overdue** (open after their due date)" if late else "") + ".")
+        st.caption(
+            f"The meeting on snapshot {previous}: {len(record.last_time)} decisions and actions"
+            + (f", **{late} overdue** (open after their due date)" if late else "")
+            + "."
+        )
         st.dataframe(_action_rows(record.last_time, on), hide_index=True, width="stretch", key="agreed_last_time")
         if store.writable:
             _status_form(store, record.last_time)
@@ -181,18 +222,31 @@ def agreed(view: View) -> None:
     with st.expander("Record a decision or an action", icon=":material/edit_note:"):
         with st.form("record_form", clear_on_submit=True, border=False):
             kind = st.radio("Kind", KINDS, index=1, horizontal=True, key="record_kind")
-            text = st.text_area("What was agreed", key="record_text",
-                                help=f"Plain text, at most {MAX_TEXT:,} characters.", placeholder="e.g. Sales answers MQLs within 8 hours from March")
+            text = st.text_area(
+                "What was agreed",
+                key="record_text",
+                help=f"Plain text, at most {MAX_TEXT:,} characters.",
+                placeholder="e.g. Sales answers MQLs within 8 hours from March",
+            )
             left, right = st.columns(2)
-            owner = left.text_input("Owner", max_chars=MAX_OWNER, key="record_owner",
-                                    help="Who does it (needed for an action).")
-            due = right.date_input("Due", value=None, key="record_due", format="YYYY-MM-DD",
-                                   help="Needed for an action; not before today.")
+            owner = left.text_input(
+                "Owner", max_chars=MAX_OWNER, key="record_owner", help="Who does it (needed for an action)."
+            )
+            due = right.date_input(
+                "Due", value=None, key="record_due", format="YYYY-MM-DD", help="Needed for an action; not before today."
+            )
             submitted = st.form_submit_button("Record", icon=":material/add:")
         if submitted:
             try:
-                item = store.add_action(view.snapshot, text or "", app_state.current_user(), kind=kind,
-                                        owner=owner or None, due=due, today=on)
+                item = store.add_action(
+                    view.snapshot,
+                    text or "",
+                    app_state.current_user(),
+                    kind=kind,
+                    owner=owner or None,
+                    due=due,
+                    today=on,
+                )
             except FunnelError as exc:
                 st.error(str(exc), icon=":material/error:")
                 return
@@ -202,9 +256,12 @@ def agreed(view: View) -> None:
 def _status_form(store: MeetingStore, items) -> None:
     with st.form("status_form", border=False):
         left, right, go = st.columns([5, 3, 1], vertical_alignment="bottom")
-        chosen = left.selectbox("Update the status of", items, key="status_item",
-                                format_func=lambda a: f"{a.kind}: {a.text[:80]}{'…' if len(a.text) > 80 else ''}"
-                                                      f" ({a.owner or '–'})")
+        chosen = left.selectbox(
+            "Update the status of",
+            items,
+            key="status_item",
+            format_func=lambda a: f"{a.kind}: {a.text[:80]}{'…' if len(a.text) > 80 else ''} ({a.owner or '–'})",
+        )
         status = right.segmented_control("Status", STATUSES, default="done", key="status_value")
         submitted = go.form_submit_button("Set")
     if submitted and chosen is not None and status:
@@ -218,12 +275,16 @@ def _status_form(store: MeetingStore, items) -> None:
 
 # -- the meeting deck ------------------------------------------------------------------------------------
 def deck_button(view: View) -> None:
-    """"Export meeting deck": builds the deck of the view on screen only when clicked, with a progress bar,
+    """ "Export meeting deck": builds the deck of the view on screen only when clicked, with a progress bar,
     then offers it as a download (kept for this view until the view changes)."""
     view_key = (view.data, view.snapshot, view.period, view.filters)
-    if st.button("Export meeting deck", icon=":material/slideshow:", key="export_deck",
-                 help="A PowerPoint deck of this view (snapshot, period, filters), with the chart notes and the "
-                      "meeting's decisions and actions."):
+    if st.button(
+        "Export meeting deck",
+        icon=":material/slideshow:",
+        key="export_deck",
+        help="A PowerPoint deck of this view (snapshot, period, filters), with the chart notes and the "
+        "meeting's decisions and actions.",
+    ):
         store, _ = store_of(view)
         with st.status("Building the meeting deck…", expanded=True) as status:
             bar = st.progress(0.0, text="Running the deck's queries")
@@ -233,19 +294,39 @@ def deck_button(view: View) -> None:
                     record = store.record(view.snapshot, app_state.previous_snapshot_name(view), today(view))
                     notes = store.notes()
                 result = export.render_deck(
-                    view.funnel, view.period, view.filters, record=record, chart_notes=notes,
-                    progress=lambda done, total, name: bar.progress(done / total, text=f"Slide {done} of {total}: {name}"))
+                    view.funnel,
+                    view.period,
+                    view.filters,
+                    record=record,
+                    chart_notes=notes,
+                    progress=lambda done, total, name: bar.progress(
+                        done / total, text=f"Slide {done} of {total}: {name}"
+                    ),
+                )
             except FunnelError as exc:
                 status.update(label=f"The deck could not be built: {exc}", state="error")
                 return
-            st.session_state[_DECK] = (view_key, export.deck_file_name(view.period, view.filters), result.content,
-                                       result.image_problems)
-            status.update(label=f"Deck ready: {result.slides} slides in {result.seconds:.1f} s", state="complete",
-                          expanded=False)
+            st.session_state[_DECK] = (
+                view_key,
+                export.deck_file_name(view.period, view.filters),
+                result.content,
+                result.image_problems,
+            )
+            status.update(
+                label=f"Deck ready: {result.slides} slides in {result.seconds:.1f} s", state="complete", expanded=False
+            )
     deck = st.session_state.get(_DECK)
     if deck and deck[0] == view_key:
         _, file_name, content, problems = deck
-        st.download_button(f"Download {file_name}", content, file_name, export.PPTX_MIME, key="download_deck",
-                           icon=":material/download:", type="primary", on_click="ignore")
+        st.download_button(
+            f"Download {file_name}",
+            content,
+            file_name,
+            export.PPTX_MIME,
+            key="download_deck",
+            icon=":material/download:",
+            type="primary",
+            on_click="ignore",
+        )
         for problem in problems:
             st.warning(f"Pictures left out of the deck: {problem}", icon="⚠️")

@@ -21,8 +21,10 @@ SIDE_TITLES = {"marketing": "Marketing", "sales": "Sales", "joint": "Joint"}
 
 def header(view: View, title: str, question: str) -> None:
     st.title(title)
-    st.caption(f"{question}  \n**{view.label()}** vs {view.label(view.previous)} · "
-               f"{as_text(view.filters.describe())} · snapshot {view.snapshot}, data as of {view.as_of_text()}")
+    st.caption(
+        f"{question}  \n**{view.label()}** vs {view.label(view.previous)} · "
+        f"{as_text(view.filters.describe())} · snapshot {view.snapshot}, data as of {view.as_of_text()}"
+    )
 
 
 def wrap(text: str, width: int = 52) -> str:
@@ -39,26 +41,37 @@ def wrap(text: str, width: int = 52) -> str:
 
 def side_heading(side: str, text: str | None = None) -> None:
     color = charts.SIDE_COLORS[side]
-    st.markdown(f"<h3 style='color:{color};border-bottom:4px solid {color};padding-bottom:4px'>"
-                f"{text or SIDE_TITLES[side]}</h3>", unsafe_allow_html=True)
+    st.markdown(
+        f"<h3 style='color:{color};border-bottom:4px solid {color};padding-bottom:4px'>"
+        f"{text or SIDE_TITLES[side]}</h3>",
+        unsafe_allow_html=True,
+    )
 
 
-def metric(view: View, key: str, row: dict, prev: dict | None = None, label: str | None = None,
-           suffix: str = "") -> None:
+def metric(
+    view: View, key: str, row: dict, prev: dict | None = None, label: str | None = None, suffix: str = ""
+) -> None:
     """A registry metric: formatted value, change against `prev`, the definition as help text."""
     m = metric_for(key, view.policy)  # the SLA figures say "business hours" under that clock
     value = row.get(key)
     delta = findings.delta_text(key, value, prev.get(key), view.currency) if prev is not None else None
-    st.metric(label or m.label, format_value(value, m.unit, view.currency) + suffix, delta=delta,
-              delta_color=findings.delta_color(key), help=m.definition, border=True)
+    st.metric(
+        label or m.label,
+        format_value(value, m.unit, view.currency) + suffix,
+        delta=delta,
+        delta_color=findings.delta_color(key),
+        help=m.definition,
+        border=True,
+    )
 
 
 def plot(fig, key: str | None = None, select: bool = False):
     """A charts.py figure at full width; with `select`, a click reruns the page with the clicked point."""
     config = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d"]}
     if select:
-        event = st.plotly_chart(fig, width="stretch", theme=None, key=key, on_select="rerun",
-                                selection_mode="points", config=config)
+        event = st.plotly_chart(
+            fig, width="stretch", theme=None, key=key, on_select="rerun", selection_mode="points", config=config
+        )
         image_downloads(fig, key)
         return event
     st.plotly_chart(fig, width="stretch", theme=None, key=key, config=config)
@@ -104,10 +117,14 @@ def record_downloads(view: View, name: str, total: int, file_stem: str, extra: d
     stem = f"{safe_file_stem(file_stem)}_{view.period.start}_{view.period.end}"
     for column, fmt, label in zip(st.columns([1, 1, 3]), ("csv", "parquet"), ("CSV", "Parquet")):
         with column:
-            st.download_button(f"Download {total:,} records ({label})",
-                               functools.partial(view.records_file, name, fmt, **extra),
-                               file_name=f"{stem}.{fmt}", mime=WRITERS[fmt][1], key=f"download_{file_stem}_{fmt}",
-                               on_click="ignore")
+            st.download_button(
+                f"Download {total:,} records ({label})",
+                functools.partial(view.records_file, name, fmt, **extra),
+                file_name=f"{stem}.{fmt}",
+                mime=WRITERS[fmt][1],
+                key=f"download_{file_stem}_{fmt}",
+                on_click="ignore",
+            )
 
 
 def safe_file_stem(text: str) -> str:
@@ -134,8 +151,16 @@ def image_downloads(fig, key: str | None = None) -> None:
         if reason:
             st.caption(f"Image downloads are off: {reason}")
         for d in export.figure_downloads(fig, name):
-            st.download_button(d.label, d.data, d.file_name, d.mime, key=f"image_{key or name}_{d.file_name}",
-                               on_click="ignore", disabled=reason is not None, help=reason)
+            st.download_button(
+                d.label,
+                d.data,
+                d.file_name,
+                d.mime,
+                key=f"image_{key or name}_{d.file_name}",
+                on_click="ignore",
+                disabled=reason is not None,
+                help=reason,
+            )
 
 
 def projected_rates(view: View, keys: tuple[str, ...]) -> None:
@@ -145,10 +170,14 @@ def projected_rates(view: View, keys: tuple[str, ...]) -> None:
     steps = {r["step"]: r["projected_rate"] for r in projected.iter_rows(named=True)}
     if not any(steps.get(k.removesuffix("_rate")) is not None for k in keys):
         return
-    st.caption("Projected final rates (never instead of the observed ones; learned from the mature cohorts of "
-               f"{app_state.learned_from(view)}): " + " · ".join(
-                   f"{BY_KEY[k].label} projected {format_value(steps.get(k.removesuffix('_rate')), 'rate')}"
-                   for k in keys) + f". {BY_KEY['projected_rate'].definition}")
+    st.caption(
+        "Projected final rates (never instead of the observed ones; learned from the mature cohorts of "
+        f"{app_state.learned_from(view)}): "
+        + " · ".join(
+            f"{BY_KEY[k].label} projected {format_value(steps.get(k.removesuffix('_rate')), 'rate')}" for k in keys
+        )
+        + f". {BY_KEY['projected_rate'].definition}"
+    )
 
 
 def where_we_will_land(view: View) -> None:
@@ -158,17 +187,22 @@ def where_we_will_land(view: View) -> None:
     landing = app_state.pace(view.data, view.snapshot, view.filters)
     quarter, month = landing["quarter"], landing["month"]
     st.markdown(f"**{findings.pace_finding(quarter, view.currency, view.scope)}**")
-    for column, key in zip(st.columns(5), ("bookings_to_date", "bookings_pace", "bookings_run_rate",
-                                           "pipeline_coverage", "mqls_pace")):
+    for column, key in zip(
+        st.columns(5), ("bookings_to_date", "bookings_pace", "bookings_run_rate", "pipeline_coverage", "mqls_pace")
+    ):
         with column:
             metric(view, key, quarter)
     daily = app_state.pace_daily(view.data, view.snapshot, view.filters)
     for column, key in zip(st.columns(2), ("bookings", "mqls")):
         with column:
-            plot(charts.pace_chart(daily, quarter, key, f"{BY_KEY[key].label}, {quarter['label']}", view.currency),
-                 key=f"pace_{key}")
-    st.caption(f"Day {quarter['elapsed_days']:.1f} of {quarter['days']} of {quarter['label']}; this month "
-               f"({month['label']}): bookings {format_value(month['bookings_to_date'], 'currency', view.currency)} "
-               f"of {format_value(month['bookings_target'], 'currency', view.currency)} "
-               f"({format_value(month['bookings_pace'], 'rate')} of pace). Expected to date = target x days elapsed "
-               "/ days in the period; run rate = to date x days in the period / days elapsed.")
+            plot(
+                charts.pace_chart(daily, quarter, key, f"{BY_KEY[key].label}, {quarter['label']}", view.currency),
+                key=f"pace_{key}",
+            )
+    st.caption(
+        f"Day {quarter['elapsed_days']:.1f} of {quarter['days']} of {quarter['label']}; this month "
+        f"({month['label']}): bookings {format_value(month['bookings_to_date'], 'currency', view.currency)} "
+        f"of {format_value(month['bookings_target'], 'currency', view.currency)} "
+        f"({format_value(month['bookings_pace'], 'rate')} of pace). Expected to date = target x days elapsed "
+        "/ days in the period; run rate = to date x days in the period / days elapsed."
+    )

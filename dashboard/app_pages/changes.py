@@ -11,7 +11,7 @@ view = app_state.current()
 _ui.header(view, "Changes", "Why is the open pipeline different from last time?")
 # newest first: the snapshots taken before the one on screen
 names = [s.name for s in app_state.snapshots(view.data)]
-older = names[names.index(view.snapshot) + 1:] if view.snapshot in names else []
+older = names[names.index(view.snapshot) + 1 :] if view.snapshot in names else []
 if not older:
     st.info(f"Snapshot {view.snapshot} is the oldest here: there is no earlier snapshot to compare it with.")
     st.stop()
@@ -21,10 +21,12 @@ movers = app_state.change_records(view.data, view.snapshot, base, "moved", view.
 
 title = findings.changes_finding(result, movers, view.scope)
 event = _ui.plot(charts.waterfall_chart(result, _ui.wrap(title, 80)), key="waterfall", select=True)
-st.caption(f"The open pipeline of snapshot {base} (as of {result['from_as_of']}), each flow that moved it, and the "
-           f"open pipeline of snapshot {view.snapshot} (as of {result['to_as_of']}); it always adds up. Filters "
-           "use each deal's values in the newer snapshot, or the older one's for a deal deleted since. "
-           "Click a bar to list its opportunities.")
+st.caption(
+    f"The open pipeline of snapshot {base} (as of {result['from_as_of']}), each flow that moved it, and the "
+    f"open pipeline of snapshot {view.snapshot} (as of {result['to_as_of']}); it always adds up. Filters "
+    "use each deal's values in the newer snapshot, or the older one's for a deal deleted since. "
+    "Click a bar to list its opportunities."
+)
 
 beside = st.columns(3)
 for column, key, amount, count in (
@@ -33,12 +35,20 @@ for column, key, amount, count in (
     (beside[2], "changes_created_and_lost", result["created_and_lost"]["amount"], result["created_and_lost"]["count"]),
 ):
     with column:
-        st.metric(f"{BY_KEY[key].label} · {count:,} deals", format_value(amount, "currency", view.currency),
-                  border=True, help=BY_KEY[key].definition)
+        st.metric(
+            f"{BY_KEY[key].label} · {count:,} deals",
+            format_value(amount, "currency", view.currency),
+            border=True,
+            help=BY_KEY[key].definition,
+        )
 
 with st.expander("What each bar means"):
-    st.markdown("\n".join(f"- **{BY_KEY[f'changes_{k}'].label}**: {BY_KEY[f'changes_{k}'].definition}"
-                           for k, _ in charts.WATERFALL_STEPS))
+    st.markdown(
+        "\n".join(
+            f"- **{BY_KEY[f'changes_{k}'].label}**: {BY_KEY[f'changes_{k}'].definition}"
+            for k, _ in charts.WATERFALL_STEPS
+        )
+    )
 
 bucket = _ui.clicked(event)
 if bucket:
@@ -49,6 +59,10 @@ if bucket:
         st.info("No opportunity in this bucket for the current filters.")
     else:
         st.dataframe(frame, width="stretch", hide_index=True, height=min(420, 38 + 35 * frame.height))
-        st.download_button(f"Download {frame.height:,} opportunities (CSV)", frame.write_csv().encode("utf-8"),
-                           file_name=f"changes_{bucket}_{base}_{view.snapshot}.csv", mime="text/csv",
-                           key="download_changes")
+        st.download_button(
+            f"Download {frame.height:,} opportunities (CSV)",
+            frame.write_csv().encode("utf-8"),
+            file_name=f"changes_{bucket}_{base}_{view.snapshot}.csv",
+            mime="text/csv",
+            key="download_changes",
+        )

@@ -11,10 +11,10 @@ imports pyspark until the Spark engine is chosen, so DuckDB users never need it.
 
 from __future__ import annotations
 
-from dashboard.errors import FunnelError
-
 import re
 from pathlib import Path
+
+from dashboard.errors import FunnelError
 
 ENGINES = ("duckdb", "spark")
 DEFAULT_ENGINE = "duckdb"
@@ -35,11 +35,18 @@ SPARK_REMOTE_ENV = "FUNNEL_SPARK_REMOTE"
 
 def add_engine_arguments(parser) -> None:
     """--engine and --spark-remote, for every command that computes numbers (kpis ... export, serve)."""
-    parser.add_argument("--engine", choices=ENGINES, default=DEFAULT_ENGINE,
-                        help="where the queries run: duckdb (in this process, the default) or spark "
-                             "(a local Spark, or the cluster of --spark-remote)")
-    parser.add_argument("--spark-remote", metavar="sc://HOST:PORT",
-                        help="with --engine spark: the Spark Connect server to run on (default: a local Spark)")
+    parser.add_argument(
+        "--engine",
+        choices=ENGINES,
+        default=DEFAULT_ENGINE,
+        help="where the queries run: duckdb (in this process, the default) or spark "
+        "(a local Spark, or the cluster of --spark-remote)",
+    )
+    parser.add_argument(
+        "--spark-remote",
+        metavar="sc://HOST:PORT",
+        help="with --engine spark: the Spark Connect server to run on (default: a local Spark)",
+    )
 
 
 def is_uri(path: object) -> bool:
@@ -56,8 +63,9 @@ def check_engine(engine: str, spark_remote: str | None = None) -> None:
         raise EngineError(f"--spark-remote {spark_remote!r} is not a Spark Connect address (sc://HOST:PORT)")
 
 
-def open_store(data: Path | str, snapshot: str | None = None, engine: str = DEFAULT_ENGINE,
-               spark_remote: str | None = None):
+def open_store(
+    data: Path | str, snapshot: str | None = None, engine: str = DEFAULT_ENGINE, spark_remote: str | None = None
+):
     """One snapshot under `data`, opened on `engine`: a dashboard.store.Store or a SparkStore."""
     check_engine(engine, spark_remote)
     if engine == "spark":
@@ -80,6 +88,7 @@ def list_snapshots(data: str, engine: str = DEFAULT_ENGINE, spark_remote: str | 
         from dashboard.engines.spark import list_remote, spark_session
 
         return list_remote(spark_session(spark_remote), data)
-    from dashboard.snapshots import is_snapshot_folder, list_snapshots as local_snapshots, resolve
+    from dashboard.snapshots import is_snapshot_folder, resolve
+    from dashboard.snapshots import list_snapshots as local_snapshots
 
     return [resolve(Path(data))] if is_snapshot_folder(Path(data)) else local_snapshots(Path(data))

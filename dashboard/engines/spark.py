@@ -47,8 +47,10 @@ from dashboard.snapshots import (
 from dashboard.store import query_parameters
 
 INSTALL_PYSPARK = "pip install 'shared-funnel[spark]' (pyspark with Spark Connect support)"
-INSTALL_JAVA = ("a local Spark needs a Java runtime, 17 or newer (Debian/Ubuntu: apt-get install -y "
-                "openjdk-17-jre-headless; or set JAVA_HOME)")
+INSTALL_JAVA = (
+    "a local Spark needs a Java runtime, 17 or newer (Debian/Ubuntu: apt-get install -y "
+    "openjdk-17-jre-headless; or set JAVA_HOME)"
+)
 LOG4J_CONFIG = Path(__file__).resolve().parent / "log4j2.properties"  # errors only (the JVM's own)
 CONNECT_TIMEOUT_S = float(os.environ.get("FUNNEL_SPARK_CONNECT_TIMEOUT", "15"))
 # yyyy-mm-dd folders, as a Hadoop glob (snapshots.SNAPSHOT_NAME as a pattern the file system expands)
@@ -166,8 +168,9 @@ def spark_session(spark_remote: str | None = None):
                 session.conf.set("spark.sql.session.timeZone", "UTC")  # the first call reaches the server
         except PySparkException as exc:
             where = f"the Spark Connect server at {spark_remote}" if spark_remote else "a local Spark"
-            raise EngineError(f"could not start {where}: {_first_line(exc)}"
-                              + ("" if spark_remote else f" ({INSTALL_JAVA})")) from None
+            raise EngineError(
+                f"could not start {where}: {_first_line(exc)}" + ("" if spark_remote else f" ({INSTALL_JAVA})")
+            ) from None
         _sessions[spark_remote] = session
         return session
 
@@ -186,8 +189,10 @@ def _check_reachable(spark_remote: str, timeout_s: float = CONNECT_TIMEOUT_S) ->
     try:
         grpc.channel_ready_future(channel).result(timeout=timeout_s)
     except grpc.FutureTimeoutError:
-        raise EngineError(f"no Spark Connect server answers at {builder.endpoint} "
-                          f"(waited {timeout_s:.0f} s; is it running, and is the port open?)") from None
+        raise EngineError(
+            f"no Spark Connect server answers at {builder.endpoint} "
+            f"(waited {timeout_s:.0f} s; is it running, and is the port open?)"
+        ) from None
     finally:
         channel.close()
 
@@ -246,8 +251,11 @@ def remote_snapshots(spark, root: str) -> list[SnapshotInfo]:
 
     root = root.rstrip("/")
     try:
-        rows = (spark.read.text(f"{root}/{_SNAPSHOT_GLOB}/snapshot.json", wholetext=True)
-                .select("value", "_metadata.file_path").collect())
+        rows = (
+            spark.read.text(f"{root}/{_SNAPSHOT_GLOB}/snapshot.json", wholetext=True)
+            .select("value", "_metadata.file_path")
+            .collect()
+        )
     except AnalysisException as exc:
         if exc.getCondition() == "PATH_NOT_FOUND":
             return []
@@ -291,6 +299,7 @@ def remote_policy(spark, data_root: str) -> Policy:
 
 
 # -- the store ------------------------------------------------------------------------------------------
+
 
 def _to_polars(frame) -> pl.DataFrame:
     return pl.from_arrow(frame.toArrow())
@@ -353,8 +362,9 @@ class SparkStore:
         self._views.append(name)
 
     @classmethod
-    def open(cls, data: Path | str, snapshot: str | None = None, spark_remote: str | None = None,
-             spark=None) -> SparkStore:
+    def open(
+        cls, data: Path | str, snapshot: str | None = None, spark_remote: str | None = None, spark=None
+    ) -> SparkStore:
         """`data` is a local data root or snapshot folder, or a URI the cluster reads. `spark`: use this
         session as it is (a notebook's), instead of a new session per snapshot."""
         owns = spark is None
@@ -388,7 +398,9 @@ class SparkStore:
         the query (one such query at a time per store, so two never see each other's inputs)."""
         with self._inputs_lock:
             for table, frame in inputs.items():
-                self._spark.createDataFrame(frame.to_pandas(), schema=_spark_schema(frame)).createOrReplaceTempView(table)
+                self._spark.createDataFrame(frame.to_pandas(), schema=_spark_schema(frame)).createOrReplaceTempView(
+                    table
+                )
             try:
                 return self.run(name, params)
             finally:
@@ -405,8 +417,7 @@ class SparkStore:
         self._cached, self._views = [], []
 
 
-_SPARK_TYPES = {pl.Utf8: "string", pl.Float64: "double", pl.Boolean: "boolean", pl.Int64: "bigint",
-                pl.Int32: "int"}
+_SPARK_TYPES = {pl.Utf8: "string", pl.Float64: "double", pl.Boolean: "boolean", pl.Int64: "bigint", pl.Int32: "int"}
 
 
 def _spark_schema(frame: pl.DataFrame | pa.Table) -> str:

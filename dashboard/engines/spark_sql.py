@@ -19,7 +19,7 @@ written in the subset both engines read the same (see docs/spark.md).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
 import sqlglot
 from sqlglot import exp
@@ -73,13 +73,17 @@ def _to_spark(tree: exp.Expression, where: str) -> tuple[str, frozenset[str]]:
         if name in _RENAMED:
             function.set("this", _RENAMED[name])
         elif name not in _SPARK_FUNCTIONS:
-            raise TranspileError(f"{where}: {name.lower()}() is DuckDB-only (no Spark mapping); "
-                                 "rewrite it in SQL both engines read the same")
+            raise TranspileError(
+                f"{where}: {name.lower()}() is DuckDB-only (no Spark mapping); "
+                "rewrite it in SQL both engines read the same"
+            )
     for select in tree.find_all(exp.Select):
         generators = [e for e in select.expressions if e.find(exp.Unnest, exp.Explode)]
         if len(generators) > 1:
-            raise TranspileError(f"{where}: {len(generators)} unnest() in one SELECT; Spark allows one "
-                                 "generator per SELECT (index the lists with one generated index instead)")
+            raise TranspileError(
+                f"{where}: {len(generators)} unnest() in one SELECT; Spark allows one "
+                "generator per SELECT (index the lists with one generated index instead)"
+            )
     names = frozenset(p.name for p in tree.find_all(exp.Placeholder))
     return tree.sql(dialect="spark", comments=False), names
 
@@ -96,13 +100,13 @@ def transpile(duckdb_sql: str, where: str = "query") -> SparkStatement:
     return SparkStatement(sql, names)
 
 
-@lru_cache(maxsize=None)
+@cache
 def spark_query(name: str) -> SparkStatement:
     """queries/<name>.sql as Spark SQL (cached per query name: transpiling kpis takes ~0.25 s)."""
     return transpile(query_text(name), f"queries/{name}.sql")
 
 
-@lru_cache(maxsize=None)
+@cache
 def spark_views() -> tuple[SparkStatement, ...]:
     """queries/views.sql, statement by statement, as the SELECTs that build each view and table."""
     statements = []
