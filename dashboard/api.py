@@ -40,7 +40,8 @@ from dashboard.periods import (
 )
 from dashboard.policy import ATTRIBUTION_MODELS
 from dashboard.results import ResultCache
-from dashboard.store import Store, query_parameters
+from dashboard.snapshots import resolve
+from dashboard.store import Store, facts_key, query_parameters
 
 CAMPAIGN_KEYS = (
     "attributed_opportunities",
@@ -87,7 +88,7 @@ class Funnel:
         self._pool: ThreadPoolExecutor | None = None
         self._pool_lock = threading.Lock()
         self.engine: tuple[str, str | None] = (getattr(store, "engine", "duckdb"), None)
-        self._siblings: dict[str, Funnel] = {}  # other snapshots of the root (changes between two)
+        self._siblings: dict[tuple[str, str], Funnel] = {}  # other snapshots of the root, by (name, identity)
 
     @classmethod
     def open(
@@ -359,15 +360,25 @@ class Funnel:
         """Another snapshot of the same data root, opened on the same engine and kept with this one."""
         if name == self.store.snapshot.name:
             return self
+        # kept by the snapshot's identity, not its name: one replaced on disk (`import --replace`) is opened
+        # anew, so a waterfall never mixes the old snapshot's facts with the new one's files
+        key = (name, self._identity_of(name))
         with self._pool_lock:
-            found = self._siblings.get(name)
+            found = self._siblings.get(key)
         if found is None:
             engine, remote = self.engine
             found = Funnel(open_store(str(self.store.snapshot.path.parent), name, engine, remote))
             found.engine = self.engine
             with self._pool_lock:
-                found = self._siblings.setdefault(name, found)
+                found = self._siblings.setdefault(key, found)
         return found
+
+    def _identity_of(self, name: str) -> str:
+        """A snapshot's prepared-facts key (store.facts_key); a cluster's snapshot (Spark) is known by name."""
+        if self.engine[0] != "duckdb":
+            return name
+        info = resolve(self.store.snapshot.path.parent, name)
+        return facts_key(info, policy_params(self.policy, info.as_of))
 
     def change_snapshots(self, from_snapshot: str | None = None, to_snapshot: str | None = None):
         """(S0, S1) as Funnels: by default this Funnel's snapshot and the one taken before it."""
@@ -405,7 +416,13 @@ class Funnel:
                 after.filters(**{key: value})  # raises the usual "unknown ... (known: ...)" error
         previous, current = self.together(lambda: before._states(checked), lambda: after._states(checked))
         inputs = {"previous_states": previous, "current_states": current}
-        bound = {"from_snapshot": before.store.snapshot.name, **checked.as_dict(), **extra}
+        # the older snapshot's identity keys the result too: a replaced S0 is a different question
+        bound = {
+            "from_snapshot": before.store.snapshot.name,
+            "from_identity": self._identity_of(before.store.snapshot.name),
+            **checked.as_dict(),
+            **extra,
+        }
         frame = after.results.get_or_run(name, bound, lambda: after.store.run_with(name, extra, inputs))
         return before, after, checked, frame
 

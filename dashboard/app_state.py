@@ -635,29 +635,31 @@ def note_span(view: View) -> tuple[dt.date, dt.date]:
 
 # -- changes between two snapshots, pacing, projection ----------------------------------------------------
 @st.cache_data(show_spinner=False, max_entries=128)
-def changes(data: str, snapshot: str, from_snapshot: str, filters: Filters) -> dict:
-    """Funnel.changes from `from_snapshot` to `snapshot` (the waterfall)."""
-    return funnel(data, snapshot).changes(from_snapshot, None, **filters.as_dict())
+def changes(data: str, snapshot: str, identity: str, from_snapshot: str, from_identity: str, filters: Filters) -> dict:
+    """Funnel.changes from `from_snapshot` to `snapshot` (the waterfall); both identities key the cache."""
+    return funnel(data, snapshot, identity).changes(from_snapshot, None, **filters.as_dict())
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def change_records(data: str, snapshot: str, from_snapshot: str, bucket: str, filters: Filters) -> pl.DataFrame:
-    return funnel(data, snapshot).change_records(bucket, from_snapshot, None, **filters.as_dict())
+def change_records(
+    data: str, snapshot: str, identity: str, from_snapshot: str, from_identity: str, bucket: str, filters: Filters
+) -> pl.DataFrame:
+    return funnel(data, snapshot, identity).change_records(bucket, from_snapshot, None, **filters.as_dict())
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
-def pace(data: str, snapshot: str, filters: Filters) -> dict:
-    return funnel(data, snapshot).pace(**filters.as_dict())
+def pace(data: str, snapshot: str, identity: str, filters: Filters) -> dict:
+    return funnel(data, snapshot, identity).pace(**filters.as_dict())
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
-def pace_daily(data: str, snapshot: str, filters: Filters) -> pl.DataFrame:
-    return funnel(data, snapshot).pace_daily(filters)
+def pace_daily(data: str, snapshot: str, identity: str, filters: Filters) -> pl.DataFrame:
+    return funnel(data, snapshot, identity).pace_daily(filters)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def projection(data: str, snapshot: str, periods: tuple[Period, ...], filters: Filters) -> pl.DataFrame:
-    return funnel(data, snapshot).projection_table(list(periods), filters)
+def projection(data: str, snapshot: str, identity: str, periods: tuple[Period, ...], filters: Filters) -> pl.DataFrame:
+    return funnel(data, snapshot, identity).projection_table(list(periods), filters)
 
 
 def learned_from(view: View) -> str:

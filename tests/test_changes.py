@@ -286,3 +286,22 @@ def test_the_waterfall_reconciles_on_any_pair_of_snapshots(deals, segment):
     got = {k: (v["count"], v["amount"]) for k, v in result["buckets"].items()}
     got.update({k: (result[k]["count"], result[k]["amount"]) for k in ("created_and_won", "created_and_lost")})
     assert got == expected_by_rule(deals, segment)
+
+
+def test_an_older_snapshot_replaced_on_disk_is_reopened_not_mixed(tmp_path):
+    # S0 holds one open deal of 100; S1 the same deal at 150: start 100, increased 50, end 150.
+    older = [opportunity("O1", "2026-09-10T10:00:00Z", 100.0)]
+    write_snapshot(tmp_path, "2026-09-30T23:59:59Z", opportunities=older)
+    write_snapshot(tmp_path, "2026-10-31T23:59:59Z", opportunities=[opportunity("O1", "2026-09-10T10:00:00Z", 150.0)])
+    funnel = Funnel.open(tmp_path)
+    first = funnel.changes()["buckets"]
+    assert (first["start"]["amount"], first["increased"]["amount"]) == (100.0, 50.0)
+    # S0 replaced (as `import --replace` would): the deal was 120 then. The same open Funnel now reads it:
+    # start 120, increased 150 - 120 = 30; nothing of the old file's 100 is left
+    import os
+
+    write_snapshot(tmp_path, "2026-09-30T23:59:59Z", opportunities=[opportunity("O1", "2026-09-10T10:00:00Z", 120.0)])
+    path = tmp_path / "2026-09-30" / "opportunities.parquet"
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 1_000_000_000))
+    second = funnel.changes()["buckets"]
+    assert (second["start"]["amount"], second["increased"]["amount"], second["end"]["amount"]) == (120.0, 30.0, 150.0)
