@@ -30,6 +30,7 @@ from dashboard.engines import list_snapshots as engine_snapshots
 from dashboard.errors import FunnelError
 from dashboard.filters import FILTER_KEYS, Filters, policy_params
 from dashboard.findings import scope_text
+from dashboard.page_queries import page_queries, standard_periods
 from dashboard.periods import Period, fiscal_label, last_full_quarter, quarter_to_date, year_to_date
 from dashboard.policy import load_policy
 from dashboard.resources import sample_data
@@ -287,6 +288,10 @@ class View:
         local = self.info.as_of.astimezone(self.policy.zone)
         return f"{local:%d %b %Y %H:%M} {self.policy.timezone}"
 
+    def prefetch_page(self, page: str, older: Funnel | None = None) -> None:
+        """Run the page's declared queries (dashboard/page_queries.py) together before it draws."""
+        self.prefetch(*(q.run for q in page_queries(page, self.funnel, self.period, self.filters, older)))
+
     def prefetch(self, *calls: Callable[[Funnel], object]) -> None:
         """Run a page's independent queries at once before it draws (Funnel.together: two at a time, so
         one query is planned while another runs). Their results land in the Funnel's result cache, where
@@ -299,9 +304,8 @@ class View:
     def standard_periods(self) -> tuple[Period, ...]:
         """The periods every page's KPI rows come from, in one query: the last 13 months, the comparison
         period and the period. One cached result serves the scorecard, the funnel, the trends and the SLA
-        page, so moving between pages with the same filters runs no query."""
-        months = self.funnel.monthly_periods(13)
-        return tuple(dict.fromkeys([*months, self.previous, self.period]))
+        page, so moving between pages with the same filters runs no query (page_queries.standard_periods)."""
+        return standard_periods(self.funnel, self.period)
 
     def kpis(
         self,

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import functools
 import importlib.util
 import json
 import os
@@ -39,13 +40,12 @@ import urllib.request
 from importlib import metadata
 from pathlib import Path
 
+from dashboard.page_queries import PAGES, page_queries
+
 REPO = Path(__file__).resolve().parent.parent
 PEER_FILE = REPO / "benchmarks" / "pandas_peer.py"
 DEFAULT_SIZES = (100_000, 1_000_000, 10_000_000)
 DEFAULT_OUT = "bench-out"
-PAGES = ("overview", "funnel", "campaigns", "sla", "scoring", "plan")
-PLAN_TARGET = 1_000_000.0
-THRESHOLD = 50.0
 SERVE_TIMEOUT_S = 300.0
 AUTO_REPEAT_WARMUP_S = 40.0  # a size whose warm-up round takes longer is timed once per (page, filter)
 
@@ -382,45 +382,15 @@ class _Timer:
 
 
 def page_steps(funnel, previous, period, filters) -> dict[str, list[tuple[str, object]]]:
-    """Each page's complete set of queries for one filter state, as dashboard/app_pages runs them:
-    page -> [(query label, thunk)]. Every page is timed as the first one opened after the filter
-    change (nothing shared from another page's cache): the worst case a person sees."""
-    from dashboard.periods import next_month
-
-    # app_state.View.standard_periods: the last 13 months, the comparison period and the period
-    standard = list(dict.fromkeys([*funnel.monthly_periods(13), period.previous(), period]))
-    shared = (
-        "kpis: 13 months + previous + period (shared by Overview, Funnel, SLA)",
-        lambda: funnel.kpi_table(standard, filters),
-    )
-    overview = [shared]
-    if previous is not None:
-        overview.append(("kpis: the period in the previous snapshot", lambda: previous.kpi_table([period], filters)))
-    following = next_month(period)
+    """Each page's complete set of queries for one filter state, as the page declares them
+    (dashboard/page_queries.py, the list the page itself prefetches): page -> [(query label, thunk)].
+    Every page is timed as the first one opened after the filter change (nothing shared from another
+    page's cache): the worst case a person sees."""
     return {
-        "overview": overview,
-        "funnel": [shared],
-        "campaigns": [
-            ("attribution: six models", lambda: funnel.attribution_table(period, filters, None)),
-            ("kpis: one period by campaign", lambda: funnel.kpi_table([period], filters, "campaign")),
-        ],
-        "sla": [
-            shared,
-            ("kpis: one period by segment", lambda: funnel.kpi_table([period], filters, "segment")),
-            ("kpis: one period by owner", lambda: funnel.kpi_table([period], filters, "owner")),
-            ("records: rejection reasons", lambda: funnel.records("rejection_reasons", period, filters, owner=None)),
-        ],
-        "scoring": [
-            ("scoring", lambda: funnel.scoring_table(period, filters)),
-            ("score_threshold", lambda: funnel.threshold(period, filters, THRESHOLD)),
-        ],
-        "plan": [
-            ("kpis: the month after the period (its target)", lambda: funnel.kpi_table([following], filters)),
-            (
-                "plan: trailing kpis + plan",
-                lambda: funnel.plan(PLAN_TARGET, following.start, following.end, **filters.active()),
-            ),
-        ],
+        page: [
+            (q.label, functools.partial(q.run, funnel)) for q in page_queries(page, funnel, period, filters, previous)
+        ]
+        for page in PAGES
     }
 
 

@@ -19,10 +19,7 @@ COLUMNS = (
 )
 
 view = app_state.current()
-view.prefetch(
-    lambda f: f.attribution_table(view.period, view.filters, None),
-    lambda f: f.kpi_table([view.period], view.filters, "campaign"),
-)
+view.prefetch_page("campaigns")
 _ui.header(view, "Campaigns & ROI", "What did each campaign cost, and what pipeline and bookings did it bring?")
 model = st.selectbox(
     "Attribution model",

@@ -33,6 +33,7 @@ STAGE_OF = {
 }
 
 view = app_state.current()
+view.prefetch_page("funnel")
 _ui.header(view, "Funnel", "Where do this period's leads drop out, and how fast do they move?")
 row = view.row()
 _ui.warn_small(row["funnel_leads"], "lead cohort")

@@ -5,7 +5,7 @@ import streamlit as st
 from dashboard import app_state, charts, findings
 from dashboard.app_pages import _meeting, _ui
 from dashboard.metrics import BY_KEY, format_value
-from dashboard.periods import has_ended
+from dashboard.page_queries import compared_period
 
 MARKETING = (
     "mqls",
@@ -32,13 +32,8 @@ JOINT = ("mql_to_sql_rate", "sql_to_opp_rate", "opp_to_won_rate", "lead_to_won_r
 view = app_state.current()
 prev_snap = app_state.previous_snapshot_name(view)
 older = None if prev_snap is None else app_state.funnel(view.data, prev_snap)
-# the same period as both snapshots saw it; when the older one was taken before the period ended,
-# the comparison period is the one both cover
-compared = view.period if older is None or has_ended(view.period, older.as_of, view.policy.zone) else view.previous
-view.prefetch(
-    lambda f: f.kpi_table(list(view.standard_periods()), view.filters),
-    *([] if older is None else [lambda f: older.kpi_table([compared], view.filters)]),
-)
+compared = compared_period(view.period, older)
+view.prefetch_page("overview", older)
 _ui.header(view, "Overview", "Are marketing and sales on track together this period?")
 _meeting.agreed(view)  # the meeting opens with what it agreed last time, and records today's
 _meeting.deck_button(view)

@@ -17,8 +17,8 @@ _ui.header(
 )
 # targets are monthly; a fiscal quarter's is its months' sum (metrics.md "Fiscal calendar")
 horizon = st.radio("Plan for", HORIZONS, index=0, horizontal=True, key="horizon", bind="query-params")
-# the trailing rates the plan works back from (Funnel.plan's own query), beside the target's months
-view.prefetch(lambda f: f.kpi_table([f.default_trailing()], view.filters))
+# the trailing rates the plan works back from and the plan at the month's own target, together
+view.prefetch_page("plan")
 # the period after this one and its bookings target: the deck's rule too (Funnel.plan_target)
 target_period, planned, source = view.plan_target(quarter=horizon == HORIZONS[1])
 target = st.number_input(

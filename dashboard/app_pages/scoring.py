@@ -5,8 +5,10 @@ import streamlit as st
 from dashboard import app_state, charts, findings
 from dashboard.app_pages import _ui
 from dashboard.metrics import BY_KEY, format_value
+from dashboard.page_queries import DEFAULT_THRESHOLD
 
 view = app_state.current()
+view.prefetch_page("scoring")
 _ui.header(view, "Lead scoring", "Does the lead score predict who reaches SQL, and where should the MQL bar sit?")
 bands = view.scoring()
 scored = int(bands["leads"].sum()) if bands.height else 0
@@ -36,7 +38,7 @@ def what_if_threshold() -> None:
             "MQL threshold: what if only leads scoring at least this became MQLs?",
             0,
             100,
-            50,
+            DEFAULT_THRESHOLD,
             step=5,
             key="threshold",
             bind="query-params",

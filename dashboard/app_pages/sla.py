@@ -18,12 +18,7 @@ OWNER_COLUMNS = (
 
 view = app_state.current()
 p = view.policy
-view.prefetch(
-    lambda f: f.kpi_table(list(view.standard_periods()), view.filters),
-    lambda f: f.kpi_table([view.period], view.filters, "segment"),
-    lambda f: f.kpi_table([view.period], view.filters, "owner"),
-    lambda f: f.records("rejection_reasons", view.period, view.filters, owner=None),
-)
+view.prefetch_page("sla")
 _ui.header(view, "SLA", "Is marketing sending enough MQLs that sales accepts, and does sales follow up in time?")
 row, prev = view.row(), view.row(view.previous)
 monthly = view.monthly()
