@@ -221,9 +221,14 @@ class Funnel:
         """The first `limit` records behind a number and how many there are in all (record tables)."""
         from dashboard.safe_output import preview
 
-        table, total, schema = preview(self.records_stream(name, period, filters, **extra), limit)
-        frame = pl.from_arrow(table) if schema is not None else pl.DataFrame()
-        return frame, total
+        def run() -> tuple[pl.DataFrame, int]:
+            table, total, schema = preview(self.records_stream(name, period, filters, **extra), limit)
+            return (pl.from_arrow(table) if schema is not None else pl.DataFrame()), total
+
+        query = f"records_{name}"
+        params = self.params([period], filters, **extra)
+        bound = {k: params[k] for k in query_parameters(query) if k in params}
+        return self.results.get_or_run(f"{query}:preview", {**bound, "limit": int(limit)}, run)
 
     # -- the CLI's JSON ---------------------------------------------------------------------------
     def kpis(self, start=None, end=None, **filters) -> dict:

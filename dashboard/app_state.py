@@ -1,11 +1,14 @@
 """The dashboard's state: which snapshot, period and filters are on screen, and every Streamlit cache.
 
-All Streamlit caching lives here. One Funnel (one read-only DuckDB connection) per process and
-snapshot identity (st.cache_resource); every query result is cached with st.cache_data, keyed by data
-root + snapshot + its identity + query + parameters (Filters and Period are frozen dataclasses, so they
-hash by value). The identity is the snapshot's prepared-facts key, so a snapshot replaced on disk
-(`funnel import --replace`) is a new key and is opened anew; the list of snapshots is keyed by the data
-root's listing, so a new import shows up on the next run of any page, without a restart.
+All Streamlit caching lives here, one layer per kind of work (docs/decisions.md, "Caches"):
+- the prepared facts of a snapshot: on disk, beside it (store.py), built once per snapshot identity;
+- one Funnel (one read-only DuckDB connection) per process and snapshot identity (st.cache_resource),
+  whose result cache (results.py) keeps every query result for every session: the functions below are
+  plain calls into it, so no frame is pickled or copied per rerun;
+- what is not a query result: the snapshot listing, the contract check, the campaign filter's labels.
+The identity is the snapshot's prepared-facts key, so a snapshot replaced on disk (`funnel import
+--replace`) is a new key and is opened anew; the list of snapshots is keyed by the data root's listing,
+so a new import shows up on the next run of any page, without a restart.
 
 The sidebar's widgets are bound to the URL (bind="query-params"): ?segment=Enterprise&period=Last+quarter
 reproduces a view, and a copied link shows the other person exactly what you see.
@@ -146,48 +149,40 @@ def _previous_of(data: str, snapshot: str, listing: tuple[tuple[str, int], ...])
     return prev.name if prev else None
 
 
-@st.cache_data(show_spinner=False)
 def filter_values(data: str, snapshot: str, identity: str) -> dict[str, list[str]]:
     return funnel(data, snapshot, identity).filter_values()
 
 
-@st.cache_data(show_spinner=False, max_entries=512)
 def kpi_table(
     data: str, snapshot: str, identity: str, periods: tuple[Period, ...], filters: Filters, group_by: str = "all"
 ) -> pl.DataFrame:
     return funnel(data, snapshot, identity).kpi_table(list(periods), filters, group_by)
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
 def attribution_table(
     data: str, snapshot: str, identity: str, period: Period, filters: Filters, model: str | None
 ) -> pl.DataFrame:
     return funnel(data, snapshot, identity).attribution_table(period, filters, model)
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
 def scoring_table(data: str, snapshot: str, identity: str, period: Period, filters: Filters) -> pl.DataFrame:
     return funnel(data, snapshot, identity).scoring_table(period, filters)
 
 
-@st.cache_data(show_spinner=False, max_entries=512)
 def threshold(data: str, snapshot: str, identity: str, period: Period, filters: Filters, cutoff: float) -> dict:
     return funnel(data, snapshot, identity).threshold(period, filters, cutoff)
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
 def plan(data: str, snapshot: str, identity: str, target: float, period: Period, filters: Filters) -> dict:
     return funnel(data, snapshot, identity).plan(target, period.start, period.end, **filters.as_dict())
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
 def plan_target(
     data: str, snapshot: str, identity: str, period: Period, filters: Filters, quarter: bool
 ) -> tuple[Period, float | None, str]:
     return funnel(data, snapshot, identity).plan_target(period, filters, quarter)
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
 def records(
     data: str,
     snapshot: str,
@@ -200,7 +195,6 @@ def records(
     return funnel(data, snapshot, identity).records(name, period, filters, **dict(extra))
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
 def records_preview(
     data: str,
     snapshot: str,
@@ -638,30 +632,25 @@ def note_span(view: View) -> tuple[dt.date, dt.date]:
 
 
 # -- changes between two snapshots, pacing, projection ----------------------------------------------------
-@st.cache_data(show_spinner=False, max_entries=128)
 def changes(data: str, snapshot: str, identity: str, from_snapshot: str, from_identity: str, filters: Filters) -> dict:
     """Funnel.changes from `from_snapshot` to `snapshot` (the waterfall); both identities key the cache."""
     return funnel(data, snapshot, identity).changes(from_snapshot, None, **filters.as_dict())
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
 def change_records(
     data: str, snapshot: str, identity: str, from_snapshot: str, from_identity: str, bucket: str, filters: Filters
 ) -> pl.DataFrame:
     return funnel(data, snapshot, identity).change_records(bucket, from_snapshot, None, **filters.as_dict())
 
 
-@st.cache_data(show_spinner=False, max_entries=128)
 def pace(data: str, snapshot: str, identity: str, filters: Filters) -> dict:
     return funnel(data, snapshot, identity).pace(**filters.as_dict())
 
 
-@st.cache_data(show_spinner=False, max_entries=128)
 def pace_daily(data: str, snapshot: str, identity: str, filters: Filters) -> pl.DataFrame:
     return funnel(data, snapshot, identity).pace_daily(filters)
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
 def projection(data: str, snapshot: str, identity: str, periods: tuple[Period, ...], filters: Filters) -> pl.DataFrame:
     return funnel(data, snapshot, identity).projection_table(list(periods), filters)
 

@@ -3,8 +3,9 @@
 A snapshot never changes, so a query's result depends only on its name and bound parameters: Funnel
 keeps recent results (Polars frames, which no caller modifies in place) under that key, for both
 engines. The meeting's filter changes go back and forth (segment on, off, on again), and a notebook
-re-runs its cells; the Streamlit app also caches per page, but the CLI's and the notebook's callers
-share this one. Bounded by the frames' estimated size, least recently used first out; a frame larger
+re-runs its cells. This is the one cache of query results: the CLI, the deck, a notebook and every
+session of the dashboard share it (one Funnel per process and snapshot identity), and the pages keep
+no copy of their own (st.cache_data would pickle and unpickle every frame on every rerun). Bounded by the frames' estimated size, least recently used first out; a frame larger
 than the whole budget (a records table of a huge period) is returned without being kept.
 
 `funnel bench` turns it off (max_bytes = 0) so that every timing is a real query.
@@ -28,6 +29,15 @@ def _frozen(value: object) -> object:
     return value
 
 
+def _size(value: object) -> int:
+    """A result's estimated bytes: a frame's own estimate; a (frame, count) pair's frame; else small."""
+    if isinstance(value, pl.DataFrame):
+        return value.estimated_size()
+    if isinstance(value, tuple):
+        return sum(_size(v) for v in value)
+    return 64
+
+
 class ResultCache:
     def __init__(self, max_bytes: int = DEFAULT_MAX_BYTES):
         self.max_bytes = max_bytes
@@ -42,7 +52,7 @@ class ResultCache:
         # the type is part of the key: 1 and 1.0 and True bind differently
         return (name, tuple((k, type(v).__name__, _frozen(v)) for k, v in sorted(bound.items())))
 
-    def get_or_run(self, name: str, bound: dict[str, object], run: Callable[[], pl.DataFrame]) -> pl.DataFrame:
+    def get_or_run(self, name: str, bound: dict[str, object], run: Callable[[], object]):
         if self.max_bytes <= 0:
             return run()
         key = self.key(name, bound)
@@ -54,7 +64,7 @@ class ResultCache:
                 return found[0]
             self.misses += 1
         frame = run()  # outside the lock: two threads may both run a new query; the second keeps its own
-        size = frame.estimated_size()
+        size = _size(frame)
         if size <= self.max_bytes:
             with self._lock:
                 if key not in self._frames:
