@@ -37,7 +37,7 @@ from dashboard.page_queries import page_queries, standard_periods
 from dashboard.periods import Period, fiscal_label, last_full_quarter, quarter_to_date, year_to_date
 from dashboard.policy import load_policy
 from dashboard.resources import sample_data
-from dashboard.snapshots import SnapshotInfo, data_root_of, list_snapshots, previous_snapshot, resolve, scan_root
+from dashboard.snapshots import SnapshotInfo, data_root_of, previous_in, resolve, scan_root
 from dashboard.store import facts_key
 
 DATA_ENV = "FUNNEL_DATA"
@@ -123,13 +123,9 @@ def snapshots(data: str) -> list[SnapshotInfo]:
 
 @st.cache_data(ttl=60, show_spinner=False)
 def _snapshots(data: str, listing: tuple[tuple[str, int], ...]) -> list[SnapshotInfo]:
-    """The snapshots under the data root, newest first (a data root that is one snapshot: just it)."""
-    if is_uri(data):
-        return list(reversed(engine_snapshots(data, **engine_settings())))
-    root = Path(data)
-    if (root / "snapshot.json").is_file():
-        return [resolve(root)]
-    return list(reversed(list_snapshots(root)))
+    """The snapshots under the data root, newest first (a data root that is one snapshot: just it); the
+    one catalogue of local roots and cluster URIs (engines.list_snapshots)."""
+    return list(reversed(engine_snapshots(data, **engine_settings())))
 
 
 def previous_of(data: str, snapshot: str) -> str | None:
@@ -139,13 +135,7 @@ def previous_of(data: str, snapshot: str) -> str | None:
 @st.cache_data(show_spinner=False)
 def _previous_of(data: str, snapshot: str, listing: tuple[tuple[str, int], ...]) -> str | None:
     """The snapshot before this one under the same data root (none when --data is one snapshot folder)."""
-    if is_uri(data):
-        names = [s.name for s in snapshots(data)]  # newest first; just one when --data is one snapshot
-        at = names.index(snapshot) if snapshot in names else len(names)
-        return names[at + 1] if at + 1 < len(names) else None
-    if (Path(data) / "snapshot.json").is_file():
-        return None
-    prev = previous_snapshot(funnel(data, snapshot).store.snapshot)
+    prev = previous_in(snapshots(data), snapshot)
     return prev.name if prev else None
 
 

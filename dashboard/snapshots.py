@@ -190,14 +190,22 @@ def choose_snapshot(
     raise SnapshotError(f"{data}: no snapshot {snapshot!r} (have: {names})")
 
 
+def previous_in(snapshots: list[SnapshotInfo], name: str) -> SnapshotInfo | None:
+    """The snapshot taken before the one named, among a root's snapshots (any order): the newest whose
+    as_of is earlier; None for the oldest, or a name not among them."""
+    this = next((s for s in snapshots if s.name == name), None)
+    if this is None:
+        return None
+    earlier = sorted((s for s in snapshots if s.as_of < this.as_of), key=lambda s: (s.as_of, s.name))
+    return earlier[-1] if earlier else None
+
+
 def previous_snapshot(info: SnapshotInfo) -> SnapshotInfo | None:
     """The snapshot taken before this one in the same data root, if any."""
-    root = info.path.parent
     try:
-        earlier = [s for s in list_snapshots(root) if s.as_of < info.as_of]
+        return previous_in(list_snapshots(info.path.parent), info.name)
     except SnapshotError:
         return None
-    return earlier[-1] if earlier else None
 
 
 @contextlib.contextmanager

@@ -826,7 +826,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def snapshot_folders(path: Path) -> list[Path]:
     """PATH as a list of snapshot folders: itself, or the dated folders of a data root."""
     from dashboard.errors import UsageError
-    from dashboard.snapshots import SNAPSHOT_NAME, is_snapshot_folder
+    from dashboard.snapshots import is_snapshot_folder
 
     if not path.exists():
         raise UsageError(f"{path}: no such file or folder")
@@ -834,10 +834,11 @@ def snapshot_folders(path: Path) -> list[Path]:
         raise UsageError(f"{path}: not a folder (give a snapshot folder or a data root)")
     if is_snapshot_folder(path):
         return [path]
-    from dashboard.snapshots import recover_root
+    from dashboard.snapshots import scan_root
 
-    recover_root(path)  # an interrupted --replace is finished or undone first, so its snapshot is checked
-    found = sorted(p for p in path.iterdir() if p.is_dir() and SNAPSHOT_NAME.match(p.name))
+    # the root's catalogue (an interrupted --replace finished or undone first), readable folders and not
+    good, bad = scan_root(path)
+    found = sorted([s.path for s in good] + [b.path for b in bad])
     if not found:
         if any((path / f"{t}.parquet").exists() for t in TABLE_ORDER):
             return [path]  # a snapshot folder without its snapshot.json: validate it (and say so)
