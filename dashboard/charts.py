@@ -1,7 +1,7 @@
 """Charts: pure functions from query results (Polars frames or dicts) to plotly Figures.
 
 No Streamlit, no SQL, no metric computed here: a chart draws numbers the queries returned, formatted by
-the metric registry. The pages and the meeting deck (export.py) draw the same figures, in the same
+the metric registry. The pages and the meeting deck (deck/) draw the same figures, in the same
 colours: marketing's numbers in MARKETING_COLOR, sales' in SALES_COLOR, shared ones in JOINT_COLOR.
 Sizes are for a projector: large fonts, few gridlines, values written on the marks.
 """
@@ -811,7 +811,7 @@ def plan_chart(plan: Mapping, title: str | None = None) -> go.Figure:
 
 # -- chart notes on a monthly trend ----------------------------------------------------------------------
 NOTE_COLOR = "#B7410E"
-NOTES_TRACE = "chart-notes"  # the meta of the notes' trace: export.py leaves it out of native charts
+NOTES_TRACE = "chart-notes"  # the meta of the notes' trace: deck/layout.py leaves it out of native charts
 NOTE_HOVER_WIDTH = 60
 NOTE_HOVER_CHARS = 600
 

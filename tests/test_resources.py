@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -10,6 +11,8 @@ from dashboard import resources
 from dashboard.cli import main
 from dashboard.importer import resolve_mapping
 from dashboard.store import QUERIES_DIR
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_the_shipped_folders_are_found():
@@ -40,3 +43,13 @@ def test_no_data_means_the_bundled_sample_said_once(command, capsys, tmp_path, m
 def test_an_explicit_data_root_says_nothing_about_the_sample(capsys):
     assert main(["kpis", "--json", "--data", str(resources.sample_data())]) == 0
     assert "bundled sample" not in capsys.readouterr().err
+
+
+def test_every_code_package_is_in_the_wheel():
+    # pyproject.toml lists the packages by hand (the data folders are mapped into the package): a new
+    # sub-package left out of the list would be missing from every install but an editable one
+    import tomllib
+
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    found = {".".join(p.parent.relative_to(ROOT).parts) for p in (ROOT / "dashboard").rglob("__init__.py")}
+    assert found <= listed, f"add to [tool.setuptools] packages: {sorted(found - listed)}"
