@@ -164,13 +164,7 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     cache = Path(args.data_cache) if args.data_cache else out / "data"
-    results = {
-        "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "command": "funnel bench " + " ".join(_argv_of(args)),
-        "machine": machine_info(),
-        "settings": settings,
-        "sizes": [],
-    }
+    results = {**results_header(args), "settings": settings, "sizes": []}
     for leads in args.leads:
         results["sizes"].append(measure_size(leads, cache, settings, out, drop=args.drop_data))
         _write(results, out)  # a long run leaves its partial results behind
@@ -183,6 +177,15 @@ def run(args: argparse.Namespace) -> int:
     else:
         _print_rich(results, out)
     return 1 if results["mismatches"] else 0
+
+
+def results_header(args) -> dict:
+    """What every bench report opens with: when, the command that made it, and the machine."""
+    return {
+        "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "command": "funnel bench " + " ".join(_argv_of(args)),
+        "machine": machine_info(),
+    }
 
 
 def _argv_of(args) -> list[str]:

@@ -671,9 +671,8 @@ def render_markdown(results: dict) -> str:
 
 def run(args, settings: dict, log) -> int:
     """`funnel bench --browser`: every size in --leads, written to OUT/browser.json and OUT/browser.md."""
-    import datetime as dt
 
-    from dashboard.bench import _argv_of, ensure_sample, machine_info
+    from dashboard.bench import ensure_sample, results_header
     from dashboard.errors import UsageError
 
     pages = tuple(args.pages or PAGE_NAMES)
@@ -686,9 +685,7 @@ def run(args, settings: dict, log) -> int:
     out.mkdir(parents=True, exist_ok=True)
     cache = Path(args.data_cache) if args.data_cache else out / "data"
     results = {
-        "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "command": "funnel bench " + " ".join(_argv_of(args)),
-        "machine": machine_info(),
+        **results_header(args),
         "sizes": [],
         "targets": [],
     }

@@ -110,6 +110,16 @@ def query_parameters(name: str) -> frozenset[str]:
     return sql_parameters(query_text(name))
 
 
+def bound_parameters(name: str, params: dict[str, object] | None) -> dict[str, object]:
+    """The values queries/<name>.sql binds, taken from `params`; a missing one is a programming error."""
+    wanted = query_parameters(name)
+    params = params or {}
+    missing = wanted - params.keys()
+    if missing:
+        raise KeyError(f"queries/{name}.sql needs parameters {', '.join(sorted(missing))}")
+    return {k: params[k] for k in wanted}
+
+
 def view_statements() -> list[str]:
     """queries/views.sql as its statements, in order (pieces that are only comments dropped)."""
     return [text for text in query_text("views").split(";\n") if _COMMENT.sub("", text).strip()]
@@ -208,13 +218,7 @@ class Store:
 
     def run(self, name: str, params: dict[str, object] | None = None) -> pl.DataFrame:
         """Run queries/<name>.sql with the parameters it names taken from `params`."""
-        sql = query_text(name)
-        wanted = query_parameters(name)
-        params = params or {}
-        missing = wanted - params.keys()
-        if missing:
-            raise KeyError(f"queries/{name}.sql needs parameters {', '.join(sorted(missing))}")
-        bound = {k: params[k] for k in wanted}
+        sql, bound = query_text(name), bound_parameters(name, params)
         for attempt in (1, 2):
             with self._lock:
                 con = self._con
@@ -240,11 +244,7 @@ class Store:
     ) -> pa.RecordBatchReader:
         """queries/<name>.sql's rows as Arrow batches, read as they are consumed (a record download
         never holds the whole result). The reader owns its cursor; read it to the end or close it."""
-        params = params or {}
-        bound = {k: params[k] for k in query_parameters(name) if k in params}
-        missing = query_parameters(name) - bound.keys()
-        if missing:
-            raise KeyError(f"queries/{name}.sql needs parameters {', '.join(sorted(missing))}")
+        bound = bound_parameters(name, params)
         with self._lock:
             cursor = self._con.cursor()
         try:
@@ -266,18 +266,13 @@ class Store:
         """Run queries/<name>.sql with `inputs` visible to it as tables under their names: how a query
         reads another snapshot's rows (the changes between two snapshots). Each input is registered on
         this query's own cursor only, so concurrent queries never see each other's."""
-        sql = query_text(name)
-        wanted = query_parameters(name)
-        params = params or {}
-        missing = wanted - params.keys()
-        if missing:
-            raise KeyError(f"queries/{name}.sql needs parameters {', '.join(sorted(missing))}")
+        sql, bound = query_text(name), bound_parameters(name, params)
         with self._lock:
             cursor = self._con.cursor()
         try:
             for table, frame in inputs.items():
                 cursor.register(table, frame.to_arrow())
-            return pl.from_arrow(cursor.execute(sql, {k: params[k] for k in wanted}).to_arrow_table())
+            return pl.from_arrow(cursor.execute(sql, bound).to_arrow_table())
         finally:
             cursor.close()
 
