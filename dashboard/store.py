@@ -58,6 +58,7 @@ _DAMAGED = (
     "Deserialization",
 )
 
+FRAGMENTS = "fragments"  # queries/fragments/: the CTEs queries share through `-- @include name.sql`
 QUERIES_DIR = queries_dir()  # inside the installed package, or the checkout's queries/ (dashboard/resources.py)
 _INCLUDE = re.compile(r"^[ \t]*--[ \t]*@include[ \t]+([\w.-]+\.sql)[ \t]*$", re.MULTILINE)
 _PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
@@ -80,8 +81,20 @@ warnings.filterwarnings("ignore", message="Arrow output on a DB-API result", cat
 
 @cache
 def query_names() -> list[str]:
-    """Every query file's name (without .sql), sorted."""
-    return sorted(path.stem for path in QUERIES_DIR.glob("*.sql"))
+    """Every query file's name (without .sql; a fragment's as "fragments/<name>"), sorted."""
+    top = [path.stem for path in QUERIES_DIR.glob("*.sql")]
+    fragments = [f"{FRAGMENTS}/{path.stem}" for path in (QUERIES_DIR / FRAGMENTS).glob("*.sql")]
+    return sorted(top + fragments)
+
+
+def query_path(name: str) -> Path:
+    """queries/<name>.sql; a name `-- @include` gives (a file name alone) is looked for among the
+    fragments too: queries/ holds the queries callers run by name, queries/fragments/ the CTEs they share."""
+    file_name = name if name.endswith(".sql") else f"{name}.sql"
+    for path in (QUERIES_DIR / file_name, QUERIES_DIR / FRAGMENTS / file_name):
+        if path.is_file():
+            return path
+    raise FileNotFoundError(f"queries/{file_name}: no such query")
 
 
 def query_text(name: str) -> str:
@@ -92,10 +105,7 @@ def query_text(name: str) -> str:
 def _expand(file_name: str, seen: tuple[str, ...]) -> str:
     if file_name in seen:
         raise ValueError(f"queries/{file_name}: include cycle through {' -> '.join(seen)}")
-    path = QUERIES_DIR / file_name
-    if not path.is_file():
-        raise FileNotFoundError(f"queries/{file_name}: no such query")
-    text = path.read_text(encoding="utf-8")
+    text = query_path(file_name).read_text(encoding="utf-8")
     return _INCLUDE.sub(lambda m: _expand(m.group(1), seen + (file_name,)), text)
 
 
@@ -128,7 +138,7 @@ def view_statements() -> list[str]:
 def query_header(name: str) -> str:
     """The leading comment block of a query file: what it answers, its grain, its parameters."""
     lines = []
-    for line in (QUERIES_DIR / f"{name}.sql").read_text(encoding="utf-8").splitlines():
+    for line in query_path(name).read_text(encoding="utf-8").splitlines():
         if not line.startswith("--"):
             break
         lines.append(line[2:].strip())

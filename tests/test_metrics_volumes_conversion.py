@@ -151,7 +151,7 @@ def test_stage_funnel_is_monotonic_for_the_lead_cohort(funnel):
 
 
 def test_a_lead_whose_span_crosses_a_period_with_none_of_its_events_counts_nowhere_there(funnel):
-    # queries/volumes.sql joins a lead to every period its span of stage times overlaps. A's span runs
+    # queries/fragments/volumes.sql joins a lead to every period its span of stage times overlaps. A's span runs
     # Mar 02 (created) .. Apr 20 (O1 won), D's Mar 10 .. Jun 28 (O3 won): both cross April, D's crosses
     # May, yet neither has a lead event there nor a reached() time that starts a cohort (their first
     # opportunities, O1 Mar 15 and O2 Mar 25, are in March; a win starts no cohort). So April and May
