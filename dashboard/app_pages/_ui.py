@@ -186,7 +186,7 @@ def where_we_will_land(view: View) -> None:
     side_heading("joint", "Where we will land")
     landing = app_state.pace(view.data, view.snapshot, view.identity_of(None), view.filters)
     quarter, month = landing["quarter"], landing["month"]
-    st.markdown(f"**{findings.pace_finding(quarter, view.currency, view.scope)}**")
+    st.markdown(f"**{as_text(findings.pace_finding(quarter, view.currency, view.scope))}**")
     for column, key in zip(
         st.columns(5), ("bookings_to_date", "bookings_pace", "bookings_run_rate", "pipeline_coverage", "mqls_pace")
     ):
