@@ -181,7 +181,12 @@ def test_two_sessions_record_at_once_and_a_third_sees_it(server, browser, data_r
 
     # the next meeting (the newest snapshot, 2026-10-31) opens with what was agreed at 2026-09-30
     open_page(c, f"{server}/")
-    cells = c.locator('[data-testid="stDataFrame"]').first.locator("[role=gridcell]").all_inner_texts()
+    grid = c.locator('[data-testid="stDataFrame"]').first
+    # the grid draws its cells after the page settles: wait for the row rather than read a grid still empty
+    grid.locator("[role=gridcell]").filter(has_text="Answer MQLs within 8 hours (A)").first.wait_for(
+        state="attached", timeout=30_000
+    )
+    cells = grid.locator("[role=gridcell]").all_inner_texts()
     assert "Answer MQLs within 8 hours (A)" in cells and "Pause non-brand paid search in SMB (B)" in cells
     assert "Sam" in cells and due.isoformat() in cells
     c.screenshot(path=str(data_root / "overview.png"))

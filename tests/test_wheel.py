@@ -62,8 +62,9 @@ def installed(tmp_path_factory):
 
 def test_the_wheel_carries_the_queries_the_mappings_and_the_sample(installed):
     names = zipfile.ZipFile(installed["wheel"]).namelist()
-    queries = {p.name for p in (ROOT / "queries").glob("*.sql")}
-    assert {n.rsplit("/", 1)[1] for n in names if n.startswith("dashboard/queries/")} == queries
+    # every query file, the shared fragments (queries/fragments/) too, at the same relative path
+    queries = {p.relative_to(ROOT / "queries").as_posix() for p in (ROOT / "queries").rglob("*.sql")}
+    assert {n.removeprefix("dashboard/queries/") for n in names if n.startswith("dashboard/queries/")} == queries
     assert {n.rsplit("/", 1)[1] for n in names if n.startswith("dashboard/mappings/")} == {
         "salesforce.toml",
         "hubspot.toml",
