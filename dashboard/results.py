@@ -8,6 +8,11 @@ session of the dashboard share it (one Funnel per process and snapshot identity)
 no copy of their own (st.cache_data would pickle and unpickle every frame on every rerun). Bounded by the frames' estimated size, least recently used first out; a frame larger
 than the whole budget (a records table of a huge period) is returned without being kept.
 
+A question already being answered is not asked again: a second caller with the same key (another
+session opening the same page, or a page's own call while its prefetch runs) waits for the first caller's
+answer, or its error, instead of running the query a second time. Ten people opening the Overview at once
+run its queries once.
+
 `funnel bench` turns it off (max_bytes = 0) so that every timing is a real query.
 """
 
@@ -38,14 +43,31 @@ def _size(value: object) -> int:
     return 64
 
 
+class _Pending:
+    """A query under way: the callers that asked the same question meanwhile wait for its outcome."""
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.value: object = None
+        self.error: BaseException | None = None
+
+    def outcome(self):
+        self.done.wait()
+        if self.error is not None:
+            raise self.error
+        return self.value
+
+
 class ResultCache:
     def __init__(self, max_bytes: int = DEFAULT_MAX_BYTES):
         self.max_bytes = max_bytes
         self._frames: OrderedDict[tuple, tuple[pl.DataFrame, int]] = OrderedDict()
+        self._pending: dict[tuple, _Pending] = {}
         self._bytes = 0
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
+        self.joined = 0  # callers that waited for a query another caller was already running
 
     @staticmethod
     def key(name: str, bound: dict[str, object]) -> tuple:
@@ -62,18 +84,41 @@ class ResultCache:
                 self._frames.move_to_end(key)
                 self.hits += 1
                 return found[0]
-            self.misses += 1
-        frame = run()  # outside the lock: two threads may both run a new query; the second keeps its own
-        size = _size(frame)
-        if size <= self.max_bytes:
+            pending = self._pending.get(key)
+            if pending is None:
+                pending = self._pending[key] = _Pending()
+                self.misses += 1
+                owner = True
+            else:
+                self.joined += 1
+                owner = False
+        if not owner:
+            return pending.outcome()
+        try:
+            frame = run()  # outside the lock: other questions run meanwhile
+        except BaseException as exc:
+            pending.error = exc
+            raise
+        else:
+            pending.value = frame
+            self._keep(key, frame)
+            return frame
+        finally:
             with self._lock:
-                if key not in self._frames:
-                    self._frames[key] = (frame, size)
-                    self._bytes += size
-                while self._bytes > self.max_bytes:
-                    _, (_, dropped) = self._frames.popitem(last=False)
-                    self._bytes -= dropped
-        return frame
+                del self._pending[key]
+            pending.done.set()
+
+    def _keep(self, key: tuple, frame: object) -> None:
+        size = _size(frame)
+        if size > self.max_bytes:
+            return
+        with self._lock:
+            if key not in self._frames:
+                self._frames[key] = (frame, size)
+                self._bytes += size
+            while self._bytes > self.max_bytes:
+                _, (_, dropped) = self._frames.popitem(last=False)
+                self._bytes -= dropped
 
     def clear(self) -> None:
         with self._lock:

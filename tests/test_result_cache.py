@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from pathlib import Path
 
 import polars as pl
+import pytest
 
 from dashboard.api import Funnel
 from dashboard.results import ResultCache
@@ -128,3 +131,74 @@ def test_an_error_in_a_query_run_together_reaches_the_caller():
         assert "unknown $stage" in str(exc)
     else:
         raise AssertionError("the broken query's error was lost")
+
+
+def _in_threads(cache: ResultCache, run, callers: int) -> tuple[list, list, list]:
+    """`callers` threads ask the same question while the first asker's query is held running."""
+    results, errors = [], []
+
+    def ask():
+        try:
+            results.append(cache.get_or_run("q", {"k": 1}, run))
+        except ValueError as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=ask) for _ in range(callers)]
+    for t in threads:
+        t.start()
+    return threads, results, errors
+
+
+def test_a_question_already_being_answered_is_not_asked_again():
+    # ten sessions open the same page at once: the first runs the query, nine wait for its answer
+    cache = ResultCache()
+    started, release = threading.Event(), threading.Event()
+    runs: list[int] = []
+    frame = pl.DataFrame({"v": [1, 2, 3]})
+
+    def run():
+        runs.append(1)
+        started.set()
+        release.wait(10)
+        return frame
+
+    threads, results, errors = _in_threads(cache, run, 10)
+    assert started.wait(10)
+    deadline = time.time() + 10
+    while cache.joined < 9 and time.time() < deadline:  # the other nine are waiting, not running
+        time.sleep(0.01)
+    assert (len(runs), cache.misses, cache.joined) == (1, 1, 9)
+    release.set()
+    for t in threads:
+        t.join(10)
+    assert len(runs) == 1 and errors == []
+    assert len(results) == 10 and all(r is frame for r in results)
+    assert cache.get_or_run("q", {"k": 1}, run) is frame and len(runs) == 1  # and then it is kept
+
+
+def test_the_error_of_a_question_being_answered_reaches_every_waiter_and_is_not_kept():
+    cache = ResultCache()
+    started, release = threading.Event(), threading.Event()
+    runs: list[int] = []
+
+    def run():
+        runs.append(1)
+        started.set()
+        release.wait(10)
+        raise ValueError("unknown $stage")
+
+    threads, results, errors = _in_threads(cache, run, 3)
+    assert started.wait(10)
+    deadline = time.time() + 10
+    while cache.joined < 2 and time.time() < deadline:
+        time.sleep(0.01)
+    release.set()
+    for t in threads:
+        t.join(10)
+    assert len(runs) == 1 and results == []
+    assert len(errors) == 3 and all("unknown $stage" in str(e) for e in errors)
+    release.clear()
+    release.set()
+    with pytest.raises(ValueError):  # a failed question is asked again next time, not answered from memory
+        cache.get_or_run("q", {"k": 1}, run)
+    assert len(runs) == 2
