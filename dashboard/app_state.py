@@ -139,66 +139,6 @@ def _previous_of(data: str, snapshot: str, listing: tuple[tuple[str, int], ...])
     return prev.name if prev else None
 
 
-def filter_values(data: str, snapshot: str, identity: str) -> dict[str, list[str]]:
-    return funnel(data, snapshot, identity).filter_values()
-
-
-def kpi_table(
-    data: str, snapshot: str, identity: str, periods: tuple[Period, ...], filters: Filters, group_by: str = "all"
-) -> pl.DataFrame:
-    return funnel(data, snapshot, identity).kpi_table(list(periods), filters, group_by)
-
-
-def attribution_table(
-    data: str, snapshot: str, identity: str, period: Period, filters: Filters, model: str | None
-) -> pl.DataFrame:
-    return funnel(data, snapshot, identity).attribution_table(period, filters, model)
-
-
-def scoring_table(data: str, snapshot: str, identity: str, period: Period, filters: Filters) -> pl.DataFrame:
-    return funnel(data, snapshot, identity).scoring_table(period, filters)
-
-
-def threshold(data: str, snapshot: str, identity: str, period: Period, filters: Filters, cutoff: float) -> dict:
-    return funnel(data, snapshot, identity).threshold(period, filters, cutoff)
-
-
-def plan(data: str, snapshot: str, identity: str, target: float, period: Period, filters: Filters) -> dict:
-    return funnel(data, snapshot, identity).plan(target, period.start, period.end, **filters.as_dict())
-
-
-def plan_target(
-    data: str, snapshot: str, identity: str, period: Period, filters: Filters, quarter: bool
-) -> tuple[Period, float | None, str]:
-    return funnel(data, snapshot, identity).plan_target(period, filters, quarter)
-
-
-def records(
-    data: str,
-    snapshot: str,
-    identity: str,
-    name: str,
-    period: Period,
-    filters: Filters,
-    extra: tuple[tuple[str, object], ...],
-) -> pl.DataFrame:
-    return funnel(data, snapshot, identity).records(name, period, filters, **dict(extra))
-
-
-def records_preview(
-    data: str,
-    snapshot: str,
-    identity: str,
-    name: str,
-    period: Period,
-    filters: Filters,
-    extra: tuple[tuple[str, object], ...],
-    limit: int,
-) -> tuple[pl.DataFrame, int]:
-    """The first `limit` records behind a number and their total (a record table on screen)."""
-    return funnel(data, snapshot, identity).records_preview(name, period, filters, limit, **dict(extra))
-
-
 @st.cache_data(show_spinner=False)
 def validation(path: str, identity: str = "") -> dict:
     """The contract check of the snapshot at `path` (identity: so a replaced snapshot is checked anew)."""
@@ -284,7 +224,14 @@ class View:
         f = self.funnel
         f.together(*(functools.partial(call, f) for call in calls))
 
-    # cached queries on this view
+    # the queries of this view: the Funnel's calls with the view's period and filters (their results are
+    # kept by the Funnel's result cache, dashboard/results.py; nothing is cached here)
+    def funnel_of(self, snapshot: str | None) -> Funnel:
+        """This view's Funnel, or another snapshot's under the same data root as it is on disk now."""
+        if snapshot in (None, self.snapshot):
+            return self.funnel
+        return funnel(self.data, snapshot, self.identity_of(snapshot))
+
     def standard_periods(self) -> tuple[Period, ...]:
         """The periods every page's KPI rows come from, in one query: the last 13 months, the comparison
         period and the period. One cached result serves the scorecard, the funnel, the trends and the SLA
@@ -298,13 +245,8 @@ class View:
         filters: Filters | None = None,
         snapshot: str | None = None,
     ) -> pl.DataFrame:
-        return kpi_table(
-            self.data,
-            snapshot or self.snapshot,
-            self.identity_of(snapshot),
-            tuple(periods or [self.period]),
-            self.filters if filters is None else filters,
-            group_by,
+        return self.funnel_of(snapshot).kpi_table(
+            list(periods or [self.period]), self.filters if filters is None else filters, group_by
         )
 
     def row(self, period: Period | None = None, snapshot: str | None = None) -> dict:
@@ -323,36 +265,42 @@ class View:
 
     def attribution(self, model: str | None) -> pl.DataFrame:
         """attribution_table for one model, or all six (None); one query serves both."""
-        every = attribution_table(self.data, self.snapshot, self.identity_of(None), self.period, self.filters, None)
+        every = self.funnel.attribution_table(self.period, self.filters, None)
         return every if model is None else every.filter(pl.col("model") == model)
 
     def scoring(self) -> pl.DataFrame:
-        return scoring_table(self.data, self.snapshot, self.identity_of(None), self.period, self.filters)
+        return self.funnel.scoring_table(self.period, self.filters)
 
     def threshold(self, cutoff: float) -> dict:
-        return threshold(self.data, self.snapshot, self.identity_of(None), self.period, self.filters, float(cutoff))
+        return self.funnel.threshold(self.period, self.filters, float(cutoff))
 
     def plan(self, target: float, period: Period) -> dict:
-        return plan(self.data, self.snapshot, self.identity_of(None), float(target), period, self.filters)
+        return self.funnel.plan(float(target), period.start, period.end, **self.filters.as_dict())
 
     def plan_target(self, quarter: bool = False) -> tuple[Period, float | None, str]:
         """The month (or fiscal quarter) the plan is for, its default target and where that came from
         (Funnel.plan_target)."""
-        return plan_target(self.data, self.snapshot, self.identity_of(None), self.period, self.filters, quarter)
+        return self.funnel.plan_target(self.period, self.filters, quarter)
+
+    def pace(self) -> dict:
+        return self.funnel.pace(**self.filters.as_dict())
+
+    def pace_daily(self) -> pl.DataFrame:
+        return self.funnel.pace_daily(self.filters)
+
+    def projection(self, periods: tuple[Period, ...]) -> pl.DataFrame:
+        return self.funnel.projection_table(list(periods), self.filters)
+
+    def changes(self, from_snapshot: str) -> dict:
+        """Funnel.changes from `from_snapshot` to this view's snapshot (the waterfall)."""
+        return self.funnel.changes(from_snapshot, None, **self.filters.as_dict())
+
+    def change_records(self, from_snapshot: str, bucket: str) -> pl.DataFrame:
+        return self.funnel.change_records(bucket, from_snapshot, None, **self.filters.as_dict())
 
     def records(self, name: str, **extra) -> pl.DataFrame:
-        stages = {"leads": LEAD_STAGES, "opportunities": OPPORTUNITY_STAGES}.get(name)
-        if stages is not None and extra.get("stage") not in stages:
-            raise ValueError(f"records_{name}: unknown stage {extra.get('stage')!r}")
-        return records(
-            self.data,
-            self.snapshot,
-            self.identity_of(None),
-            name,
-            self.period,
-            self.filters,
-            tuple(sorted(extra.items())),
-        )
+        self._record_stage_checked(name, extra)
+        return self.funnel.records(name, self.period, self.filters, **extra)
 
     def _record_stage_checked(self, name: str, extra: dict) -> None:
         stages = {"leads": LEAD_STAGES, "opportunities": OPPORTUNITY_STAGES}.get(name)
@@ -362,16 +310,7 @@ class View:
     def records_preview(self, name: str, limit: int, **extra) -> tuple[pl.DataFrame, int]:
         """At most `limit` of the records behind a number, and how many there are."""
         self._record_stage_checked(name, extra)
-        return records_preview(
-            self.data,
-            self.snapshot,
-            self.identity_of(None),
-            name,
-            self.period,
-            self.filters,
-            tuple(sorted(extra.items())),
-            limit,
-        )
+        return self.funnel.records_preview(name, self.period, self.filters, limit, **extra)
 
     def records_file(self, name: str, fmt: str, **extra):
         """Every record behind a number, streamed from the query into a temporary file (`fmt`: csv or
@@ -439,7 +378,7 @@ def sidebar() -> View:
         fiscal = f.policy.fiscal_year_start_month  # quarters and years are fiscal: "FY2027 Q1 (Feb-Apr 2026)"
         st.caption(f"{fiscal_label(period, fiscal)} · compared with {fiscal_label(period.previous(), fiscal)}")
         st.markdown("### Filters")
-        values = filter_values(data, snapshot, identity)
+        values = funnel(data, snapshot, identity).filter_values()
         names_by_id, campaign_labels = campaign_choices(data, snapshot, identity)
         # the campaign widget shows "C0093 · name"; a hand-written link may give just the id (?campaign=C0093)
         raw = st.query_params.get("campaign")
@@ -570,7 +509,7 @@ def campaign_choices(data: str, snapshot: str, identity: str) -> tuple[dict[str,
     shared, not copied, by every rerun (st.cache_data would unpickle 50k labels per rerun at 10M leads).
     Callers only read them."""
     names = campaign_names(data, snapshot, identity)
-    return names, [campaign_label(c, names) for c in filter_values(data, snapshot, identity)["campaign"]]
+    return names, [campaign_label(c, names) for c in funnel(data, snapshot, identity).filter_values()["campaign"]]
 
 
 def current() -> View:
@@ -619,30 +558,6 @@ def note_span(view: View) -> tuple[dt.date, dt.date]:
     zone = view.policy.zone
     first = trailing_months(local_date(snaps[-1].as_of, zone), 13)[0].start
     return first, local_date(snaps[0].as_of, zone)
-
-
-# -- changes between two snapshots, pacing, projection ----------------------------------------------------
-def changes(data: str, snapshot: str, identity: str, from_snapshot: str, from_identity: str, filters: Filters) -> dict:
-    """Funnel.changes from `from_snapshot` to `snapshot` (the waterfall); both identities key the cache."""
-    return funnel(data, snapshot, identity).changes(from_snapshot, None, **filters.as_dict())
-
-
-def change_records(
-    data: str, snapshot: str, identity: str, from_snapshot: str, from_identity: str, bucket: str, filters: Filters
-) -> pl.DataFrame:
-    return funnel(data, snapshot, identity).change_records(bucket, from_snapshot, None, **filters.as_dict())
-
-
-def pace(data: str, snapshot: str, identity: str, filters: Filters) -> dict:
-    return funnel(data, snapshot, identity).pace(**filters.as_dict())
-
-
-def pace_daily(data: str, snapshot: str, identity: str, filters: Filters) -> pl.DataFrame:
-    return funnel(data, snapshot, identity).pace_daily(filters)
-
-
-def projection(data: str, snapshot: str, identity: str, periods: tuple[Period, ...], filters: Filters) -> pl.DataFrame:
-    return funnel(data, snapshot, identity).projection_table(list(periods), filters)
 
 
 def learned_from(view: View) -> str:

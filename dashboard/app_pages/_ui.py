@@ -1,7 +1,7 @@
 """What every page draws the same way: the header, a metric with its definition, a chart, a records table.
 
 Not a page (st.navigation lists the pages in app.py). No query and no metric here: values come from
-app_state's cached queries, labels and definitions from the metric registry, words from findings.
+the view's queries (app_state.View), labels and definitions from the metric registry, words from findings.
 """
 
 from __future__ import annotations
@@ -166,7 +166,7 @@ def image_downloads(fig, key: str | None = None) -> None:
 def projected_rates(view: View, keys: tuple[str, ...]) -> None:
     """Beside a maturing period's cohort rates (never instead of them): their projected final rates, and the
     mature cohorts they were learned from."""
-    projected = app_state.projection(view.data, view.snapshot, view.identity_of(None), (view.period,), view.filters)
+    projected = view.projection((view.period,))
     steps = {r["step"]: r["projected_rate"] for r in projected.iter_rows(named=True)}
     if not any(steps.get(k.removesuffix("_rate")) is not None for k in keys):
         return
@@ -184,7 +184,7 @@ def where_we_will_land(view: View) -> None:
     """The Overview's strip for the fiscal quarter holding as_of: bookings to date, pace, run rate, coverage
     and MQL pace, and cumulative bookings and MQLs against the target line (Funnel.pace, Funnel.pace_daily)."""
     side_heading("joint", "Where we will land")
-    landing = app_state.pace(view.data, view.snapshot, view.identity_of(None), view.filters)
+    landing = view.pace()
     quarter, month = landing["quarter"], landing["month"]
     st.markdown(f"**{as_text(findings.pace_finding(quarter, view.currency, view.scope))}**")
     for column, key in zip(
@@ -192,7 +192,7 @@ def where_we_will_land(view: View) -> None:
     ):
         with column:
             metric(view, key, quarter)
-    daily = app_state.pace_daily(view.data, view.snapshot, view.identity_of(None), view.filters)
+    daily = view.pace_daily()
     for column, key in zip(st.columns(2), ("bookings", "mqls")):
         with column:
             plot(

@@ -16,14 +16,8 @@ if not older:
     st.info(f"Snapshot {view.snapshot} is the oldest here: there is no earlier snapshot to compare it with.")
     st.stop()
 base = st.selectbox("Compared with the snapshot of", older, key="changes_from", bind="query-params")
-result = app_state.changes(view.data, view.snapshot, view.identity_of(None), base, view.identity_of(base), view.filters)
-movers = (
-    app_state.change_records(
-        view.data, view.snapshot, view.identity_of(None), base, view.identity_of(base), "moved", view.filters
-    )
-    .head(2)
-    .to_dicts()
-)
+result = view.changes(base)
+movers = view.change_records(base, "moved").head(2).to_dicts()
 
 title = findings.changes_finding(result, movers, view.scope)
 event = _ui.plot(charts.waterfall_chart(result, _ui.wrap(title, 80)), key="waterfall", select=True)
@@ -58,9 +52,7 @@ with st.expander("What each bar means"):
 
 bucket = _ui.clicked(event)
 if bucket:
-    frame = app_state.change_records(
-        view.data, view.snapshot, view.identity_of(None), base, view.identity_of(base), bucket, view.filters
-    )
+    frame = view.change_records(base, bucket)
     st.subheader(f"{BY_KEY[f'changes_{bucket}'].label}: {frame.height:,} opportunities")
     st.caption(BY_KEY[f"changes_{bucket}"].definition + f" Before = snapshot {base}, after = snapshot {view.snapshot}.")
     if frame.is_empty():

@@ -104,9 +104,7 @@ def trend() -> None:
         )
     elif key.endswith("_rate"):  # a cohort rate: its immature months get their projected final rate beside
         monthly = view.monthly()
-        projected = app_state.projection(
-            view.data, view.snapshot, view.identity_of(None), tuple(view.funnel.monthly_periods(13)), view.filters
-        )
+        projected = view.projection(tuple(view.funnel.monthly_periods(13)))
         _ui.plot(
             charts.trend_with_projection(
                 monthly,

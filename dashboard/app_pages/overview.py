@@ -31,7 +31,7 @@ JOINT = ("mql_to_sql_rate", "sql_to_opp_rate", "opp_to_won_rate", "lead_to_won_r
 
 view = app_state.current()
 prev_snap = app_state.previous_snapshot_name(view)
-older = None if prev_snap is None else app_state.funnel(view.data, prev_snap)
+older = None if prev_snap is None else view.funnel_of(prev_snap)
 compared = compared_period(view.period, older)
 view.prefetch_page("overview", older)
 _ui.header(view, "Overview", "Are marketing and sales on track together this period?")
