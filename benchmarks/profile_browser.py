@@ -45,6 +45,17 @@ def metrics(cdp) -> dict:
     return {k: got.get(k, 0.0) for k in METRICS}
 
 
+def by_script(profile: dict) -> list[tuple[float, str]]:
+    """Self time per script file (or native: "(program)", "(garbage collector)"), largest first, in ms."""
+    nodes = {node["id"]: node for node in profile["nodes"]}
+    spent: collections.Counter = collections.Counter()
+    for sample, delta in zip(profile.get("samples", []), profile.get("timeDeltas", [])):
+        frame = nodes[sample]["callFrame"]
+        name = frame["url"].rsplit("/", 1)[-1].split(".")[0] or frame["functionName"] or "(native)"
+        spent[name] += delta / 1000
+    return [(ms, name) for name, ms in spent.most_common() if name != "(idle)"][:12]
+
+
 def top_functions(profile: dict, n: int = 25) -> list[tuple[float, str]]:
     """Self time per (function, script) from a CDP CPU profile, largest first, in milliseconds."""
     nodes = {node["id"]: node for node in profile["nodes"]}
@@ -96,6 +107,7 @@ def main() -> None:
             print(f"\nsegment={value}: {timed}\n  browser: {spent}")
             if args.cpu_profile:
                 profile = cdp.send("Profiler.stop")["profile"]
+                print("  by script: " + ", ".join(f"{name} {ms:.0f}" for ms, name in by_script(profile)))
                 for ms, name in top_functions(profile):
                     print(f"  {ms:8.1f} ms  {name}")
             if args.mutations:
