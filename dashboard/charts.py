@@ -195,32 +195,59 @@ def funnel_chart(row: Mapping, title: str | None = None) -> go.Figure:
             f"{counts[i]:,}  ·  {format_value(of_prev, 'rate')} of previous  ·  "
             f"{format_value(counts[i] / counts[0], 'rate')} of leads"
         )
-    bar = dict(
-        type="bar",
-        x=counts,
-        y=[label for _, label, _ in FUNNEL_STAGES],
-        orientation="h",
-        text=texts,
-        textposition="outside",
-        cliponaxis=False,
-        textfont=dict(size=17),
+    return stage_bars(
+        FUNNEL_STAGES,
+        counts,
+        texts,
+        title,
+        x_max=counts[0] * 1.1,
+        bargap=0.25,
+        margin_right=40,
+        height=440,
         name="cohort",
-        marker=dict(color=[SIDE_COLORS[side] for _, _, side in FUNNEL_STAGES]),
         customdata=[key for key, _, _ in FUNNEL_STAGES],
         hoverinfo="text",
         hovertext=[f"{BY_KEY[key].label}: {n:,}" for (key, _, _), n in zip(FUNNEL_STAGES, counts)],
+    )
+
+
+def stage_bars(
+    stages,
+    values: list,
+    text: list[str],
+    title: str | None,
+    *,
+    x_max: float,
+    bargap: float,
+    margin_right: int,
+    height: int,
+    **bar_extra,
+) -> go.Figure:
+    """Funnel stages (key, label, side) as horizontal bars top-down, in each side's colour, each with its
+    text beside it: the stage funnel and the plan draw their stages the same way."""
+    bar = dict(
+        type="bar",
+        x=[v or 0 for v in values],
+        y=[label for _, label, _ in stages],
+        orientation="h",
+        text=text,
+        textposition="outside",
+        cliponaxis=False,
+        textfont=dict(size=17),
+        marker=dict(color=[SIDE_COLORS[side] for _, _, side in stages]),
+        **bar_extra,
     )
     return figure(
         [bar],
         dict(
             showlegend=False,
-            bargap=0.25,
-            margin=dict(r=40),
+            bargap=bargap,
+            margin=dict(r=margin_right),
             yaxis=dict(autorange="reversed", showgrid=False, tickfont=dict(size=18)),
-            xaxis=dict(visible=False, range=[0, counts[0] * 1.1]),
+            xaxis=dict(visible=False, range=[0, x_max]),
         ),
         title,
-        height=440,
+        height=height,
     )
 
 
@@ -784,28 +811,8 @@ def plan_chart(plan: Mapping, title: str | None = None) -> go.Figure:
             )
         text.append((format_value(v, "count") if v is not None else "–") + when_text)
     top = max(v or 0 for v in values)
-    bar = dict(
-        type="bar",
-        x=[v or 0 for v in values],
-        y=[label for _, label, _ in stages],
-        orientation="h",
-        marker=dict(color=[SIDE_COLORS[side] for _, _, side in stages]),
-        text=text,
-        textposition="outside",
-        cliponaxis=False,
-        textfont=dict(size=17),
-    )
-    return figure(
-        [bar],
-        dict(
-            showlegend=False,
-            bargap=0.3,
-            margin=dict(r=260),
-            yaxis=dict(autorange="reversed", showgrid=False, tickfont=dict(size=18)),
-            xaxis=dict(visible=False, range=[0, top * 1.02 if top else 1]),
-        ),
-        title,
-        height=400,
+    return stage_bars(
+        stages, values, text, title, x_max=top * 1.02 if top else 1, bargap=0.3, margin_right=260, height=400
     )
 
 
