@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
+import pyarrow.parquet as pq
 
 from dashboard.importing.mapping import TableMapping
 from dashboard.validate import Finding, Report
@@ -189,8 +190,6 @@ def _read_csv(path: Path, table: str, spec: TableMapping, report: Report) -> _So
 
 
 def _read_parquet(path: Path, table: str, report: Report) -> _Source | None:
-    import pyarrow.parquet as pq
-
     try:
         data = pq.read_table(path)
         df = pl.from_arrow(data)
