@@ -16,6 +16,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from sample_root import linked_sample
 from serving import chromium, serving
 
 from dashboard.meetings import MeetingStore
@@ -23,7 +24,6 @@ from dashboard.meetings import MeetingStore
 pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parent.parent
-SAMPLE = ROOT / "data" / "sample"
 # the script has finished and the page's charts are drawn
 IDLE = """() => !document.querySelector('[data-testid="stStatusWidget"], [data-testid="stSkeleton"]')
   && !!document.querySelector('[data-testid="stMain"] h1')
@@ -36,13 +36,7 @@ NOTES = """() => Array.from(document.querySelectorAll('.js-plotly-plot')).map(
 
 @pytest.fixture(scope="module")
 def data_root(tmp_path_factory) -> Path:
-    if not any(SAMPLE.glob("*/snapshot.json")):
-        pytest.skip("no committed sample under data/sample")
-    root = tmp_path_factory.mktemp("meeting_root")
-    for snap in SAMPLE.glob("*/snapshot.json"):
-        (root / snap.parent.name).symlink_to(snap.parent)
-    (root / "funnel.toml").symlink_to(SAMPLE / "funnel.toml")
-    return root
+    return linked_sample(tmp_path_factory.mktemp("meeting_root"))
 
 
 @pytest.fixture(scope="module")
