@@ -20,7 +20,7 @@ from pathlib import Path
 
 import polars as pl
 
-from dashboard.engines import open_store
+from dashboard.engines import list_snapshots, open_store
 from dashboard.errors import ArgumentError
 from dashboard.filters import FILTER_KEYS, GROUP_BY, Filters, period_params, policy_params
 from dashboard.metrics import KPI_KEYS
@@ -35,6 +35,7 @@ from dashboard.periods import (
     next_month,
     quarter_containing,
     to_us,
+    trailing_fiscal_quarters,
     trailing_mature_months,
     trailing_months,
 )
@@ -182,8 +183,6 @@ class Funnel:
 
     def quarterly_periods(self, quarters: int = 5) -> list[Period]:
         """The last `quarters` fiscal quarters up to the one holding as_of (the last may be partial)."""
-        from dashboard.periods import trailing_fiscal_quarters
-
         return trailing_fiscal_quarters(
             local_date(self.as_of, self.policy.zone), quarters, self.policy.fiscal_year_start_month
         )
@@ -219,6 +218,7 @@ class Funnel:
         self, name: str, period: Period, filters: Filters, limit: int, **extra
     ) -> tuple[pl.DataFrame, int]:
         """The first `limit` records behind a number and how many there are in all (record tables)."""
+        # lazy: safe_output loads pyarrow.compute (~30 ms), which the CLI's figures never need
         from dashboard.safe_output import preview
 
         def run() -> tuple[pl.DataFrame, int]:
@@ -356,8 +356,6 @@ class Funnel:
     # -- changes between two snapshots (the pipeline waterfall) -----------------------------------
     def snapshot_names(self) -> list[str]:
         """The snapshots of this Funnel's data root, oldest first."""
-        from dashboard.engines import list_snapshots
-
         engine, remote = self.engine
         return [s.name for s in list_snapshots(str(self.store.snapshot.path.parent), engine, remote)]
 

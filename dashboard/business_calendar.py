@@ -80,7 +80,7 @@ class WorkCalendar:
     def holiday_dates(self, first: dt.date, last: dt.date) -> set[dt.date]:
         days = {d for d in self.extra_holidays if first <= d <= last}
         if self.holidays:
-            import holidays as holidays_package
+            import holidays as holidays_package  # lazy: ~40 ms, only for a calendar that names a country
 
             country, _, subdiv = self.holidays.partition("-")
             found = holidays_package.country_holidays(
@@ -229,7 +229,7 @@ def _holidays(where: str, value: object) -> str | None:
         return None
     if not isinstance(value, str):
         raise CalendarError(f'{where} holidays must be a country code such as "US" or "US-CA", not {value!r}')
-    import holidays as holidays_package
+    import holidays as holidays_package  # lazy: ~40 ms, only for a calendar that names a country
 
     country, _, subdiv = value.strip().partition("-")
     try:

@@ -12,6 +12,7 @@ import importlib
 import sys
 
 from dashboard.errors import FunnelError, UsageError  # noqa: F401 (UsageError: the name callers knew)
+from dashboard.resources import sample_data
 
 # command -> (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -59,8 +60,6 @@ def main(argv: list[str] | None = None) -> int:
     module = importlib.import_module(args._module)
     run = getattr(module, f"run_{args.command}", None) or module.run
     if getattr(args, "data", "") is None:  # a command with --data, run without it: the bundled sample
-        from dashboard.resources import sample_data
-
         args.data = str(sample_data())
         print(f"funnel {args.command}: no --data given: using the bundled sample data ({args.data})", file=sys.stderr)
     try:

@@ -9,10 +9,12 @@ import argparse
 import json
 import sys
 
+from dashboard.api import CHANGE_BESIDE, PACE_METRICS, Funnel
 from dashboard.engines import EngineError, add_engine_arguments
 from dashboard.errors import UsageError
 from dashboard.filters import FILTER_KEYS, ArgumentError
 from dashboard.metrics import BY_KEY, format_value, metric_for, sla_units
+from dashboard.periods import Period, fiscal_label, parse_period
 from dashboard.policy import ATTRIBUTION_MODELS, PolicyError
 from dashboard.snapshots import SnapshotError
 
@@ -55,8 +57,6 @@ def add_plan_arguments(p):
 
 
 def _open(args):
-    from dashboard.api import Funnel
-
     return Funnel.open(args.data, args.snapshot, engine=args.engine, spark_remote=args.spark_remote)
 
 
@@ -66,8 +66,6 @@ def _filters(args) -> dict:
 
 def apply_period_argument(args, funnel) -> None:
     """`--period` as the --from/--to it stands for, read on the snapshot's fiscal calendar."""
-    from dashboard.periods import parse_period
-
     if getattr(args, "period", None) is None:
         return
     if args.start is not None or args.end is not None:
@@ -92,6 +90,7 @@ def _run(args, produce, render) -> int:
 
 
 def _print_table(title: str, columns: list[str], rows: list[list[str]]) -> None:
+    # lazy: rich (~30 ms) only for the table, not for --json
     from rich.console import Console
     from rich.table import Table
 
@@ -112,8 +111,6 @@ def _context(result, funnel) -> str:
 
 def _period_name(period: dict, funnel) -> str:
     """ "FY2027 Q1 (Feb-Apr 2026): 2026-02-01 .. 2026-04-30" when the days are a fiscal quarter or year."""
-    from dashboard.periods import Period, fiscal_label
-
     days = Period.of(period["from"], period["to"])
     name = fiscal_label(days, funnel.policy.fiscal_year_start_month)
     text = f"{period['from']} .. {period['to']}"
@@ -237,8 +234,6 @@ def add_pace_arguments(p):
 
 
 def run_changes(args) -> int:
-    from dashboard.api import CHANGE_BESIDE
-
     def render(result, funnel):
         currency = result["currency"]
         rows = [
@@ -270,8 +265,6 @@ def run_changes(args) -> int:
 
 
 def run_pace(args) -> int:
-    from dashboard.api import PACE_METRICS
-
     def render(result, funnel):
         currency = result["currency"]
         for name in ("quarter", "month"):

@@ -6,9 +6,12 @@ dashboard/images.py; this module is the command, and the one import the pages an
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
+from dashboard.api import Funnel
+from dashboard.commands import apply_period_argument, common_arguments
 from dashboard.deck.data import SCORECARD, DeckData, collect, collect_landing, meeting_record_of
 from dashboard.deck.layout import PPTX_MIME, Layouts, TemplateError, change_text
 from dashboard.deck.slides import (
@@ -20,7 +23,9 @@ from dashboard.deck.slides import (
     deck_slides,
     render_deck,
 )
-from dashboard.errors import ArgumentError
+from dashboard.engines import EngineError
+from dashboard.errors import ArgumentError, UsageError
+from dashboard.filters import FILTER_KEYS
 from dashboard.images import (
     _RENDERER,
     IMAGE_FORMATS,
@@ -34,8 +39,11 @@ from dashboard.images import (
     slug,
     unavailable_reason,
 )
+from dashboard.meetings import MeetingError
 from dashboard.metrics import excel_format
 from dashboard.periods import fiscal_label
+from dashboard.policy import PolicyError
+from dashboard.snapshots import SnapshotError
 
 # what callers (the pages, the tests, a notebook) import from here: the deck's and the images' public names
 __all__ = [
@@ -74,25 +82,12 @@ __all__ = [
 
 # -- `funnel export` ------------------------------------------------------------------------------------
 def add_arguments(parser) -> None:
-    from dashboard.commands import common_arguments
-
     common_arguments(parser)  # --data --snapshot --from --to, the filters, --json (a summary of what was written)
     parser.add_argument("--out", required=True, metavar="FILE.pptx", help="where to write the deck")
     parser.add_argument("--template", metavar="FILE.pptx", help="a 16:9 PowerPoint file whose slide layouts to use")
 
 
 def run(args) -> int:
-    import json
-
-    from dashboard.api import Funnel
-    from dashboard.commands import apply_period_argument
-    from dashboard.engines import EngineError
-    from dashboard.errors import UsageError
-    from dashboard.filters import FILTER_KEYS
-    from dashboard.meetings import MeetingError
-    from dashboard.policy import PolicyError
-    from dashboard.snapshots import SnapshotError
-
     out = Path(args.out)
     if out.suffix.lower() != ".pptx":
         raise UsageError(f"--out {args.out!r}: the deck is a .pptx file")

@@ -94,6 +94,6 @@ def policy_params(policy: Policy, as_of: dt.datetime) -> dict[str, object]:
 
 
 def _holidays_version() -> str:
-    import holidays
+    import holidays  # lazy: ~40 ms, only for the business-hours SLA clock
 
     return holidays.__version__

@@ -44,7 +44,7 @@ def browser_path() -> str | None:
     if os.environ.get("BROWSER_PATH"):
         return os.environ["BROWSER_PATH"]
     try:
-        from choreographer.browsers.chromium import Chromium
+        from choreographer.browsers.chromium import Chromium  # lazy: kaleido's browser driver, for images only
 
         found = Chromium.find_browser(skip_local=False)
     except Exception:  # noqa: BLE001 - best effort; fall back to PATH
@@ -90,7 +90,7 @@ class _Renderer:
             problem = self._failed[1]  # don't retry a browser that already failed to start
         if problem:
             raise ExportUnavailable(problem)
-        import kaleido
+        import kaleido  # lazy: heavy (~400 ms), only when an image is drawn
 
         loop = asyncio.new_event_loop()
         threading.Thread(target=loop.run_forever, name="kaleido-render", daemon=True).start()

@@ -23,12 +23,16 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 import pyarrow as pa
+import pyarrow.parquet as pq
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from dashboard.contract import TABLE_ORDER, TABLES
+from dashboard.errors import UsageError
 from dashboard.importing.mapping import MappingError, TableMapping, load_mapping, resolve_mapping
 from dashboard.importing.parsers import ISO_INSTANT, POLARS_TYPES, _build_table, _parse_timestamp
 from dashboard.importing.readers import LINE, PARQUET_SUFFIXES, _locate, _read_csv, _read_parquet
-from dashboard.snapshots import format_instant, parse_instant
+from dashboard.snapshots import SnapshotError, atomic_snapshot_dir, format_instant, parse_instant, read_info
 from dashboard.validate import Report, validate_tables
 
 # the names callers (tests, notebooks) import from here; the mapping, readers and parsers live in importing/
@@ -274,8 +278,6 @@ def import_export(
     allow_empty: bool = False,
 ) -> ImportResult:
     """Read, check and write one export as `<out>/<as_of date>/`. Raises ImportRefused (nothing written)."""
-    from dashboard.snapshots import SnapshotError, atomic_snapshot_dir
-
     source, out = Path(source), Path(out)
     mapping_name = None
     if not isinstance(mapping, dict):
@@ -331,8 +333,6 @@ def import_export(
     label = f"funnel import {source.resolve()}" + (f" (mapping {mapping_name})" if mapping_name else "")
     try:
         with atomic_snapshot_dir(out, as_of, label, replace=replace) as tmp:
-            import pyarrow.parquet as pq
-
             for name in TABLE_ORDER:
                 pq.write_table(
                     _to_arrow(name, pl.from_arrow(tables[name]), strict=True),
@@ -360,7 +360,6 @@ def _source_as_of(source: Path, report: Report) -> dt.datetime | None:
     meta = source / "snapshot.json"
     if not meta.is_file():
         return None
-    from dashboard.snapshots import SnapshotError, read_info
 
     try:
         return read_info(source).as_of
@@ -396,11 +395,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from rich.console import Console
-    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-
-    from dashboard.errors import UsageError
-
     source = Path(args.source)
     if not source.is_dir():
         raise UsageError(f"--source {source}: no such folder")

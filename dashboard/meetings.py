@@ -172,6 +172,85 @@ class Action:
         return self.status == "open" and self.due is not None and self.due < today
 
 
+# What a field is called in an error: in the app's forms, or in an export's JSON (`funnel notes import`).
+FORM_NAMES = {"date": "note date", "text": "{kind} text", "author": "author", "due": "due date"}
+EXPORT_NAMES = {"date": "date", "text": "text", "author": "created_by", "due": "due"}
+# the columns a new note or action is stored in (its id and the updated_* of a status change come later)
+NOTE_COLUMNS = (
+    "uid, note_date, body, segment, region, channel, origin, campaign, page, snapshot, created_by, created_at"
+)
+ACTION_COLUMNS = "uid, meeting, kind, body, owner, due_date, status, created_by, created_at"
+
+
+def _checked_note(uid, day, text, scope, page, snapshot, author, created_at, *, names: dict) -> Note:
+    """A note as it is stored, its text cleaned, from the app's form or an export; refused when it is not
+    one (the one set of checks both take)."""
+    return Note(
+        0,
+        uid,
+        _date(day, names["date"]),
+        clean_text(text, names["text"].format(kind="note")),
+        _scope(scope),
+        page,
+        snapshot,
+        clean_text(author or ANONYMOUS, names["author"], MAX_OWNER),
+        str(created_at or now_utc()),
+    )
+
+
+def _checked_action(
+    uid, meeting, kind, text, owner, due, status, author, created_at, *, names: dict, updated_by=None, updated_at=None
+) -> Action:
+    """A decision or an action as it is stored, from the app's form or an export; refused when it is not one.
+    What agreeing a new action asks more (an owner, a due date not past) is MeetingStore.add_action's."""
+    if kind not in KINDS:
+        raise MeetingError(f"kind {kind!r}: one of {', '.join(KINDS)}")
+    _check_status(status)
+    return Action(
+        0,
+        uid,
+        clean_text(meeting, "meeting", MAX_OWNER),
+        kind,
+        clean_text(text, names["text"].format(kind=kind)),
+        clean_text(owner, "owner", MAX_OWNER) if owner not in (None, "") else None,
+        _date(due, names["due"]) if due not in (None, "") else None,
+        status,
+        clean_text(author or ANONYMOUS, names["author"], MAX_OWNER),
+        str(created_at or now_utc()),
+        updated_by,
+        updated_at,
+    )
+
+
+def _check_status(status: object) -> None:
+    if status not in STATUSES:
+        raise MeetingError(f"status {status!r}: one of {', '.join(STATUSES)}")
+
+
+def _note_row(n: Note) -> tuple:
+    """A note's values for NOTE_COLUMNS."""
+    return (
+        n.uid,
+        n.date.isoformat(),
+        n.text,
+        *(n.scope.get(k) for k in FILTER_KEYS),
+        n.page,
+        n.snapshot,
+        n.created_by,
+        n.created_at,
+    )
+
+
+def _action_row(a: Action) -> tuple:
+    """An action's values for ACTION_COLUMNS."""
+    due = a.due.isoformat() if a.due else None
+    return (a.uid, a.meeting, a.kind, a.text, a.owner, due, a.status, a.created_by, a.created_at)
+
+
+def _marks(columns: str) -> str:
+    return ", ".join("?" for _ in columns.split(","))
+
+
 @dataclass(frozen=True)
 class MeetingRecord:
     """What the Overview and the deck show: the previous meeting's items, and this meeting's."""
@@ -324,40 +403,16 @@ class MeetingStore:
     ) -> Note:
         """Record a chart note. `span` (first, last day any snapshot's charts cover) refuses a note no chart
         could ever show."""
-        day = _date(day, "note date")
-        body = clean_text(text, "note text")
-        values = _scope(scope)
-        if span is not None and not (span[0] <= day <= span[1]):
+        note = _checked_note(
+            uid or uuid.uuid4().hex, day, text, scope, page, snapshot, author, created_at, names=FORM_NAMES
+        )
+        if span is not None and not (span[0] <= note.date <= span[1]):
             raise MeetingError(
-                f"note date {day.isoformat()} is outside every snapshot: the snapshots' charts cover "
+                f"note date {note.date.isoformat()} is outside every snapshot: the snapshots' charts cover "
                 f"{span[0].isoformat()} to {span[1].isoformat()}"
             )
-        note = Note(
-            0,
-            uid or uuid.uuid4().hex,
-            day,
-            body,
-            values,
-            page,
-            snapshot,
-            clean_text(author or ANONYMOUS, "author", MAX_OWNER),
-            created_at or now_utc(),
-        )
         with self._connect(write=True) as con:
-            cur = con.execute(
-                "insert into notes (uid, note_date, body, segment, region, channel, origin, campaign, page, snapshot,"
-                " created_by, created_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    note.uid,
-                    day.isoformat(),
-                    body,
-                    *(values.get(k) for k in FILTER_KEYS),
-                    page,
-                    snapshot,
-                    note.created_by,
-                    note.created_at,
-                ),
-            )
+            cur = con.execute(f"insert into notes ({NOTE_COLUMNS}) values ({_marks(NOTE_COLUMNS)})", _note_row(note))
             return Note(cur.lastrowid, *astuple_tail(note))
 
     def notes(
@@ -392,53 +447,23 @@ class MeetingStore:
     ) -> Action:
         """Record a decision or an action of a meeting. An action needs an owner and a due date not before
         `today` (the day it is agreed); a decision may have either."""
-        if kind not in KINDS:
-            raise MeetingError(f"kind {kind!r}: one of {', '.join(KINDS)}")
-        if status not in STATUSES:
-            raise MeetingError(f"status {status!r}: one of {', '.join(STATUSES)}")
-        meeting = clean_text(meeting, "meeting", MAX_OWNER)
-        body = clean_text(text, f"{kind} text")
         if kind == "action" and not (isinstance(owner, str) and owner.strip()):
             raise MeetingError("an action needs an owner: who will do it")
-        owner = clean_text(owner, "owner", MAX_OWNER) if owner not in (None, "") else None
-        due_date = _date(due, "due date") if due not in (None, "") else None
-        if kind == "action" and due_date is None:
-            raise MeetingError("an action needs a due date")
-        if due_date is not None and today is not None and due_date < today:
-            raise MeetingError(f"due date {due_date.isoformat()} is in the past (today is {today.isoformat()})")
-        action = Action(
-            0,
-            uid or uuid.uuid4().hex,
-            meeting,
-            kind,
-            body,
-            owner,
-            due_date,
-            status,
-            clean_text(author or ANONYMOUS, "author", MAX_OWNER),
-            created_at or now_utc(),
+        action = _checked_action(
+            uid or uuid.uuid4().hex, meeting, kind, text, owner, due, status, author, created_at, names=FORM_NAMES
         )
+        if kind == "action" and action.due is None:
+            raise MeetingError("an action needs a due date")
+        if action.due is not None and today is not None and action.due < today:
+            raise MeetingError(f"due date {action.due.isoformat()} is in the past (today is {today.isoformat()})")
         with self._connect(write=True) as con:
             cur = con.execute(
-                "insert into actions (uid, meeting, kind, body, owner, due_date, status, created_by, created_at)"
-                " values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    action.uid,
-                    meeting,
-                    kind,
-                    body,
-                    owner,
-                    due_date.isoformat() if due_date else None,
-                    status,
-                    action.created_by,
-                    action.created_at,
-                ),
+                f"insert into actions ({ACTION_COLUMNS}) values ({_marks(ACTION_COLUMNS)})", _action_row(action)
             )
             return Action(cur.lastrowid, *astuple_tail(action))
 
     def set_status(self, action_id: int, status: str, author: str) -> None:
-        if status not in STATUSES:
-            raise MeetingError(f"status {status!r}: one of {', '.join(STATUSES)}")
+        _check_status(status)
         with self._connect(write=True) as con:
             cur = con.execute(
                 "update actions set status = ?, updated_by = ?, updated_at = ? where id = ?",
@@ -486,56 +511,45 @@ class MeetingStore:
         rows_n, rows_a = [], []
         for i, n in enumerate(notes):
             try:
-                rows_n.append(
-                    (
-                        str(n["uid"]),
-                        _date(n["date"], "date").isoformat(),
-                        clean_text(n["text"], "text"),
-                        *(_scope(n.get("scope") or {}).get(k) for k in FILTER_KEYS),
-                        n.get("page"),
-                        n.get("snapshot"),
-                        clean_text(n.get("created_by") or ANONYMOUS, "created_by", MAX_OWNER),
-                        str(n.get("created_at") or now_utc()),
-                    )
+                note = _checked_note(
+                    str(n["uid"]),
+                    n["date"],
+                    n["text"],
+                    n.get("scope") or {},
+                    n.get("page"),
+                    n.get("snapshot"),
+                    n.get("created_by"),
+                    n.get("created_at"),
+                    names=EXPORT_NAMES,
                 )
+                rows_n.append(_note_row(note))
             except (KeyError, TypeError, AttributeError, MeetingError) as exc:
                 raise MeetingError(f"{where}: notes[{i}]: {_why(exc)}") from None
         for i, a in enumerate(actions):
             try:
-                kind, status = a["kind"], a.get("status", "open")
-                if kind not in KINDS or status not in STATUSES:
-                    raise MeetingError(f"kind {kind!r} / status {status!r}: kinds {KINDS}, statuses {STATUSES}")
-                due = a.get("due")
-                rows_a.append(
-                    (
-                        str(a["uid"]),
-                        clean_text(a["meeting"], "meeting", MAX_OWNER),
-                        kind,
-                        clean_text(a["text"], "text"),
-                        clean_text(a["owner"], "owner", MAX_OWNER) if a.get("owner") else None,
-                        _date(due, "due").isoformat() if due else None,
-                        status,
-                        clean_text(a.get("created_by") or ANONYMOUS, "created_by", MAX_OWNER),
-                        str(a.get("created_at") or now_utc()),
-                        a.get("updated_by"),
-                        a.get("updated_at"),
-                    )
+                action = _checked_action(
+                    str(a["uid"]),
+                    a["meeting"],
+                    a["kind"],
+                    a["text"],
+                    a.get("owner"),
+                    a.get("due"),
+                    a.get("status", "open"),
+                    a.get("created_by"),
+                    a.get("created_at"),
+                    names=EXPORT_NAMES,
+                    updated_by=a.get("updated_by"),
+                    updated_at=a.get("updated_at"),
                 )
+                rows_a.append((*_action_row(action), action.updated_by, action.updated_at))
             except (KeyError, TypeError, AttributeError, MeetingError) as exc:
                 raise MeetingError(f"{where}: actions[{i}]: {_why(exc)}") from None
         with self._connect(write=True) as con:
             before = con.total_changes
-            con.executemany(
-                "insert or ignore into notes (uid, note_date, body, segment, region, channel, origin,"
-                " campaign, page, snapshot, created_by, created_at) values (?,?,?,?,?,?,?,?,?,?,?,?)",
-                rows_n,
-            )
+            con.executemany(f"insert or ignore into notes ({NOTE_COLUMNS}) values ({_marks(NOTE_COLUMNS)})", rows_n)
             added_notes = con.total_changes - before
-            con.executemany(
-                "insert or ignore into actions (uid, meeting, kind, body, owner, due_date, status,"
-                " created_by, created_at, updated_by, updated_at) values (?,?,?,?,?,?,?,?,?,?,?)",
-                rows_a,
-            )
+            columns = f"{ACTION_COLUMNS}, updated_by, updated_at"
+            con.executemany(f"insert or ignore into actions ({columns}) values ({_marks(columns)})", rows_a)
             added_actions = con.total_changes - before - added_notes
         return {
             "notes_added": added_notes,

@@ -831,6 +831,7 @@ def sla_units(policy) -> tuple[str, str]:
 
 def query_summary(name: str) -> str:
     """What a query answers: its header up to the "Grain:" line, on one line."""
+    # lazy: the registry (and charts and findings, which import it) stays free of DuckDB (store imports it)
     from dashboard.store import query_header
 
     summary = []
@@ -868,7 +869,7 @@ def render_docs() -> str:
     for key, (label, definition) in BUSINESS_CLOCK_METRICS.items():
         lines.append(f"| `{key}` | {label} | {definition} |")
     lines += ["", "## Queries", ""]
-    from dashboard.store import query_names
+    from dashboard.store import query_names  # lazy: as in query_summary
 
     for name in query_names():
         lines.append(f"- `queries/{name}.sql`: {query_summary(name)}")

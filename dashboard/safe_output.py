@@ -20,6 +20,8 @@ from typing import IO
 
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.csv as pcsv
+import pyarrow.parquet as pq
 
 # what a record table shows on screen; the download holds every row
 PREVIEW_ROWS = 10_000
@@ -69,8 +71,6 @@ def preview(batches: Iterable[pa.RecordBatch], limit: int = PREVIEW_ROWS) -> tup
 
 def write_csv(batches: Iterator[pa.RecordBatch], sink: IO[bytes], schema: pa.Schema) -> int:
     """Every batch as CSV (a header, then the rows), formulas neutralised; the number of rows."""
-    import pyarrow.csv as pcsv
-
     rows = 0
     with pcsv.CSVWriter(sink, schema, write_options=pcsv.WriteOptions(include_header=True)) as writer:
         for batch in batches:
@@ -81,8 +81,6 @@ def write_csv(batches: Iterator[pa.RecordBatch], sink: IO[bytes], schema: pa.Sch
 
 def write_parquet(batches: Iterator[pa.RecordBatch], sink: IO[bytes], schema: pa.Schema) -> int:
     """Every batch as one Parquet file (zstd), values kept exactly; the number of rows."""
-    import pyarrow.parquet as pq
-
     rows = 0
     with pq.ParquetWriter(sink, schema, compression="zstd") as writer:
         for batch in batches:

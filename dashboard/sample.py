@@ -42,13 +42,14 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from dashboard.contract import TABLE_ORDER, TABLES, TARGET_METRICS
+from dashboard.errors import UsageError
 from dashboard.policy import Policy
 from dashboard.sampling import simulate
 from dashboard.sampling.cast import BAD_REP, SEGMENTS, _month_end_instants, _us
 from dashboard.sampling.plan import Plan
 from dashboard.sampling.simulate import _month_segment_counts
 from dashboard.sampling.tables import campaigns_table, leads_table, opportunities_table, targets_table, touches_table
-from dashboard.snapshots import atomic_snapshot_dir, format_instant, parse_instant
+from dashboard.snapshots import SnapshotError, atomic_snapshot_dir, format_instant, parse_instant, read_info
 
 # the names callers (tests, the bench) use from here; the world itself is simulated in dashboard/sampling/
 __all__ = [
@@ -255,9 +256,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from dashboard.errors import UsageError
-    from dashboard.snapshots import SnapshotError, read_info
-
     try:
         as_of = parse_instant(args.as_of)
     except ValueError:

@@ -1,4 +1,5 @@
-"""Start `funnel serve` for a test and wait until it answers; stop it (and its streamlit child) after."""
+"""Start `funnel serve` for a test and wait until it answers; stop it (and its streamlit child) after. And
+headless Chromium to look at it (Debian's, through playwright), skipping the test where either is missing."""
 
 from __future__ import annotations
 
@@ -90,3 +91,18 @@ def chromium_available() -> bool:
     except ImportError:
         return False
     return Path(CHROMIUM).exists()
+
+
+@contextlib.contextmanager
+def chromium() -> Iterator:
+    """Headless Chromium (a playwright Browser); the test is skipped without playwright or CHROMIUM."""
+    if not chromium_available():
+        pytest.skip(f"needs playwright and Chromium at {CHROMIUM}")
+    from playwright.sync_api import sync_playwright  # lazy: optional (the [test] extra)
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()

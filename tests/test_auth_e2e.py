@@ -12,7 +12,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from serving import CHROMIUM, CHROMIUM_ARGS, chromium_available, serving
+from serving import CHROMIUM, chromium, chromium_available, serving
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -61,12 +61,8 @@ allowed_domains = ["sales.example.com"]
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 def _sign_in(page, dashboard, email):

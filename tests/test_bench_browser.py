@@ -1,4 +1,4 @@
-"""`funnel bench --browser` (dashboard/bench_browser.py): the shape and invariants of its report, not timings.
+"""`funnel bench --browser` (dashboard/benching/browser.py): the shape and invariants of its report, not timings.
 
 The end-to-end test runs it once on a tiny generated sample (a real `funnel serve`, headless Chromium): every
 change it makes must be drawn without an error, each time must be positive and no larger than the wall time
@@ -17,16 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from dashboard import bench_browser
-from dashboard.bench_browser import (
-    PAGES,
-    browser_cpu_seconds,
-    cpu_seconds,
-    evaluate_targets,
-    is_drawn,
-    rss_mb,
-    summarise,
-)
+from dashboard.benching import browser as bench_browser
+from dashboard.benching.browser import PAGES, is_drawn, summarise
+from dashboard.benching.browser_report import evaluate_targets
+from dashboard.benching.processes import browser_cpu_seconds, cpu_seconds, rss_mb
 from dashboard.cli import main
 
 LEADS = 2000  # small enough to generate in seconds; the bench's own generation path is used

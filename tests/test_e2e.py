@@ -9,32 +9,17 @@ Run: pytest -m e2e tests/test_e2e.py   (needs playwright and /usr/bin/chromium)
 
 from __future__ import annotations
 
-import os
-import shutil
-import signal
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
+from serving import chromium, serving
 
 pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "data" / "sample"
 SHOTS = ROOT / "screenshots"
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 # url path -> (screenshot name, the number of charts the page draws)
 PAGES = {
     "": ("overview", 3),
@@ -62,51 +47,18 @@ REDRAWN = """(old) => {
 ERRORS = '[data-testid="stException"], [data-testid="stAlertContentError"]'
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server():
     if not any(SAMPLE.glob("*/snapshot.json")):
         pytest.skip("no committed sample under data/sample")
-    port = free_port()
-    command = [sys.executable, "-m", "dashboard.cli", "serve", "--data", str(SAMPLE), "--port", str(port)]
-    proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                out = proc.stdout.read().decode(errors="replace") if proc.stdout else ""
-                pytest.fail(f"funnel serve did not start:\n{out[-3000:]}")
-            time.sleep(0.3)
+    with serving(["--data", str(SAMPLE)], cwd=ROOT) as base:
         yield base
-    finally:
-        proc.send_signal(signal.SIGTERM)  # funnel serve stops its streamlit child with it
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 @pytest.fixture(scope="module")
 def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists() and not shutil.which(CHROMIUM):
-        pytest.skip(f"no Chromium at {CHROMIUM}")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 @pytest.fixture

@@ -12,32 +12,18 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import shutil
-import signal
-import subprocess
-import sys
-import time
-import urllib.request
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from sample_root import linked_sample
+from serving import chromium, serving
 
 from dashboard.meetings import MeetingStore
 
 pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parent.parent
-SAMPLE = ROOT / "data" / "sample"
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 # the script has finished and the page's charts are drawn
 IDLE = """() => !document.querySelector('[data-testid="stStatusWidget"], [data-testid="stSkeleton"]')
   && !!document.querySelector('[data-testid="stMain"] h1')
@@ -50,59 +36,20 @@ NOTES = """() => Array.from(document.querySelectorAll('.js-plotly-plot')).map(
 
 @pytest.fixture(scope="module")
 def data_root(tmp_path_factory) -> Path:
-    if not any(SAMPLE.glob("*/snapshot.json")):
-        pytest.skip("no committed sample under data/sample")
-    root = tmp_path_factory.mktemp("meeting_root")
-    for snap in SAMPLE.glob("*/snapshot.json"):
-        (root / snap.parent.name).symlink_to(snap.parent)
-    (root / "funnel.toml").symlink_to(SAMPLE / "funnel.toml")
-    return root
+    return linked_sample(tmp_path_factory.mktemp("meeting_root"))
 
 
 @pytest.fixture(scope="module")
 def server(data_root):
-    with __import__("socket").socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
     env = {k: v for k, v in os.environ.items() if k != "BROWSER_PATH"}  # kaleido finds /usr/bin/chromium
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "dashboard.cli", "serve", "--data", str(data_root), "--port", str(port)],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        env=env,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"funnel serve did not start:\n{proc.stdout.read().decode(errors='replace')[-3000:]}")
-            time.sleep(0.3)
+    with serving(["--data", str(data_root)], cwd=ROOT, env=env) as base:
         yield base
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 @pytest.fixture(scope="module")
 def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists() and not shutil.which(CHROMIUM):
-        pytest.skip(f"no Chromium at {CHROMIUM}")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 def session(browser):

@@ -13,6 +13,7 @@ import json
 from pathlib import Path
 
 import pytest
+from sample_root import linked_sample
 
 from dashboard.meetings import MeetingStore
 
@@ -20,18 +21,12 @@ AppTest = pytest.importorskip("streamlit.testing.v1").AppTest
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "dashboard" / "app.py"
-SAMPLE = ROOT / "data" / "sample"
 FAR = (dt.date.today() + dt.timedelta(days=30)).isoformat()
 
 
 @pytest.fixture
 def data_root(tmp_path) -> Path:
-    if not any(SAMPLE.glob("*/snapshot.json")):
-        pytest.skip("no committed sample under data/sample")
-    for snap in SAMPLE.glob("*/snapshot.json"):
-        (tmp_path / snap.parent.name).symlink_to(snap.parent)
-    (tmp_path / "funnel.toml").symlink_to(SAMPLE / "funnel.toml")
-    return tmp_path
+    return linked_sample(tmp_path)
 
 
 @pytest.fixture

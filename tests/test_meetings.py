@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from sample_root import linked_sample
 
 from dashboard import charts, export
 from dashboard.api import Funnel
@@ -383,13 +384,7 @@ def test_without_a_record_the_deck_is_unchanged(sample_funnel, monkeypatch):
 def test_funnel_export_reads_the_roots_record(tmp_path, monkeypatch):
     from pptx import Presentation
 
-    if not any(SAMPLE.glob("*/snapshot.json")):
-        pytest.skip("no committed sample")
-    root = tmp_path / "root"
-    root.mkdir()
-    for snap in SAMPLE.glob("*/snapshot.json"):  # the snapshots linked, not copied: read-only Parquet
-        (root / snap.parent.name).symlink_to(snap.parent)
-    (root / "funnel.toml").symlink_to(SAMPLE / "funnel.toml")
+    root = linked_sample(tmp_path / "root")
     MeetingStore.open(root).add_action(
         "2026-09-30", "Answer MQLs within 8 hours", "carol", owner="Sam", due="2026-10-15"
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from sample_root import linked_sample
 
 from dashboard import app_state, bench
 from dashboard.page_queries import PAGES, page_queries
@@ -22,13 +23,7 @@ SAMPLE = ROOT / "data" / "sample"
 
 @pytest.fixture
 def data_root(tmp_path) -> Path:
-    if not any(SAMPLE.glob("*/snapshot.json")):
-        pytest.skip("no committed sample under data/sample")
-    # a root of its own: no result from another test is in any cache
-    for snap in SAMPLE.glob("*/snapshot.json"):
-        (tmp_path / snap.parent.name).symlink_to(snap.parent)
-    (tmp_path / "funnel.toml").symlink_to(SAMPLE / "funnel.toml")
-    return tmp_path
+    return linked_sample(tmp_path)  # a root of its own: no result from another test is in any cache
 
 
 @pytest.mark.parametrize("page", PAGES)

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from serving import CHROMIUM, CHROMIUM_ARGS, chromium_available, serving
+from serving import CHROMIUM, chromium, chromium_available, serving
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "data" / "sample"
@@ -69,11 +69,8 @@ def _as_of(page) -> str:
 def test_a_running_dashboard_sees_new_and_replaced_snapshots(tmp_path):
     if not chromium_available():
         pytest.skip(f"needs playwright and Chromium at {CHROMIUM}")
-    from playwright.sync_api import sync_playwright
-
     funnel_import(SAMPLE / "2026-10-31", tmp_path)
-    with serving(["--data", str(tmp_path)], cwd=ROOT, env=dict(os.environ)) as base, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with serving(["--data", str(tmp_path)], cwd=ROOT, env=dict(os.environ)) as base, chromium() as browser:
         page = browser.new_page()
         page.goto(base + "/?snapshot=2026-10-31")
         before = _metrics(page)
@@ -91,4 +88,3 @@ def test_a_running_dashboard_sees_new_and_replaced_snapshots(tmp_path):
         after = _metrics(page)
         assert _as_of(page) == "Data as of 31 Oct 2026 20:00 UTC"  # from the reopened snapshot's own files
         assert after != before  # October's numbers of the old files are gone with them
-        browser.close()

@@ -21,7 +21,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from serving import CHROMIUM, CHROMIUM_ARGS, chromium_available, serving
+from serving import CHROMIUM, chromium, chromium_available, serving
 
 pytestmark = pytest.mark.slow
 
@@ -115,16 +115,12 @@ def test_import_by_mapping_name_from_an_empty_folder(installed):
 def test_serve_from_an_empty_folder(installed):
     if not chromium_available():
         pytest.skip(f"needs playwright and Chromium at {CHROMIUM}")
-    from playwright.sync_api import sync_playwright
-
     with (
         serving([], command=[str(installed["funnel"])], cwd=installed["cwd"], env=installed["env"]) as base,
-        sync_playwright() as p,
+        chromium() as browser,
     ):
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page()
         page.goto(base + "/")
         page.wait_for_selector('[data-testid="stMetricValue"]', timeout=120_000)
         assert page.locator('[data-testid="stException"]').count() == 0
         assert "Data as of 31 Oct 2026" in page.locator('[data-testid="stSidebar"]').inner_text()
-        browser.close()

@@ -9,10 +9,14 @@ from pathlib import Path
 
 import polars as pl
 
+from dashboard.engines import is_uri
 from dashboard.errors import ArgumentError
 from dashboard.filters import Filters
+from dashboard.findings import scope_text
+from dashboard.meetings import MeetingStore
 from dashboard.metrics import BY_KEY, format_value
-from dashboard.periods import Period, cohort_matures_at, fiscal_label, trailing_months
+from dashboard.periods import Period, cohort_matures_at, fiscal_label, local_date, trailing_months
+from dashboard.snapshots import previous_snapshot
 
 # the joint scorecard: each metric sits on its registry side (marketing | sales | joint)
 SCORECARD = (
@@ -84,8 +88,6 @@ class DeckData:
 
     def label(self, period: Period) -> str:
         """A period's name, fiscal quarters and years by their fiscal names ("FY2027 Q1 (Feb-Apr 2026)")."""
-        from dashboard.periods import fiscal_label
-
         return fiscal_label(period, self.policy.fiscal_year_start_month)
 
     @property
@@ -101,8 +103,6 @@ class DeckData:
 
     def scope(self) -> str | None:
         """The filter context in the words findings end with ("in Enterprise"); None without filters."""
-        from dashboard.findings import scope_text
-
         return scope_text(self.filters)
 
     def context(self) -> str:
@@ -167,11 +167,6 @@ def _is_number(value) -> bool:
 def meeting_record_of(funnel, data_root: str | Path, generated_on: dt.date | None = None):
     """The record (previous meeting's and this one's items) and chart notes of a data root, for `funnel
     export`: (None, []) when the root keeps no meetings.sqlite."""
-    from dashboard.engines import is_uri
-    from dashboard.meetings import MeetingStore
-    from dashboard.periods import local_date
-    from dashboard.snapshots import previous_snapshot
-
     if is_uri(str(data_root)):
         return None, []
     store = MeetingStore.open(data_root, read_only=True)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pptx import Presentation
-from pptx.chart.data import CategoryChartData
+from pptx.chart.data import CategoryChartData, XyChartData
 from pptx.dml.color import RGBColor
 from pptx.enum.chart import XL_CHART_TYPE, XL_LABEL_POSITION, XL_LEGEND_POSITION, XL_MARKER_STYLE
 from pptx.enum.dml import MSO_LINE_DASH_STYLE
@@ -25,7 +25,10 @@ from pptx.oxml.ns import qn
 from pptx.oxml.xmlchemy import OxmlElement
 from pptx.util import Emu, Inches, Pt
 
+from dashboard import charts
+from dashboard.charts import DOWN_COLOR, NOTES_TRACE, SALES_COLOR, UP_COLOR, WATERFALL_STEPS, _day_label
 from dashboard.deck.data import DeckData, _is_number
+from dashboard.findings import delta_color, delta_text
 from dashboard.images import ExportUnavailable, figure_to_image
 from dashboard.metrics import BY_KEY, excel_format, metric_for
 
@@ -54,8 +57,6 @@ def _rgb(colour: str) -> RGBColor:
 
 
 def _side_colour(side: str) -> RGBColor:
-    from dashboard import charts
-
     return _rgb(charts.SIDE_COLORS.get(side, charts.JOINT_COLOR))
 
 
@@ -291,8 +292,6 @@ def _notes(slide, data: DeckData, headline: str, keys: list[str], extra: list[st
 # -- number formatting for tables and native charts -----------------------------------------------------
 def change_text(key: str, current, previous, currency: str = "USD") -> tuple[str, bool | None]:
     """The change as the pages show it (findings.delta_text), and whether it is good news (None: neutral)."""
-    from dashboard.findings import delta_color, delta_text
-
     text = delta_text(key, current, previous, currency)
     if text is None:
         return "–", None
@@ -351,8 +350,6 @@ def _figure_series(fig) -> tuple[object, list[str], list[_Series], bool]:
 
     Reference lines (fig.add_hline) become constant series named by their annotation.
     """
-    from dashboard.charts import NOTES_TRACE
-
     noted = [d for t in fig.data if t.meta == NOTES_TRACE for d in t.x]  # chart notes: a ▲ on their month
     traces = [t for t in fig.data if t.meta != NOTES_TRACE]
     kinds = {t.type for t in traces}
@@ -563,8 +560,6 @@ def _empty(slide, box: Box, message: str) -> None:
 def _waterfall_chart(slide, box: Box, changes: dict, currency: str):
     """The waterfall as a native, editable chart: stacked columns on an invisible base (PowerPoint's own
     waterfall type is not in the file format python-pptx writes). Each column is one bucket of Funnel.changes."""
-    from dashboard.charts import DOWN_COLOR, SALES_COLOR, UP_COLOR, WATERFALL_STEPS, _day_label
-
     categories, base, up, down, total = [], [], [], [], []
     level = 0.0
     for key, sign in WATERFALL_STEPS:
@@ -620,7 +615,6 @@ def _waterfall_chart(slide, box: Box, changes: dict, currency: str):
 def _xy_chart(slide, box: Box, fig, number_format: str, name: str):
     """A native XY chart of a charts.py figure whose lines have x values of their own (dates): the pace
     chart's cumulative line, its two-point target line and its run-rate line, as the page draws them."""
-    from pptx.chart.data import XyChartData
 
     def serial(value) -> float:  # an Excel date serial: days since 1899-12-30
         day = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])

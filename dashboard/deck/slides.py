@@ -18,6 +18,8 @@ from pptx.dml.color import RGBColor
 from pptx.enum.text import PP_ALIGN
 from pptx.util import Inches
 
+from dashboard import charts, findings
+from dashboard.charts import note_axis_span
 from dashboard.deck.data import (
     FUNNEL_KEYS,
     SCORECARD,
@@ -197,8 +199,6 @@ def _maturing(data: DeckData, period: Period, row: dict) -> str:
 
 
 def slide_funnel(deck: _Deck, data: DeckData) -> None:
-    from dashboard import charts, findings
-
     # the hand-off both teams own headlines the funnel (the step that moved most would mostly pick the
     # step an immature cohort distorts most)
     key = "mql_to_sql_rate"
@@ -235,8 +235,6 @@ def slide_funnel(deck: _Deck, data: DeckData) -> None:
 
 
 def slide_trend(deck: _Deck, data: DeckData) -> None:
-    from dashboard import charts, findings
-
     key = TREND_METRIC
     m = BY_KEY[key]
     rows = data.trend.to_dicts()
@@ -315,8 +313,6 @@ def _projected_notes(data: DeckData, key: str) -> list[str]:
 
 
 def slide_campaigns(deck: _Deck, data: DeckData) -> None:
-    from dashboard import charts, findings
-
     frame = data.attribution.filter((pl.col("model") == data.model) & pl.col("campaign_id").is_not_null())
     fig = charts.campaign_roi_chart(frame, top=TOP_CAMPAIGNS, currency=data.currency)
     shown = {c for trace in fig.data for c in (trace.customdata or ())}
@@ -353,8 +349,6 @@ def slide_campaigns(deck: _Deck, data: DeckData) -> None:
 
 
 def slide_attribution(deck: _Deck, data: DeckData) -> None:
-    from dashboard import charts, findings
-
     shares = charts.attribution_shares(data.attribution)
     title = findings.attribution_finding(shares, data.scope())
     slide, area = deck.content(title)
@@ -387,8 +381,6 @@ def slide_attribution(deck: _Deck, data: DeckData) -> None:
 
 
 def slide_sla(deck: _Deck, data: DeckData) -> None:
-    from dashboard import charts, findings
-
     p, cur, scope = data.policy, data.current, data.scope()
     # sales' side in the title, marketing's side in the caption under it
     title = findings.sla_finding(
@@ -436,8 +428,6 @@ def slide_sla(deck: _Deck, data: DeckData) -> None:
 
 
 def slide_scoring(deck: _Deck, data: DeckData) -> None:
-    from dashboard import charts, findings
-
     rows = data.scoring.to_dicts()
     auc = rows[0]["score_auc"] if rows else None
     title = findings.scoring_finding(data.scoring, data.scope())
@@ -467,8 +457,6 @@ def slide_scoring(deck: _Deck, data: DeckData) -> None:
 
 
 def slide_plan(deck: _Deck, data: DeckData) -> None:
-    from dashboard import charts, findings
-
     plan = data.plan
     if plan is None:
         slide, area = deck.content(f"Plan for {data.label(data.plan_period)}: no bookings target")
@@ -563,8 +551,6 @@ RECORD_CHARS = 150  # characters of an item's text in the table (all of it in th
 
 def _chart_notes_shown(fig, data: DeckData) -> list:
     """The chart notes a figure's axis covers (charts.note_layers drew exactly these)."""
-    from dashboard.charts import note_axis_span
-
     span = note_axis_span(fig)
     return [] if span is None else [n for n in data.chart_notes if span[0] <= n.date <= span[1]]
 
@@ -709,8 +695,6 @@ def deck_slides(data: DeckData) -> list:
 
 
 def slide_changes(deck: _Deck, data: DeckData) -> None:
-    from dashboard import findings
-
     if data.changes is None:
         slide, area = deck.content("What changed since the last snapshot")
         _empty(slide, area, f"No waterfall: {data.changes_problem}")
@@ -755,8 +739,6 @@ def slide_changes(deck: _Deck, data: DeckData) -> None:
 
 
 def slide_landing(deck: _Deck, data: DeckData) -> None:
-    from dashboard import charts, findings
-
     q, m = data.pace["quarter"], data.pace["month"]
     title = f"Where this quarter will land: {findings.pace_finding(q, data.currency, named=False)}"
     slide, area = deck.content(title)

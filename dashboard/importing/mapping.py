@@ -12,6 +12,7 @@ from pathlib import Path
 
 from dashboard.contract import TABLE_ORDER, TABLES
 from dashboard.errors import FunnelError
+from dashboard.resources import mappings_dir
 
 AS_OF_TOKEN = "$as_of"  # a default/constant for a timestamp or date column: the snapshot's as_of
 
@@ -192,8 +193,6 @@ def load_mapping(path: Path | str | None) -> dict[str, TableMapping]:
 
 
 def shipped_mappings_dir() -> Path:
-    from dashboard.resources import mappings_dir
-
     return mappings_dir()
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
+import pyarrow.parquet as pq
 
 from dashboard.importing.mapping import TableMapping
 from dashboard.validate import Finding, Report
@@ -35,6 +36,10 @@ def _text_problem(path: Path, table: str) -> Finding | None:
     """Empty, binary or non-UTF-8 files, found in one streaming pass (before any parsing)."""
     name = path.name
     size = path.stat().st_size
+
+    def at_line(check: str, line: int, message: str) -> Finding:
+        return Finding(table, name, None, check, 1, (f"line {line}",), message)
+
     if size == 0:
         return Finding(table, name, None, "empty_file", 0, (), "the file is empty (0 bytes; expected a header line)")
     decoder = codecs.getincrementaldecoder("utf-8")()
@@ -45,52 +50,28 @@ def _text_problem(path: Path, table: str) -> Finding | None:
             if first:
                 first = False
                 if chunk.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-                    return Finding(
-                        table,
-                        name,
-                        None,
-                        "encoding",
-                        1,
-                        ("line 1",),
-                        "the file is UTF-16; save the export as UTF-8 (CSV UTF-8)",
-                    )
+                    return at_line("encoding", 1, "the file is UTF-16; save the export as UTF-8 (CSV UTF-8)")
                 if chunk.startswith(b"PAR1"):
-                    return Finding(
-                        table, name, None, "binary", 1, ("line 1",), "this is a Parquet file; name it .parquet"
-                    )
+                    return at_line("binary", 1, "this is a Parquet file; name it .parquet")
             nul = chunk.find(b"\x00")
             if nul >= 0:
                 at = line + chunk.count(b"\n", 0, nul)
-                return Finding(
-                    table,
-                    name,
-                    None,
-                    "binary",
-                    1,
-                    (f"line {at}",),
-                    f"not a text file (a NUL byte at line {at}): binary data, not a CSV export",
+                return at_line(
+                    "binary", at, f"not a text file (a NUL byte at line {at}): binary data, not a CSV export"
                 )
             try:
                 decoder.decode(chunk)
             except UnicodeDecodeError as exc:
                 bad = max(0, min(exc.start, len(chunk) - 1))
                 at = line + chunk.count(b"\n", 0, bad)
-                return Finding(
-                    table,
-                    name,
-                    None,
-                    "encoding",
-                    1,
-                    (f"line {at}",),
-                    f"not UTF-8: byte 0x{chunk[bad]:02x} at line {at} (save the export as UTF-8)",
+                return at_line(
+                    "encoding", at, f"not UTF-8: byte 0x{chunk[bad]:02x} at line {at} (save the export as UTF-8)"
                 )
             line += chunk.count(b"\n")
     try:
         decoder.decode(b"", final=True)
     except UnicodeDecodeError:
-        return Finding(
-            table, name, None, "encoding", 1, (f"line {line}",), "not UTF-8: the file ends in the middle of a character"
-        )
+        return at_line("encoding", line, "not UTF-8: the file ends in the middle of a character")
     if size < 4096 and not path.read_bytes().strip(b"\xef\xbb\xbf \t\r\n"):
         return Finding(table, name, None, "empty_file", 0, (), "the file is blank (expected a header line)")
     return None
@@ -189,8 +170,6 @@ def _read_csv(path: Path, table: str, spec: TableMapping, report: Report) -> _So
 
 
 def _read_parquet(path: Path, table: str, report: Report) -> _Source | None:
-    import pyarrow.parquet as pq
-
     try:
         data = pq.read_table(path)
         df = pl.from_arrow(data)

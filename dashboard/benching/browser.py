@@ -1,4 +1,5 @@
-"""`funnel bench --browser`: the time people feel, from a click to the redrawn page, in headless Chromium.
+"""`funnel bench --browser`: the time people feel, from a click to the redrawn page, in headless Chromium
+(the targets and browser.md: browser_report.py).
 
 Starts a real `funnel serve` on the sample of each size (its own process group), opens the dashboard in
 headless Chromium (playwright with Debian's /usr/bin/chromium) and, page by page:
@@ -27,20 +28,26 @@ the page's last DOM mutation (the quiet second after it is not counted).
 
 from __future__ import annotations
 
-import json
-import os
 import subprocess
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from dashboard.benching.processes import (
+    browser_cpu_seconds,
+    cpu_seconds,
+    free_port,
+    funnel_command,
+    http_ok,
+    rss_mb,
+    stop,
+)
+from dashboard.benching.serving import SERVE_TIMEOUT_S
+from dashboard.benching.timing import percentile
+
 QUIET_S = 1.0  # neither the DOM nor the websocket moved for this long: the page is idle
 CHANGE_TIMEOUT_S = 180.0  # a change not drawn by then is reported as failed (10M leads before the fix: 43 s)
-SERVE_TIMEOUT_S = 300.0
 CHROMIUM = "/usr/bin/chromium"
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
-PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 
 # (page, url path, the page's own control: (kind, label)); url paths as app.py names them
 PAGES = (
@@ -56,16 +63,6 @@ PAGE_NAMES = tuple(p[0] for p in PAGES)
 # nothing may be judged drawn before it leaves these, however quiet the page is during a long query
 SCRIPT_BUSY = ("initial", "running", "rerunRequested")
 PERIOD_PRESETS = ("Last full quarter", "Year to date")
-
-# The issue's targets (issue 17; docs/performance.md): 1M leads, one session
-TARGET_CHANGE_P50_S = 0.5
-TARGET_CHANGE_MAX_S = 1.0
-TARGET_REPEAT_S = 0.3
-TARGET_FIRST_LOAD_S = 2.5
-TARGET_CPU_PER_RERUN_S = 0.15
-TARGET_SESSION_CPU_S = 0.3
-TARGET_SESSIONS_RSS_MB = 1536.0
-TARGET_CHANGE_P50_S_10M = 1.5
 
 # Runs in the page before any of its scripts: counts DOM mutations and websocket messages (with the time
 # of the last of each), and answers what a rerun leaves behind (stale elements, skeletons, undrawn charts).
@@ -114,77 +111,6 @@ class BrowserBenchError(RuntimeError):
     """The server or the browser could not be driven (not a slow page: that is a result)."""
 
 
-# -- the server's processes ------------------------------------------------------------------------------
-
-
-def group_pids(pgid: int) -> list[int]:
-    """Every live process in the process group (the `funnel serve` wrapper and its streamlit child)."""
-    pids = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat", "rb") as f:
-                fields = f.read().rsplit(b")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[2]) == pgid:  # fields after "(comm)": state ppid pgrp ...
-            pids.append(int(entry))
-    return pids
-
-
-def cpu_seconds(pgid: int) -> float:
-    """User + system CPU time of the process group's live processes, in seconds (/proc/PID/stat)."""
-    total = 0
-    for pid in group_pids(pgid):
-        try:
-            with open(f"/proc/{pid}/stat", "rb") as f:
-                fields = f.read().rsplit(b")", 1)[1].split()
-        except OSError:
-            continue
-        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat(5))
-    return total / CLOCK_TICKS
-
-
-def browser_cpu_seconds(exclude_pgid: int) -> float:
-    """User + system CPU time of this process's descendants (playwright's driver and Chromium's processes),
-    the server's process group left out: the browser's share of a change, on the same cores."""
-    children: dict[int, list[int]] = {}
-    ticks: dict[int, int] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat", "rb") as f:
-                fields = f.read().rsplit(b")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[2]) == exclude_pgid:
-            continue
-        children.setdefault(int(fields[1]), []).append(int(entry))
-        # utime + stime, and cutime + cstime: a renderer that exited and was reaped still counts, in its
-        # parent's figure (without them the sum drops when a browser context closes)
-        ticks[int(entry)] = int(fields[11]) + int(fields[12]) + int(fields[13]) + int(fields[14])
-    total, todo = 0, list(children.get(os.getpid(), []))
-    while todo:
-        pid = todo.pop()
-        total += ticks.get(pid, 0)
-        todo.extend(children.get(pid, []))
-    return total / CLOCK_TICKS
-
-
-def rss_mb(pgid: int) -> float:
-    """Resident memory of the process group's live processes, in MB (/proc/PID/statm)."""
-    total = 0
-    for pid in group_pids(pgid):
-        try:
-            with open(f"/proc/{pid}/statm") as f:
-                total += int(f.read().split()[1])
-        except OSError:
-            continue
-    return total * PAGE_SIZE / 2**20
-
-
 @dataclass
 class Server:
     """A `funnel serve` in its own process group, on a free local port."""
@@ -205,10 +131,8 @@ class Server:
         return self.proc.pid
 
     def start(self, timeout: float = SERVE_TIMEOUT_S) -> Server:
-        from dashboard.bench import _free_port, _funnel_command, _http_ok
-
-        self.port = self.port or _free_port()
-        cmd = [*_funnel_command(), "serve", "--data", str(self.data), "--port", str(self.port), "--host", "127.0.0.1"]
+        self.port = self.port or free_port()
+        cmd = [*funnel_command(), "serve", "--data", str(self.data), "--port", str(self.port), "--host", "127.0.0.1"]
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         log = open(self.log_path, "w")
         began = time.perf_counter()
@@ -219,7 +143,7 @@ class Server:
                 raise BrowserBenchError(
                     f"`funnel serve --data {self.data}` exited with code {self.proc.returncode} (see {self.log_path})"
                 )
-            if _http_ok(f"{self.url}_stcore/health"):
+            if http_ok(f"{self.url}_stcore/health"):
                 self.health_s = round(time.perf_counter() - began, 2)
                 return self
             time.sleep(0.1)
@@ -227,10 +151,8 @@ class Server:
         raise BrowserBenchError(f"`funnel serve` did not answer its health check within {timeout:.0f} s")
 
     def stop(self) -> None:
-        from dashboard.bench import _stop
-
         if self.proc is not None:
-            _stop(self.proc)
+            stop(self.proc)
 
     def __enter__(self) -> Server:
         return self.start()
@@ -410,12 +332,6 @@ def measure_page(browser, server: Server, name: str, path: str, own) -> dict:
         context.close()
 
 
-def percentile(values: list[float], q: float) -> float | None:
-    from dashboard.bench import percentile as bench_percentile
-
-    return bench_percentile(values, q)
-
-
 def summarise(result: dict) -> dict:
     """p50/p95/max of the changes' times (the repeat excluded, reported on its own) and of server CPU."""
     ok = [c for c in result["changes"] if "seconds" in c]
@@ -503,7 +419,7 @@ def measure_browser(
 ) -> dict:
     """Serve `data`, warm the server with one Overview load, then time each page and the sessions."""
     try:
-        from playwright.sync_api import sync_playwright
+        from playwright.sync_api import sync_playwright  # lazy: optional (the test extra), and heavy
     except ImportError as exc:
         raise BrowserBenchError("playwright is not installed (python -m pip install playwright)") from exc
     if not Path(CHROMIUM).exists():
@@ -536,184 +452,3 @@ def measure_browser(
         finally:
             browser.close()
     return result
-
-
-def evaluate_targets(leads: int, result: dict) -> list[dict]:
-    """The issue's targets that apply to this size, each met or not (docs/performance.md)."""
-    out = []
-
-    def add(target: str, measured, met: bool | None):
-        out.append({"leads": leads, "target": target, "measured": measured, "met": met})
-
-    pages = [p for p in result["pages"] if "change_s" in p]
-    if leads == 1_000_000:
-        for p in pages:
-            c = p["change_s"]
-            add(
-                f"{p['page']}: change p50 <= {TARGET_CHANGE_P50_S * 1000:.0f} ms, max <= {TARGET_CHANGE_MAX_S:g} s",
-                f"{_ms(c['p50'])} / {_ms(c['max'])}",
-                _le(c["p50"], TARGET_CHANGE_P50_S) and _le(c["max"], TARGET_CHANGE_MAX_S) and not p["failed"],
-            )
-            add(
-                f"{p['page']}: repeated filter state <= {TARGET_REPEAT_S * 1000:.0f} ms",
-                _ms(p["repeat_s"]),
-                _le(p["repeat_s"], TARGET_REPEAT_S),
-            )
-            add(
-                f"{p['page']}: first load <= {TARGET_FIRST_LOAD_S:g} s",
-                _ms(p["first_load"].get("seconds")),
-                _le(p["first_load"].get("seconds"), TARGET_FIRST_LOAD_S),
-            )
-            add(
-                f"{p['page']}: server CPU per rerun (warm caches: the repeat) <= {TARGET_CPU_PER_RERUN_S * 1000:.0f} ms",
-                _ms(p["repeat_server_cpu_s"]),
-                _le(p["repeat_server_cpu_s"], TARGET_CPU_PER_RERUN_S),
-            )
-        s = result.get("sessions")
-        if s:
-            add(
-                f"{s['sessions']} sessions: all drawn, server CPU <= {TARGET_SESSION_CPU_S * 1000:.0f} ms each, "
-                f"server memory <= {TARGET_SESSIONS_RSS_MB / 1024:g} GB",
-                f"{s['drawn']}/{s['sessions']} drawn (max {s['max_s']} s), {_ms(s['server_cpu_per_session_s'])} each, "
-                f"{s['server_rss_peak_mb']:.0f} MB",
-                not s["failed"]
-                and s["server_cpu_per_session_s"] <= TARGET_SESSION_CPU_S
-                and s["server_rss_peak_mb"] <= TARGET_SESSIONS_RSS_MB,
-            )
-    if leads == 10_000_000:
-        for p in pages:
-            add(
-                f"{p['page']}: change p50 <= {TARGET_CHANGE_P50_S_10M:g} s",
-                _ms(p["change_s"]["p50"]),
-                _le(p["change_s"]["p50"], TARGET_CHANGE_P50_S_10M) and not p["failed"],
-            )
-    return out
-
-
-def _le(value, bound) -> bool:
-    return value is not None and value <= bound
-
-
-def _ms(seconds) -> str:
-    return "–" if seconds is None else f"{seconds * 1000:.0f} ms"
-
-
-# -- the report ---------------------------------------------------------------------------------------
-
-
-def page_rows(size: dict) -> list[list[str]]:
-    rows = []
-    for p in size["browser"]["pages"]:
-        first = p["first_load"]
-        if "change_s" not in p:
-            rows.append([p["page"], first.get("error", "–"), "", "", "", ""])
-            continue
-        c, cpu = p["change_s"], p["server_cpu_per_change_s"]
-        rows.append(
-            [
-                p["page"],
-                f"{_s(first.get('seconds'))} ({_s(first.get('server_cpu_s'))} / {_s(first.get('browser_cpu_s'))})",
-                f"{_s(c['p50'])} / {_s(c['p95'])} / {_s(c['max'])}",
-                f"{_s(p['repeat_s'])} ({_s(p['repeat_server_cpu_s'])} / {_s(p.get('repeat_browser_cpu_s'))})",
-                f"{_s(cpu['p50'])} / {_s(cpu['max'])}",
-                str(p["failed"]),
-            ]
-        )
-    return rows
-
-
-def _s(x) -> str:
-    return "–" if x is None else f"{x:.2f} s"
-
-
-def render_markdown(results: dict) -> str:
-    lines = [
-        f"# funnel bench --browser ({results['generated_at']})",
-        "",
-        f"`{results['command']}`",
-        "",
-        f"Machine: {results['machine'].get('nproc')} CPUs ({results['machine'].get('cpu')}), Python "
-        f"{results['machine'].get('python')}, Streamlit {results['machine'].get('streamlit')}; the load average "
-        "before/after each size is below (other work on the machine inflates the times).",
-        "",
-    ]
-    for size in results["sizes"]:
-        b = size["browser"]
-        lines += [
-            f"## {size['leads']:,} leads",
-            "",
-            f"Server health after {b.get('health_s')} s; warm-up Overview drawn after "
-            f"{_s(b.get('warm_up', {}).get('seconds'))}; load average {size.get('load_average_1m')}.",
-            "",
-            "| page | first load (server / browser CPU) | change p50 / p95 / max | repeat (server / browser CPU) "
-            "| server CPU per change p50 / max | failed |",
-            "|---|---|---|---|---|---|",
-        ]
-        lines += ["| " + " | ".join(r) + " |" for r in page_rows(size)]
-        s = b.get("sessions")
-        if s:
-            lines += [
-                "",
-                f"{s['sessions']} sessions opening the Overview at once: {s['drawn']} drawn, {s['failed']} "
-                f"failed; p50 {_s(s['p50_s'])}, max {_s(s['max_s'])}; server CPU {s['server_cpu_s']:.2f} s "
-                f"({s['server_cpu_per_session_s'] * 1000:.0f} ms per session); server memory "
-                f"{s['server_rss_before_mb']:.0f} MB before, {s['server_rss_peak_mb']:.0f} MB at most.",
-            ]
-        lines.append("")
-    if results.get("targets"):
-        lines += ["## Targets (issue 17)", "", "| leads | target | measured | met |", "|---|---|---|---|"]
-        lines += [
-            f"| {t['leads']:,} | {t['target']} | {t['measured']} | {'yes' if t['met'] else 'NO'} |"
-            for t in results["targets"]
-        ]
-    return "\n".join(lines) + "\n"
-
-
-def run(args, settings: dict, log) -> int:
-    """`funnel bench --browser`: every size in --leads, written to OUT/browser.json and OUT/browser.md."""
-
-    from dashboard.bench import ensure_sample, results_header
-    from dashboard.errors import UsageError
-
-    pages = tuple(args.pages or PAGE_NAMES)
-    unknown = [p for p in pages if p not in PAGE_NAMES]
-    if unknown:
-        raise UsageError(f"--pages: unknown page(s) {', '.join(unknown)} (pages: {', '.join(PAGE_NAMES)})")
-    if args.sessions < 0:
-        raise UsageError("--sessions must be 0 or more")
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    cache = Path(args.data_cache) if args.data_cache else out / "data"
-    results = {
-        **results_header(args),
-        "sizes": [],
-        "targets": [],
-    }
-    for leads in args.leads:
-        data, generate_s = ensure_sample(cache, leads, settings["snapshots"], settings["seed"])
-        log(f"{leads:,} leads: the browser on `funnel serve --data {data}`")
-        load_before = os.getloadavg()[0]
-        try:
-            browser = measure_browser(
-                data, out, pages, args.sessions, log=lambda m, leads=leads: log(f"{leads:,} leads: {m}")
-            )
-        except BrowserBenchError as exc:
-            raise UsageError(f"funnel bench --browser ({leads:,} leads): {exc}") from None
-        size = {
-            "leads": leads,
-            "data": str(data),
-            "generate_s": generate_s,
-            "browser": browser,
-            "load_average_1m": {"before": round(load_before, 2), "after": round(os.getloadavg()[0], 2)},
-        }
-        results["sizes"].append(size)
-        results["targets"] += evaluate_targets(leads, browser)
-        (out / "browser.json").write_text(json.dumps(results, indent=2, allow_nan=False), encoding="utf-8")
-        (out / "browser.md").write_text(render_markdown(results), encoding="utf-8")
-    if args.json:
-        json.dump(results, sys.stdout, indent=2, allow_nan=False)
-        sys.stdout.write("\n")
-    else:
-        sys.stdout.write(render_markdown(results))
-        print(f"\nwritten: {out / 'browser.md'}, {out / 'browser.json'}")
-    return 0
