@@ -18,7 +18,7 @@ import time
 
 from playwright.sync_api import sync_playwright
 
-from dashboard.bench_browser import CHROMIUM, PROBE_SCRIPT, probe, selectbox_options, wait_drawn
+from dashboard.benching.browser import CHROMIUM, PROBE_SCRIPT, probe, selectbox_options, wait_drawn
 
 # Every mutation after the request, with the nearest Streamlit element around it and the time.
 MUTATION_LOG = """
