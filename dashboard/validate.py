@@ -152,7 +152,7 @@ def compatible(kind: str, t: pa.DataType) -> bool:
     """Whether a stored Arrow type can be read as the contract's logical type without loss of meaning.
 
     Other tools may store ids as integers, timestamps with a zone or in nanoseconds, dates as
-    timestamps: all readable (queries/views.sql casts them the same way).
+    timestamps: all readable (queries/facts/views.sql casts them the same way).
     """
     if pa.types.is_null(t):
         return True
