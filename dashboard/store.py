@@ -560,13 +560,17 @@ class SnapshotInvalid(SnapshotError):
 
 
 def _contract_key(snapshot: SnapshotInfo) -> str:
-    """A digest of what a contract check depends on: the checks' code and the snapshot's files."""
+    """A digest of what a contract check depends on: the checks' code (validate.py, contract.py and
+    queries/checks/) and the snapshot's files."""
     import dashboard.contract
     import dashboard.validate
 
     digest = hashlib.sha256()
     for module in (dashboard.contract, dashboard.validate):
         digest.update(Path(module.__file__).read_bytes())
+    for name in query_names():
+        if name.startswith(f"{CHECKS}/"):
+            digest.update(f"{name}\n{query_text(name)}".encode())
     for file in sorted(snapshot.path.rglob("*")):
         if file.is_file():
             stat = file.stat()
