@@ -611,12 +611,9 @@ def _run_check_files(ctx: _Context, name: str) -> None:
         if check.table != name or not all(ctx.has(t, c) for t, c in check.needs):
             continue
         params = bound_parameters(check.name, {})
-        if check.examples == "duplicates":
-            count, groups = ctx.con.execute(
-                f"select count(*), count(distinct key) from ({check.sql})", params
-            ).fetchone()
-        else:
-            (count,), groups = ctx.con.execute(f"select count(*) from ({check.sql})", params).fetchone(), 0
+        # the offending rows, and for a uniqueness check the keys they repeat (0: not counted)
+        groups_sql = "count(distinct key)" if check.examples == "duplicates" else "0"
+        count, groups = ctx.con.execute(f"select count(*), {groups_sql} from ({check.sql})", params).fetchone()
         if not count:
             continue
         if check.examples == "duplicates":
