@@ -1,4 +1,4 @@
-"""Where the one-time preparation's time goes: each statement of queries/views.sql, timed on its own.
+"""Where the one-time preparation's time goes: each statement of queries/facts/views.sql, timed on its own.
 
     python benchmarks/profile_preparation.py bench-out/data/10000000 [--lead-facts]
 

@@ -303,7 +303,7 @@ def working_time_tables(
     calendars: BusinessCalendars, first_us: int, last_us: int, as_of_us: int
 ) -> dict[str, pa.Table]:
     """`calendars`, `calendar_regions` and `working_hours` covering every instant in [first_us, last_us]
-    and as_of (the snapshot's timestamps: store.py asks queries/calendar_span.sql)."""
+    and as_of (the snapshot's timestamps: store.py asks queries/facts/calendar_span.sql)."""
     first_us, last_us = min(first_us, as_of_us), max(last_us, as_of_us)
     first_key = (first_us + HOUR_KEY_OFFSET_US) // US_PER_HOUR
     last_key = (last_us + HOUR_KEY_OFFSET_US) // US_PER_HOUR

@@ -1,6 +1,6 @@
 """The only module that talks to DuckDB: a snapshot's tables as read-only views, and run_query().
 
-A snapshot never changes, so the per-lead and per-opportunity facts that queries/views.sql builds
+A snapshot never changes, so the per-lead and per-opportunity facts that queries/facts/views.sql builds
 (lead_facts, opportunity_facts, attribution_credits, touches) are prepared once and kept in a DuckDB
 file beside the data root, `<root>/.cache/<snapshot>-<key>.duckdb`: the next process opens it
 read-only in a fraction of the time, and DuckDB pages its compressed columns in as queries need them
@@ -17,8 +17,10 @@ Prepared facts heal (docs/decisions.md, "Faults"): a facts file that fails to at
 memory, with one warning; a DuckDB I/O error while preparing (a full disk) is handled as any I/O error:
 the next cache folder, then memory. Temporary files a killed preparation left are removed after a day.
 
-Queries are files under queries/. A line `-- @include NAME.sql` pastes a shared fragment (a list of
-CTEs) in its place, so a definition used by several queries is written once. User values reach SQL
+Queries are files under queries/: the queries callers run by name at the top, the CTEs they share in
+fragments/, the prepared facts in facts/, the data contract's table checks in checks/ (run by
+validate.py). A line `-- @include NAME.sql` pastes a file beside the including one, or a shared
+fragment (a list of CTEs), in its place, so a definition used by several queries is written once. User values reach SQL
 only as bound `$parameters`; each query receives just the parameters it names.
 """
 
@@ -59,6 +61,11 @@ _DAMAGED = (
 )
 
 FRAGMENTS = "fragments"  # queries/fragments/: the CTEs queries share through `-- @include name.sql`
+FACTS = "facts"  # queries/facts/: the prepared facts (views.sql and what it includes), built once per snapshot
+CHECKS = "checks"  # queries/checks/: the data contract's table and cross-table checks (dashboard/validate.py)
+FOLDERS = (FRAGMENTS, FACTS, CHECKS)
+VIEWS = f"{FACTS}/views"  # the prepared facts' statements; its text (includes expanded) is part of the facts' key
+CALENDAR_SPAN = f"{FACTS}/calendar_span"  # the span of time the business clock's working-time tables cover
 QUERIES_DIR = queries_dir()  # inside the installed package, or the checkout's queries/ (dashboard/resources.py)
 _INCLUDE = re.compile(r"^[ \t]*--[ \t]*@include[ \t]+([\w.-]+\.sql)[ \t]*$", re.MULTILINE)
 _PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
@@ -81,17 +88,21 @@ warnings.filterwarnings("ignore", message="Arrow output on a DB-API result", cat
 
 @cache
 def query_names() -> list[str]:
-    """Every query file's name (without .sql; a fragment's as "fragments/<name>"), sorted."""
+    """Every query file's name (without .sql; one in a sub-folder as "<folder>/<name>"), sorted."""
     top = [path.stem for path in QUERIES_DIR.glob("*.sql")]
-    fragments = [f"{FRAGMENTS}/{path.stem}" for path in (QUERIES_DIR / FRAGMENTS).glob("*.sql")]
-    return sorted(top + fragments)
+    nested = [f"{folder}/{path.stem}" for folder in FOLDERS for path in (QUERIES_DIR / folder).glob("*.sql")]
+    return sorted(top + nested)
 
 
-def query_path(name: str) -> Path:
-    """queries/<name>.sql; a name `-- @include` gives (a file name alone) is looked for among the
-    fragments too: queries/ holds the queries callers run by name, queries/fragments/ the CTEs they share."""
+def query_path(name: str, beside: str = "") -> Path:
+    """queries/<name>.sql (a name may start with its folder: "facts/views", "checks/<check>").
+
+    A name `-- @include` gives (a file name alone) is looked for beside the including file (`beside`,
+    its folder under queries/), then among the fragments: queries/ holds the queries callers run by
+    name, queries/fragments/ the CTEs they share."""
     file_name = name if name.endswith(".sql") else f"{name}.sql"
-    for path in (QUERIES_DIR / file_name, QUERIES_DIR / FRAGMENTS / file_name):
+    for folder in dict.fromkeys((beside, "", FRAGMENTS)):
+        path = QUERIES_DIR / folder / file_name
         if path.is_file():
             return path
     raise FileNotFoundError(f"queries/{file_name}: no such query")
@@ -102,11 +113,13 @@ def query_text(name: str) -> str:
     return _expand(name if name.endswith(".sql") else f"{name}.sql", ())
 
 
-def _expand(file_name: str, seen: tuple[str, ...]) -> str:
+def _expand(file_name: str, seen: tuple[str, ...], beside: str = "") -> str:
     if file_name in seen:
         raise ValueError(f"queries/{file_name}: include cycle through {' -> '.join(seen)}")
-    text = query_path(file_name).read_text(encoding="utf-8")
-    return _INCLUDE.sub(lambda m: _expand(m.group(1), seen + (file_name,)), text)
+    path = query_path(file_name, beside)
+    folder = path.parent.relative_to(QUERIES_DIR).as_posix()
+    text = path.read_text(encoding="utf-8")
+    return _INCLUDE.sub(lambda m: _expand(m.group(1), seen + (file_name,), folder), text)
 
 
 def sql_parameters(sql: str) -> frozenset[str]:
@@ -131,8 +144,8 @@ def bound_parameters(name: str, params: dict[str, object] | None) -> dict[str, o
 
 
 def view_statements() -> list[str]:
-    """queries/views.sql as its statements, in order (pieces that are only comments dropped)."""
-    return [text for text in query_text("views").split(";\n") if _COMMENT.sub("", text).strip()]
+    """queries/facts/views.sql as its statements, in order (pieces that are only comments dropped)."""
+    return [text for text in query_text(VIEWS).split(";\n") if _COMMENT.sub("", text).strip()]
 
 
 def query_header(name: str) -> str:
@@ -160,7 +173,7 @@ class Store:
         # executing a parsed statement binds and plans a copy of it with the values given
         self._statements: dict[str, duckdb.Statement] = {}
         # The facts depend on the policy (fixed per data root) and the snapshot's as_of: the
-        # attribution lookback, and each lead's outcomes under W, H and D (lead_outcomes.sql).
+        # attribution lookback, and each lead's outcomes under W, H and D (facts/lead_outcomes.sql).
         self._view_params = policy_params(policy, snapshot.as_of)
         self._healed = False
         facts = prepare_facts(snapshot, self._view_params) if prepared else None
@@ -344,10 +357,10 @@ def working_time_tables(view_params: dict[str, object], span) -> dict[str, objec
 
 def _register_working_time(con: duckdb.DuckDBPyConnection, view_params: dict[str, object]) -> None:
     """calendars, calendar_regions, working_hours: temporary views over Arrow tables, read once by
-    lead_outcomes.sql while the facts are prepared (not kept in the facts file)."""
+    facts/lead_outcomes.sql while the facts are prepared (not kept in the facts file)."""
 
     def span():
-        [row] = con.execute(query_text("calendar_span")).fetchall()
+        [row] = con.execute(query_text(CALENDAR_SPAN)).fetchall()
         return row
 
     for name, table in working_time_tables(view_params, span).items():
@@ -358,7 +371,7 @@ def facts_key(snapshot: SnapshotInfo, view_params: dict[str, object]) -> str:
     """A digest of everything the prepared facts depend on."""
     digest = hashlib.sha256()
     digest.update(duckdb.__version__.encode())
-    digest.update(query_text("views").encode())
+    digest.update(query_text(VIEWS).encode())
     digest.update(repr(sorted(view_params.items())).encode())
     for table, path in _table_sources(snapshot).items():
         files = sorted(path.rglob("*.parquet")) if path.is_dir() else [path]
@@ -547,13 +560,17 @@ class SnapshotInvalid(SnapshotError):
 
 
 def _contract_key(snapshot: SnapshotInfo) -> str:
-    """A digest of what a contract check depends on: the checks' code and the snapshot's files."""
+    """A digest of what a contract check depends on: the checks' code (validate.py, contract.py and
+    queries/checks/) and the snapshot's files."""
     import dashboard.contract
     import dashboard.validate
 
     digest = hashlib.sha256()
     for module in (dashboard.contract, dashboard.validate):
         digest.update(Path(module.__file__).read_bytes())
+    for name in query_names():
+        if name.startswith(f"{CHECKS}/"):
+            digest.update(f"{name}\n{query_text(name)}".encode())
     for file in sorted(snapshot.path.rglob("*")):
         if file.is_file():
             stat = file.stat()

@@ -2,10 +2,18 @@
 `funnel validate` runs them on snapshots already written, and the Data page shows their report.
 
 Errors refuse a snapshot (the rules of ../shared/spec/data-contract.md); warnings are reported and
-accepted. Every check is one vectorised DuckDB expression over the whole table (one aggregate scan per
-table counts all of them; a second small query fetches the first few offenders of a failing check), so a
-10M-row table validates in seconds. Column lists, types, allowed values and limits come from
-`dashboard.contract`; nothing here restates them.
+accepted. Two kinds of check, both over the tables registered as views `v_<table>`:
+- the per-column rules (not null, a finite number, its range, its allowed or known values, not after
+  as_of) are generated here from `dashboard.contract`, which states them column by column: they are the
+  contract as code. Each is one vectorised condition, and one aggregate scan per table counts all of
+  them, so a 10M-row table validates in seconds;
+- every rule of one table or a pair of tables (ids unique, references, the order of stages, won
+  implies closed, ...) is a file under queries/checks/, read with the store's loader. Its header says
+  what it finds and holds the finding's severity, table, column, rule, the columns it needs and its
+  message; its select returns the offending rows as `key, pos, value`.
+A failing check costs a second small query for its first few offenders. Identifiers in generated SQL
+come from the contract only (quoted), values are always bound. Column lists, types, allowed values and
+limits come from `dashboard.contract`; nothing here restates them.
 """
 
 from __future__ import annotations
@@ -15,25 +23,18 @@ import datetime as dt
 import json
 import sys
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 import pyarrow as pa
 
 from dashboard.contract import TABLE_ORDER, TABLES, Table
+from dashboard.store import CHECKS, bound_parameters, query_names, query_path, query_text
 
 EXAMPLES = 5  # offending ids / lines shown per finding
 
-# Stage timestamps that should not come before another one of the same lead (later, earlier).
-LEAD_ORDER = (
-    ("mql_at", "created_at"),
-    ("first_response_at", "mql_at"),
-    ("accepted_at", "mql_at"),
-    ("sql_at", "mql_at"),
-    ("rejected_at", "mql_at"),
-    ("sql_at", "accepted_at"),
-)
-
 POS = "__funnel_pos"  # the source line (import) or row number (snapshot) of each row
+KEY = "__funnel_key"  # the row's key (the contract's key column) where the table has one it could read, else null
 
 
 # --------------------------------------------------------------------------------------------------
@@ -135,12 +136,16 @@ def _rows(n: int) -> str:
 
 
 _NOUNS = {"rows": "row", "campaigns": "campaign", "touches": "touch", "opportunities": "opportunity", "leads": "lead"}
+_GROUP_NOUNS = {"duplicated ids": "duplicated id", "duplicated keys": "duplicated key"}
 
 
-def _counted(template: str, n: int) -> str:
-    """'{campaigns} with zero cost' -> '1 campaign with zero cost' / '3 campaigns with zero cost'."""
+def _counted(template: str, n: int, groups: int = 0) -> str:
+    """'{campaigns} with zero cost' -> '1 campaign with zero cost' / '3 campaigns with zero cost';
+    '{duplicated ids}' counts `groups` the same way."""
     for plural, singular in _NOUNS.items():
         template = template.replace("{" + plural + "}", f"{n:,} {singular if n == 1 else plural}")
+    for plural, singular in _GROUP_NOUNS.items():
+        template = template.replace("{" + plural + "}", f"{groups:,} {singular if groups == 1 else plural}")
     return template
 
 
@@ -152,7 +157,7 @@ def compatible(kind: str, t: pa.DataType) -> bool:
     """Whether a stored Arrow type can be read as the contract's logical type without loss of meaning.
 
     Other tools may store ids as integers, timestamps with a zone or in nanoseconds, dates as
-    timestamps: all readable (queries/views.sql casts them the same way).
+    timestamps: all readable (queries/facts/views.sql casts them the same way).
     """
     if pa.types.is_null(t):
         return True
@@ -222,7 +227,15 @@ def _q(name: str) -> str:
 
 
 # --------------------------------------------------------------------------------------------------
-# Checks
+# The per-column checks, generated from the contract
+#
+# Why these stay in Python while every rule of one table or a pair of tables is a file under
+# queries/checks/: they are dashboard/contract.py read column by column (its nullable, type, min/max,
+# allowed/known and timestamp fields), so a new column or a changed limit is checked with no SQL
+# written; a file per column and rule would restate the contract ~80 times and drift from it. They are
+# also counted together, one `count(*) filter (where ...)` each in one aggregate scan per table, which
+# is what keeps a 10M-row table in seconds. The SQL is safe as generated: identifiers come from the
+# contract only, quoted; every value (a limit, a list, as_of) is a bound parameter.
 
 
 @dataclass
@@ -356,75 +369,81 @@ def _column_checks(table: Table, as_of: dt.datetime | None) -> list[_Check]:
                 )
             )
 
-    def order(later: str, earlier: str, severity: str = "warning") -> None:
-        checks.append(
-            _Check(
-                severity,
-                table.name,
-                later,
-                "order",
-                f"{_q(later)} < {_q(earlier)}",
-                f"{{rows}} with {later} before {earlier}",
-                (later, earlier),
-            )
-        )
-
-    if table.name == "leads":
-        for later, earlier in LEAD_ORDER:
-            order(later, earlier)
-    elif table.name == "opportunities":
-        checks.append(
-            _Check(
-                "error",
-                table.name,
-                "is_won",
-                "won_implies_closed",
-                "is_won and not is_closed",
-                "{opportunities} won but not closed (is_won implies is_closed)",
-                ("is_won", "is_closed"),
-            )
-        )
-        checks.append(
-            _Check(
-                "error",
-                table.name,
-                "closed_at",
-                "closed_needs_closed_at",
-                "is_closed and closed_at is null",
-                "{opportunities} closed without a closed_at",
-                ("is_closed", "closed_at"),
-            )
-        )
-        order("closed_at", "created_at")
-    elif table.name == "campaigns":
-        checks.append(
-            _Check("warning", table.name, "cost", "zero_cost", "cost = 0", "{campaigns} with zero cost", ("cost",))
-        )
-        checks.append(
-            _Check(
-                "warning",
-                table.name,
-                "end_date",
-                "end_before_start",
-                "end_date < start_date",
-                "{campaigns} with end_date before start_date (read as a one-day campaign)",
-                ("end_date", "start_date"),
-            )
-        )
-    elif table.name == "targets":
-        checks.append(
-            _Check(
-                "warning",
-                table.name,
-                "month",
-                "month_start",
-                "month <> cast(date_trunc('month', month) as date)",
-                "{rows} with a month that is not the first day of a month (read as its month)",
-                ("month",),
-                show_value=True,
-            )
-        )
     return checks
+
+
+# --------------------------------------------------------------------------------------------------
+# The checks of one table or a pair of tables: queries/checks/*.sql
+
+
+@dataclass(frozen=True)
+class CheckFile:
+    """One file under queries/checks/: its header's fields and its SQL (includes expanded).
+
+    The header holds, one per line, `-- @severity: error|warning`, `-- @table:`, `-- @column:`,
+    `-- @rule:`, `-- @needs:` (the columns it reads; `table.column` for another table's),
+    `-- @message:` (the finding's text; `{rows}`, `{leads}`, ... `{duplicated ids}` are counted), and
+    optionally `-- @shows: value|<column>` (each example shows the offending value, named or not) and
+    `-- @examples: duplicates` (rows grouped by key, the way a uniqueness check is read).
+    """
+
+    name: str  # "checks/<file name without .sql>"
+    severity: str
+    table: str
+    column: str | None
+    rule: str
+    needs: tuple[tuple[str, str], ...]  # (table, column)
+    message: str
+    sql: str
+    shows: str | None = None
+    examples: str = "rows"
+
+
+_FIELDS = {"severity", "table", "column", "rule", "needs", "message", "shows", "examples"}
+_REQUIRED = _FIELDS - {"shows", "examples"}
+
+
+def _read_check(name: str) -> CheckFile:
+    fields: dict[str, str] = {}
+    for line in query_path(name).read_text(encoding="utf-8").splitlines():
+        if not line.startswith("--"):
+            break
+        body = line[2:].strip()
+        if body.startswith("@"):
+            key, _, value = body[1:].partition(":")
+            if key not in _FIELDS or key in fields:
+                raise ValueError(f"queries/{name}.sql: header field @{key} unknown or repeated")
+            fields[key] = value.strip()
+    missing = _REQUIRED - fields.keys()
+    if missing:
+        raise ValueError(f"queries/{name}.sql: header lacks {', '.join('@' + f for f in sorted(missing))}")
+    if fields["severity"] not in ("error", "warning") or fields["table"] not in TABLES:
+        raise ValueError(f"queries/{name}.sql: bad @severity or @table")
+    if fields.get("examples", "rows") not in ("rows", "duplicates"):
+        raise ValueError(f"queries/{name}.sql: @examples is rows or duplicates")
+    needs = []
+    for item in fields["needs"].split(","):
+        table, _, column = item.strip().rpartition(".")
+        needs.append((table or fields["table"], column))
+    return CheckFile(
+        name=name,
+        severity=fields["severity"],
+        table=fields["table"],
+        column=fields["column"] or None,
+        rule=fields["rule"],
+        needs=tuple(needs),
+        message=fields["message"],
+        sql=query_text(name),
+        shows=fields.get("shows") or None,
+        examples=fields.get("examples", "rows"),
+    )
+
+
+@cache
+def check_files() -> tuple[CheckFile, ...]:
+    """Every file under queries/checks/, in the order they run: by table (the contract's order), then name."""
+    checks = [_read_check(name) for name in query_names() if name.startswith(f"{CHECKS}/")]
+    return tuple(sorted(checks, key=lambda c: (TABLE_ORDER.index(c.table), c.name)))
 
 
 # Every row rule contract.py states in words has its check above (tests/test_validate.py holds us to it).
@@ -514,6 +533,8 @@ class _Context:
             if pos is None:
                 pos = np.arange(1, data.num_rows + 1, dtype=np.int64)
             columns[POS] = pa.chunked_array([pa.array(pos, type=pa.int64())])
+            key = contract.key
+            columns[KEY] = columns[key] if key in usable else pa.chunked_array([pa.nulls(data.num_rows, pa.string())])
             self.con.register(f"v_{name}", pa.table(columns))
             self.usable[name] = usable
             self.counts[name] = data.num_rows
@@ -549,13 +570,6 @@ def _show(value) -> str:
     return str(value)
 
 
-def _key_expr(ctx: _Context, table: str, alias: str = "") -> str:
-    key = TABLES[table].key
-    if key and ctx.has(table, key):
-        return f"{alias}{_q(key)}"
-    return "null"
-
-
 def _run_column_checks(ctx: _Context, name: str, as_of: dt.datetime | None) -> None:
     checks = [c for c in _column_checks(TABLES[name], as_of) if ctx.has(name, *c.needs)]
     if not checks:
@@ -573,148 +587,55 @@ def _run_column_checks(ctx: _Context, name: str, as_of: dt.datetime | None) -> N
         p = {k: v for k, v in check.params.items()}
         value = _q(check.column) if check.show_value else "null"
         rows = ctx.con.execute(
-            f"select {_key_expr(ctx, name)}, {_q(POS)}, {value} from v_{name} where {check.condition} "
-            f"order by {_q(POS)} limit {EXAMPLES}",
-            p,
+            f"select {_q(KEY)}, {_q(POS)}, {value} from v_{name} where {check.condition} "
+            f"order by {_q(POS)} limit $examples",
+            p | {"examples": EXAMPLES},
         ).fetchall()
         examples = tuple(ctx.label(name, k, pos, v if check.show_value else None) for k, pos, v in rows)
         message = _counted(check.describe, int(count))
         if check.value_summary:
             values = ctx.con.execute(
                 f"select {_q(check.column)}, count(*) as n from v_{name} where {check.condition} "
-                f"group by all order by n desc, 1 limit {EXAMPLES}",
-                p,
+                "group by all order by n desc, 1 limit $examples",
+                p | {"examples": EXAMPLES},
             ).fetchall()
             message += "; values: " + ", ".join(f"{_show(v)} ({n:,})" for v, n in values)
         report = ctx.report.errors if check.severity == "error" else ctx.report.warnings
         report.append(Finding(name, ctx.file(name), check.column, check.rule, int(count), examples, message))
 
 
-def _run_unique(ctx: _Context, name: str) -> None:
-    table = TABLES[name]
-    keys: list[tuple[str, list[str]]] = [(c.name, [c.name]) for c in table.columns if c.unique]
-    if name == "targets":
-        keys.append(("month, metric, segment", ["month", "metric", "segment"]))
-    for label, columns in keys:
-        if not ctx.has(name, *columns):
+def _run_check_files(ctx: _Context, name: str) -> None:
+    """The table's checks under queries/checks/ (those whose columns it could read): each counted, and
+    the first few offenders fetched in source order, parameters bound."""
+    for check in check_files():
+        if check.table != name or not all(ctx.has(t, c) for t, c in check.needs):
             continue
-        if name == "targets" and len(columns) > 1:
-            group = "cast(date_trunc('month', month) as date), metric, segment"
-            shown = (
-                "strftime(cast(date_trunc('month', month) as date), '%Y-%m') || ' ' || metric || ' ' "
-                "|| coalesce(segment, '(all)')"
-            )
-        else:
-            group = _q(columns[0])
-            shown = _q(columns[0])
-        not_null = " and ".join(f"{_q(c)} is not null" for c in columns if c != "segment")
-        dup = (
-            f"select {shown} as k, count(*) as n, min({_q(POS)}) as first from v_{name} "
-            f"where {not_null} group by {group} having count(*) > 1"
-        )
-        total, ids = ctx.con.execute(f"select coalesce(sum(n), 0), count(*) from ({dup})").fetchone()
-        if not total:
-            continue
-        first = [k for (k,) in ctx.con.execute(f"select k from ({dup}) order by first limit {EXAMPLES}").fetchall()]
-        positions = dict(
-            ctx.con.execute(
-                f"select k, list(p order by p) from (select {shown} as k, {_q(POS)} as p from v_{name} "
-                f"where {not_null}) where list_contains($keys, k) group by k",
-                {"keys": first},
-            ).fetchall()
-        )
-        examples = tuple(
-            f"{k} ({ctx.where(name)}s {', '.join(str(p) for p in positions[k][:3])}"
-            f"{', ...' if len(positions[k]) > 3 else ''})"
-            for k in first
-        )
-        if len(columns) == 1:
-            message = f"{_rows(int(total))} share an id with another row ({_plural(int(ids), 'duplicated id')})"
-        else:
-            message = (
-                f"{_rows(int(total))} repeat a ({label}) already given "
-                f"({_plural(int(ids), 'duplicated key')}; one row per month, metric and segment)"
-            )
-        ctx.report.error(name, ctx.file(name), label, "unique", int(total), examples, message)
-
-
-def _run_references(ctx: _Context, name: str) -> None:
-    for c in TABLES[name].columns:
-        if not c.references:
-            continue
-        ref_table, ref_col = c.references.split(".")
-        if not ctx.has(name, c.name) or not ctx.has(ref_table, ref_col):
-            continue
-        broken = (
-            f"from v_{name} t anti join v_{ref_table} r on r.{_q(ref_col)} = t.{_q(c.name)} "
-            f"where t.{_q(c.name)} is not null"
-        )
-        (count,) = ctx.con.execute(f"select count(*) {broken}").fetchone()
+        params = bound_parameters(check.name, {})
+        # the offending rows, and for a uniqueness check the keys they repeat (0: not counted)
+        groups_sql = "count(distinct key)" if check.examples == "duplicates" else "0"
+        count, groups = ctx.con.execute(f"select count(*), {groups_sql} from ({check.sql})", params).fetchone()
         if not count:
             continue
-        rows = ctx.con.execute(
-            f"select {_key_expr(ctx, name, 't.')}, t.{_q(POS)}, t.{_q(c.name)} {broken} "
-            f"order by t.{_q(POS)} limit {EXAMPLES}"
-        ).fetchall()
-        examples = tuple(ctx.label(name, k, pos, v, column=c.name) for k, pos, v in rows)
-        ctx.report.error(
-            name,
-            ctx.file(name),
-            c.name,
-            "references",
-            int(count),
-            examples,
-            f"{_rows(int(count))} with a {c.name} that is not in {ref_table} ({c.references})",
-        )
-
-
-def _run_cross_table(ctx: _Context) -> None:
-    # Opportunities created before their lead entered the funnel.
-    if ctx.has("opportunities", "lead_id", "created_at") and ctx.has("leads", "lead_id", "created_at"):
-        cond = "o.created_at < l.created_at"
-        base = "from v_opportunities o join v_leads l on l.lead_id = o.lead_id"
-        (count,) = ctx.con.execute(f"select count(*) {base} where {cond}").fetchone()
-        if count:
+        if check.examples == "duplicates":
             rows = ctx.con.execute(
-                f"select {_key_expr(ctx, 'opportunities', 'o.')}, o.{_q(POS)}, o.lead_id {base} where {cond} "
-                f"order by o.{_q(POS)} limit {EXAMPLES}"
+                f"select key, list(pos order by pos) from ({check.sql}) group by key order by min(pos) limit $examples",
+                params | {"examples": EXAMPLES},
             ).fetchall()
-            ctx.report.warn(
-                "opportunities",
-                ctx.file("opportunities"),
-                "created_at",
-                "order",
-                int(count),
-                tuple(ctx.label("opportunities", k, p, v, column="lead_id") for k, p, v in rows),
-                f"{_counted('{opportunities}', int(count))} created before their lead (leads.created_at)",
+            examples = tuple(
+                f"{k} ({ctx.where(name)}s {', '.join(str(p) for p in positions[:3])}"
+                f"{', ...' if len(positions) > 3 else ''})"
+                for k, positions in rows
             )
-    # Touches after the lead's latest opportunity closed.
-    if ctx.has("touches", "lead_id", "touched_at") and ctx.has(
-        "opportunities", "opportunity_id", "lead_id", "created_at", "is_closed", "closed_at"
-    ):
-        base = """
-            from v_touches t
-            join (
-                select lead_id, is_closed, closed_at,
-                    row_number() over (partition by lead_id order by created_at desc, opportunity_id desc) as rn
-                from v_opportunities where lead_id is not null
-            ) o on o.lead_id = t.lead_id and o.rn = 1
-            where o.is_closed and t.touched_at > o.closed_at"""
-        (count,) = ctx.con.execute(f"select count(*) {base}").fetchone()
-        if count:
+        else:
             rows = ctx.con.execute(
-                f"select {_key_expr(ctx, 'touches', 't.')}, t.{_q(POS)}, t.lead_id {base} "
-                f"order by t.{_q(POS)} limit {EXAMPLES}"
+                f"select key, pos, value from ({check.sql}) order by pos limit $examples",
+                params | {"examples": EXAMPLES},
             ).fetchall()
-            ctx.report.warn(
-                "touches",
-                ctx.file("touches"),
-                "touched_at",
-                "touch_after_close",
-                int(count),
-                tuple(ctx.label("touches", k, p, v, column="lead_id") for k, p, v in rows),
-                f"{_counted('{touches}', int(count))} after the lead's latest opportunity closed",
-            )
+            named = None if check.shows in (None, "value") else check.shows
+            examples = tuple(ctx.label(name, k, p, v if check.shows else None, column=named) for k, p, v in rows)
+        report = ctx.report.errors if check.severity == "error" else ctx.report.warnings
+        message = _counted(check.message, int(count), int(groups))
+        report.append(Finding(name, ctx.file(name), check.column, check.rule, int(count), examples, message))
 
 
 def validate_tables(
@@ -737,9 +658,7 @@ def validate_tables(
                 ctx.report.error(name, ctx.file(name), None, "missing", 0, message=f"the {name} table is missing")
                 continue
             _run_column_checks(ctx, name, as_of)
-            _run_unique(ctx, name)
-            _run_references(ctx, name)
-        _run_cross_table(ctx)
+            _run_check_files(ctx, name)
         for name in TABLE_ORDER:
             if ctx.counts.get(name) == 0:
                 ctx.report.warn(name, ctx.file(name), None, "empty", 0, message=f"{name} has no rows")

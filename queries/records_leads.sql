@@ -14,7 +14,7 @@
 --   $owner (null = every owner): only leads owned by this owner_id;
 --   $score_from, $score_to (null = unbounded; used by 'scored' only).
 -- The SLA stages reuse sla.sql's sla_mqls, so the table lists exactly the MQLs the number counted.
--- The cohort stages are conversion.sql's cohort_steps, so the table lists exactly the leads the funnel
+-- The cohort stages are conversion.sql's conversion, so the table lists exactly the leads the funnel
 -- counted; tests/test_app_pages.py checks that each stage's row count equals its funnel_* count.
 with
 -- @include scope.sql
@@ -38,7 +38,7 @@ cohort_records as (
     -- the stage funnel's leads: conversion.sql's cohort (reached(x, lead) in the period) and the
     -- stage it reached within W
     select lead_id
-    from cohort_steps
+    from conversion
     where is_lead_cohort and case (select stage from checked_stage)
         when 'lead' then true
         when 'mql' then is_lead_to_mql

@@ -3,7 +3,7 @@
 -- Grain: one row per period.
 -- Parameters: those of scope.sql ($group_by: pass 'all'), $threshold (t, 0..100).
 -- Over the same leads as scoring.sql: created in the period, with a score; converted = reached(x,
--- sql) <= reached(x, lead) + W (lead_outcomes.sql's lead_to_sql_within_w). captured_share =
+-- sql) <= reached(x, lead) + W (lead_outcomes.sql's is_lead_to_sql_within_w). captured_share =
 -- converters at or above t / all converters.
 with
 -- @include scope.sql
@@ -12,7 +12,7 @@ scored_leads as (
     select
         p.period_key,
         l.score >= $threshold as is_above,
-        l.lead_to_sql_within_w as is_converted
+        l.is_lead_to_sql_within_w as is_converted
     from periods as p
     inner join scoped_leads as l on l.created_us >= p.start_us and l.created_us < p.end_us
     where l.score is not null

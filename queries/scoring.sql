@@ -3,7 +3,7 @@
 --   score_auc repeats on every row of its period.
 -- Parameters: those of scope.sql ($group_by: pass 'all').
 -- Over leads created in the period with a score; converted = reached(x, sql) <= reached(x, lead) + W
--- (lead_outcomes.sql's lead_to_sql_within_w, judged once per snapshot).
+-- (lead_outcomes.sql's is_lead_to_sql_within_w, judged once per snapshot).
 -- Bands are [0,10), [10,20), ... [90,100] (100 falls in the last). The 95% interval is Wilson's.
 -- AUC is Mann-Whitney: the chance a random converter outscores a random non-converter, ties half;
 -- computed from average ranks: (sum of converters' ranks - n1(n1+1)/2) / (n1 n0).
@@ -15,7 +15,7 @@ scored_leads as (
         p.period_key,
         l.score,
         least(cast(floor(l.score / 10) as integer), 9) * 10 as band_floor,
-        l.lead_to_sql_within_w as is_converted
+        l.is_lead_to_sql_within_w as is_converted
     from periods as p
     inner join scoped_leads as l on l.created_us >= p.start_us and l.created_us < p.end_us
     where l.score is not null

@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_the_shipped_folders_are_found():
-    assert QUERIES_DIR == resources.queries_dir() and (QUERIES_DIR / "views.sql").is_file()
+    assert QUERIES_DIR == resources.queries_dir() and (QUERIES_DIR / "facts" / "views.sql").is_file()
     for name in resources.SHIPPED_MAPPINGS:
         assert resolve_mapping(name) == resources.mappings_dir() / f"{name}.toml"
         assert resolve_mapping(name).is_file()

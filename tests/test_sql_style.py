@@ -56,6 +56,6 @@ def test_every_fragment_is_included_and_every_include_is_a_fragment():
     fragments = {name.split("/", 1)[1] for name in query_names() if name.startswith("fragments/")}
     included = {m for name in query_names() for m in re.findall(r"@include\s+(\w+)\.sql", query_path(name).read_text())}
     assert fragments <= included, f"never included: {sorted(fragments - included)}"
-    # views.sql includes lead_outcomes.sql: the prepared facts' own step, not a shared fragment
+    # facts/views.sql includes facts/lead_outcomes.sql (beside it): the prepared facts' own step, not a shared fragment
     assert included - fragments == {"lead_outcomes"}
     assert all(_is_fragment(f"fragments/{name}") for name in fragments)

@@ -10,8 +10,8 @@ cluster reads: a URI (s3a://, abfss://, hdfs://) or a folder mounted at the same
 
 Each opened snapshot gets its own Spark session (its own temporary views, so two snapshots can be
 open side by side), with the session time zone set to UTC as DuckDB's is: timestamps become epoch
-microseconds in views.sql, and periods arrive as UTC microsecond intervals, so no zone conversion
-happens in SQL. views.sql's tables are cached (memory, spilling to disk) when the snapshot is opened,
+microseconds in facts/views.sql, and periods arrive as UTC microsecond intervals, so no zone conversion
+happens in SQL. facts/views.sql's tables are cached (memory, spilling to disk) when the snapshot is opened,
 as DuckDB materialises them. Parameters are always bound (`spark.sql(sql, args=...)`), never
 formatted into the SQL.
 """
@@ -44,7 +44,7 @@ from dashboard.snapshots import (
     read_info,
     resolve,
 )
-from dashboard.store import query_parameters
+from dashboard.store import CALENDAR_SPAN, query_parameters
 
 INSTALL_PYSPARK = "pip install 'shared-funnel[spark]' (pyspark with Spark Connect support)"
 INSTALL_JAVA = (
@@ -306,7 +306,7 @@ def _to_polars(frame) -> pl.DataFrame:
 
 
 class SparkStore:
-    """One snapshot opened on Spark: views.sql's views and tables as temporary views of its own session,
+    """One snapshot opened on Spark: facts/views.sql's views and tables as temporary views of its own session,
     then queries/<name>.sql transpiled (once per name) and run with bound parameters."""
 
     def __init__(self, snapshot: SnapshotInfo, policy: Policy, spark, owns_session: bool = True):
@@ -351,7 +351,7 @@ class SparkStore:
         from dashboard.store import working_time_tables
 
         def span():
-            row = _to_polars(spark.sql(spark_query("calendar_span").sql)).row(0)
+            row = _to_polars(spark.sql(spark_query(CALENDAR_SPAN).sql)).row(0)
             return row[0], row[1]
 
         for name, table in working_time_tables(view_params, span).items():

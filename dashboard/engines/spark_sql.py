@@ -108,10 +108,10 @@ def spark_query(name: str) -> SparkStatement:
 
 @cache
 def spark_views() -> tuple[SparkStatement, ...]:
-    """queries/views.sql, statement by statement, as the SELECTs that build each view and table."""
+    """queries/facts/views.sql, statement by statement, as the SELECTs that build each view and table."""
     statements = []
     for i, text in enumerate(view_statements(), start=1):
-        where = f"queries/views.sql statement {i}"
+        where = f"queries/facts/views.sql statement {i}"
         tree = sqlglot.parse_one(text, read="duckdb")
         if not isinstance(tree, exp.Create) or tree.kind not in ("VIEW", "TABLE") or tree.expression is None:
             raise TranspileError(f"{where}: expected `create or replace view|table NAME as SELECT`")

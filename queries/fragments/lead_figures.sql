@@ -2,7 +2,7 @@
 --   the lead volumes (metrics.md "Volumes"), cohort conversion and the stage funnel ("Conversion"),
 --   the step medians ("Velocity") and both sides of the SLA ("SLA").
 -- Grain: one row per (period, breakdown key) with any lead row.
--- Needs: scope.sql, volumes.sql (lead_periods), conversion.sql (cohort_steps), sla.sql (sla_steps).
+-- Needs: scope.sql, volumes.sql (lead_periods), conversion.sql (conversion), sla.sql (sla).
 -- Parameters: those of the fragments it needs.
 -- Which lead counts where is decided once, row by row, in those fragments (is_mql_in_period,
 -- is_lead_to_mql, is_due_for_response, ...): this file only counts the rows a flag marks and takes
@@ -53,6 +53,6 @@ lead_figures as (
         -- SLA, marketing's side
         cast(count_if(is_accepted) as bigint) as accepted_mqls,
         cast(count_if(is_rejected) as bigint) as rejected_mqls
-    from sla_steps
+    from sla
     group by period_key, group_key
 )

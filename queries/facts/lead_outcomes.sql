@@ -68,14 +68,14 @@ lead_judged as (
     select
         *,
         -- conversion: a step A -> B converts when reached(x, B) <= reached(x, A) + W
-        coalesce(reached_mql_us <= reached_lead_us + $window_us, false) as lead_to_mql_within_w,
-        coalesce(reached_sal_us <= reached_lead_us + $window_us, false) as lead_to_sal_within_w,
-        coalesce(reached_sql_us <= reached_lead_us + $window_us, false) as lead_to_sql_within_w,
-        coalesce(reached_opportunity_us <= reached_lead_us + $window_us, false) as lead_to_opportunity_within_w,
-        coalesce(reached_won_us <= reached_lead_us + $window_us, false) as lead_to_won_within_w,
-        coalesce(reached_sql_us <= reached_mql_us + $window_us, false) as mql_to_sql_within_w,
-        coalesce(reached_opportunity_us <= reached_sql_us + $window_us, false) as sql_to_opp_within_w,
-        coalesce(reached_won_us <= reached_opportunity_us + $window_us, false) as opp_to_won_within_w,
+        coalesce(reached_mql_us <= reached_lead_us + $window_us, false) as is_lead_to_mql_within_w,
+        coalesce(reached_sal_us <= reached_lead_us + $window_us, false) as is_lead_to_sal_within_w,
+        coalesce(reached_sql_us <= reached_lead_us + $window_us, false) as is_lead_to_sql_within_w,
+        coalesce(reached_opportunity_us <= reached_lead_us + $window_us, false) as is_lead_to_opportunity_within_w,
+        coalesce(reached_won_us <= reached_lead_us + $window_us, false) as is_lead_to_won_within_w,
+        coalesce(reached_sql_us <= reached_mql_us + $window_us, false) as is_mql_to_sql_within_w,
+        coalesce(reached_opportunity_us <= reached_sql_us + $window_us, false) as is_sql_to_opp_within_w,
+        coalesce(reached_won_us <= reached_opportunity_us + $window_us, false) as is_opp_to_won_within_w,
         -- velocity: each step's duration in exact days (its median is over the step's converters)
         (reached_mql_us - reached_lead_us) / 86400000000.0 as days_lead_to_mql,
         (reached_sql_us - reached_mql_us) / 86400000000.0 as days_mql_to_sql,
@@ -87,17 +87,17 @@ lead_judged as (
         -- (elapsed >= H is mql_at + H <= as_of, the same integer comparison, under the calendar clock)
         case when mql_us is not null and first_response_us is not null
             then greatest(0, response_elapsed_us) / 3600000000.0 end as mql_response_hours,
-        coalesce(elapsed_at_as_of_us >= $response_us, false) as mql_due_for_response,
-        coalesce(elapsed_at_as_of_us >= decision_limit_us, false) as mql_due_for_decision,
+        coalesce(elapsed_at_as_of_us >= $response_us, false) as is_mql_due_for_response,
+        coalesce(elapsed_at_as_of_us >= decision_limit_us, false) as is_mql_due_for_decision,
         -- (a response before the MQL, 0 hours, is within any H >= 0: the policy refuses a negative H)
-        coalesce(response_elapsed_us <= $response_us, false) as mql_response_within_h,
+        coalesce(response_elapsed_us <= $response_us, false) as is_mql_response_within_h,
         -- decided = the earlier of reached(x, sal) and rejected_at (least() skips a null), within D
-        coalesce(decision_elapsed_us <= decision_limit_us, false) as mql_decision_within_d,
+        coalesce(decision_elapsed_us <= decision_limit_us, false) as is_mql_decision_within_d,
         coalesce(mql_us is not null and reached_sal_us is not null
-                 and (rejected_us is null or reached_sal_us <= rejected_us), false) as mql_accepted,
+                 and (rejected_us is null or reached_sal_us <= rejected_us), false) as is_mql_accepted,
         coalesce(mql_us is not null and rejected_us is not null
                  and not coalesce(reached_sal_us is not null and reached_sal_us <= rejected_us, false), false)
-            as mql_rejected
+            as is_mql_rejected
     from lead_sla_clock
 ),
 
@@ -105,9 +105,9 @@ lead_outcomes as (
     select
         * exclude (as_of_w_us, working_day_us, mql_w_us, first_response_w_us, decided_w_us,
                    response_elapsed_us, elapsed_at_as_of_us, decision_elapsed_us, decision_limit_us,
-                   mql_response_within_h, mql_decision_within_d),
-        mql_due_for_response and mql_response_within_h as mql_responded_in_time,
-        mql_due_for_response and first_response_us is null as mql_untouched,
-        mql_due_for_decision and mql_decision_within_d as mql_decided_in_time
+                   is_mql_response_within_h, is_mql_decision_within_d),
+        is_mql_due_for_response and is_mql_response_within_h as is_mql_responded_in_time,
+        is_mql_due_for_response and first_response_us is null as is_mql_untouched,
+        is_mql_due_for_decision and is_mql_decision_within_d as is_mql_decided_in_time
     from lead_judged
 )
