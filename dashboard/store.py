@@ -371,7 +371,8 @@ def facts_key(snapshot: SnapshotInfo, view_params: dict[str, object]) -> str:
     """A digest of everything the prepared facts depend on."""
     digest = hashlib.sha256()
     digest.update(duckdb.__version__.encode())
-    digest.update(query_text(VIEWS).encode())
+    digest.update(query_text(VIEWS).encode())  # lead_outcomes.sql included
+    digest.update(query_text(CALENDAR_SPAN).encode())  # the span the business clock's working time covers
     digest.update(repr(sorted(view_params.items())).encode())
     for table, path in _table_sources(snapshot).items():
         files = sorted(path.rglob("*.parquet")) if path.is_dir() else [path]

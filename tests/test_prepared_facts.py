@@ -12,9 +12,10 @@ import pyarrow.parquet as pq
 import pytest
 
 from dashboard.api import Funnel
+from dashboard.filters import policy_params
 from dashboard.policy import load_policy
 from dashboard.snapshots import resolve
-from dashboard.store import CACHE_DIR_NAME, Store
+from dashboard.store import CACHE_DIR_NAME, Store, facts_key
 
 SAMPLE = Path(__file__).resolve().parent.parent / "data" / "sample"
 
@@ -140,3 +141,19 @@ def test_times_stored_another_way_give_the_same_numbers(root, tmp_path, stored_a
         )
         assert leads.height == funnel.kpis()["kpis"]["mqls"] > 0
         assert deals.height == funnel.kpis()["kpis"]["opportunities"] > 0
+
+
+@pytest.mark.parametrize("changed", ["facts/views", "facts/lead_outcomes", "facts/calendar_span"])
+def test_the_facts_key_covers_every_file_the_facts_are_built_from(root, monkeypatch, changed):
+    # an edited facts query is a different build: its prepared facts must not be reused
+    info = resolve(root, None)
+    params = policy_params(load_policy(root), info.as_of)
+    before = facts_key(info, params)
+    real_read = Path.read_text
+
+    def edited(path, *args, **kwargs):
+        text = real_read(path, *args, **kwargs)
+        return text + "\n-- edited\n" if path.as_posix().endswith(f"queries/{changed}.sql") else text
+
+    monkeypatch.setattr(Path, "read_text", edited)
+    assert facts_key(info, params) != before
