@@ -1,6 +1,5 @@
 -- touches_after_close: touches after the lead's latest opportunity closed (the touch cannot have influenced
---   it; often a
---   touch logged against the wrong lead).
+--   it; often a touch logged against the wrong lead).
 -- Grain: one row per such touch (key, pos; value: its lead_id). The latest opportunity is the last created,
 --   ties broken by opportunity_id, as the metrics break them.
 -- Inputs: v_touches, v_opportunities, as dashboard/validate.py registers them: the contract columns it
