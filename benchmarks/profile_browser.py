@@ -30,7 +30,13 @@ MUTATION_LOG = """
       let node = r.target.nodeType === 1 ? r.target : r.target.parentElement;
       let owner = node && node.closest ? node.closest('[data-testid^="st"]') : null;
       const what = owner ? owner.getAttribute('data-testid')
-        : '(' + (node ? node.nodeName.toLowerCase() + (node.id ? '#' + node.id : '') : '?') + (r.attributeName ? ' @' + r.attributeName : '') + ')';
+        : '(' + (node ? node.nodeName.toLowerCase() + (node.id ? '#' + node.id : '')
+            + (node.nodeName === 'DIV' ? '.' + String(node.className).slice(0, 30) + ' in '
+               + (node.parentElement ? node.parentElement.nodeName.toLowerCase() + '.' + String(node.parentElement.className).slice(0, 30) : '') : '') : '?')
+          + (node && node.closest && node.closest('[aria-live]') ? ' aria-live' : '')
+          + (r.attributeName ? ' @' + r.attributeName : '')
+          + (r.addedNodes.length && r.addedNodes[0].textContent ? ' +"' + r.addedNodes[0].textContent.slice(0, 40) + '"' : '')
+          + ')';
       window.__funnelMutations.push([now, what, r.type]);
     }
   }).observe(document, {subtree: true, childList: true, attributes: true, characterData: true});

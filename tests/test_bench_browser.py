@@ -240,3 +240,31 @@ def test_browser_options_are_checked(capsys):
     assert "--pages" in capsys.readouterr().err
     assert main(["bench", "--sessions", "3", "--leads", "10"]) == 2
     assert "--browser" in capsys.readouterr().err
+
+
+@pytest.mark.e2e
+def test_the_probe_counts_what_is_drawn_not_what_is_announced():
+    # a selectbox clears its screen-reader announcement ("3 options available") about a second after a
+    # choice: a change inside an aria-live region is drawn nowhere, so it must not move the page's last change
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not Path(bench_browser.CHROMIUM).exists():
+        pytest.skip(f"{bench_browser.CHROMIUM} is missing")
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=bench_browser.CHROMIUM, args=["--no-sandbox"])
+        try:
+            page = browser.new_page()
+            page.add_init_script(bench_browser.PROBE_SCRIPT)
+            page.goto(
+                "data:text/html,<div aria-live='polite'><span id='said'>3 options</span></div><p id='shown'>a</p>"
+            )
+            counted = "() => window.__funnelBench.mutations"
+            before = page.evaluate(counted)
+            page.evaluate("() => { document.getElementById('said').textContent = ''; }")
+            page.evaluate("() => document.querySelector('[aria-live]').append(document.createElement('div'))")
+            time.sleep(0.1)  # mutation observers report asynchronously
+            assert page.evaluate(counted) == before
+            page.evaluate("() => { document.getElementById('shown').textContent = 'b'; }")
+            time.sleep(0.1)
+            assert page.evaluate(counted) == before + 1
+        finally:
+            browser.close()
