@@ -33,10 +33,20 @@ from dashboard.engines import list_snapshots as engine_snapshots
 from dashboard.errors import FunnelError
 from dashboard.filters import FILTER_KEYS, Filters, policy_params
 from dashboard.findings import scope_text
+from dashboard.meetings import ANONYMOUS, MeetingStore
 from dashboard.page_queries import page_queries, standard_periods
-from dashboard.periods import Period, fiscal_label, last_full_quarter, quarter_to_date, year_to_date
+from dashboard.periods import (
+    Period,
+    fiscal_label,
+    last_full_quarter,
+    local_date,
+    quarter_to_date,
+    trailing_months,
+    year_to_date,
+)
 from dashboard.policy import load_policy
 from dashboard.resources import sample_data
+from dashboard.safe_output import as_text, spool
 from dashboard.snapshots import SnapshotInfo, data_root_of, previous_in, resolve, scan_root
 from dashboard.store import facts_key
 
@@ -142,7 +152,8 @@ def _previous_of(data: str, snapshot: str, listing: tuple[tuple[str, int], ...])
 @st.cache_data(show_spinner=False)
 def validation(path: str, identity: str = "") -> dict:
     """The contract check of the snapshot at `path` (identity: so a replaced snapshot is checked anew)."""
-    from dashboard.validate import Report, validate_snapshot  # the contract check, not imported until asked for
+    # lazy: the contract check (and its DuckDB connection) is loaded only when the Data page asks for it
+    from dashboard.validate import Report, validate_snapshot
 
     if is_uri(path):  # the checks read local files; a lake's snapshot is checked where it is written
         report = Report()
@@ -315,8 +326,6 @@ class View:
     def records_file(self, name: str, fmt: str, **extra):
         """Every record behind a number, streamed from the query into a temporary file (`fmt`: csv or
         parquet; CSV formulas neutralised): what a download button hands over when it is clicked."""
-        from dashboard.safe_output import spool
-
         self._record_stage_checked(name, extra)
         return spool(self.funnel.records_stream(name, self.period, self.filters, **extra), fmt)
 
@@ -441,8 +450,6 @@ def link_notice(
     """A visible notice when the link's filter values are not in the snapshot: never a silent fallback."""
     missing = unknown_link_values(asked, snapshot_names, snapshot, values, names_by_id)
     if missing:
-        from dashboard.safe_output import as_text
-
         st.warning(
             f"This link asks for {as_text(', '.join(missing))}, which snapshot {snapshot} does not have: "
             "the page shows the view without it. Pick a value in the sidebar, or ask for a current link.",
@@ -460,7 +467,6 @@ def refuse_view(main, data: str, problem: str, report=None, snapshot: str | None
 
 
 def _refusal(data: str, problem: str, report, snapshot: str | None) -> None:
-    from dashboard.safe_output import as_text
 
     st.title(f"Snapshot {snapshot} is not used" if snapshot else "No snapshot to show")
     st.error(as_text(problem), icon=":material/block:")
@@ -530,16 +536,12 @@ def previous_snapshot_name(view: View) -> str | None:
 def meeting_store(data: str):
     """The data root's meetings.sqlite, one MeetingStore per process (each call opens its own connection, so
     sessions share it safely). Raises MeetingError for a root that can't keep one (a Spark URI)."""
-    from dashboard.meetings import MeetingStore
-
     return MeetingStore.open(data)
 
 
 def current_user() -> str:
     """Who is writing: the signed-in user's email when sign-in (st.login) is on, else "anonymous".
     Read defensively: st.user has no fields, or raises, when sign-in is not configured."""
-    from dashboard.meetings import ANONYMOUS
-
     try:
         user = st.user
         if user.get("is_logged_in"):
@@ -552,8 +554,6 @@ def current_user() -> str:
 def note_span(view: View) -> tuple[dt.date, dt.date]:
     """The days any snapshot's monthly charts can show: from the first of the 13 months the oldest snapshot's
     trends draw to the newest snapshot's as-of day. A note outside it would never appear on a chart."""
-    from dashboard.periods import local_date, trailing_months
-
     snaps = snapshots(view.data)  # newest first
     zone = view.policy.zone
     first = trailing_months(local_date(snaps[-1].as_of, zone), 13)[0].start

@@ -9,6 +9,8 @@ Sizes are for a projector: large fonts, few gridlines, values written on the mar
 from __future__ import annotations
 
 import datetime as dt
+import html
+import textwrap
 from collections.abc import Mapping
 
 import plotly.graph_objects as go
@@ -834,8 +836,6 @@ def note_axis_span(fig: go.Figure) -> tuple[dt.date, dt.date] | None:
 
 def note_hover(note) -> str:
     """A note as hover text: escaped (a note is plain text; '<b>' shows as typed), wrapped, cut when long."""
-    import html
-    import textwrap
 
     text = note.text if len(note.text) <= NOTE_HOVER_CHARS else note.text[:NOTE_HOVER_CHARS] + " …"
     lines = [line for para in text.splitlines() for line in (textwrap.wrap(para, NOTE_HOVER_WIDTH) or [""])]

@@ -14,12 +14,26 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import signal
 import subprocess
 import sys
 from pathlib import Path
 
+from dashboard.auth import (
+    REQUIRED_ENV,
+    AuthError,
+    check_provider,
+    client_secret,
+    cookie_secret,
+    is_loopback,
+    load_auth,
+    redirect_uri,
+    write_secrets,
+)
 from dashboard.engines import ENGINE_ENV, SPARK_REMOTE_ENV, EngineError, add_engine_arguments, check_engine, is_uri
+from dashboard.errors import UsageError
+from dashboard.resources import is_bundled_sample
 from dashboard.snapshots import SnapshotError, data_root_of, resolve
 
 APP = Path(__file__).resolve().parent / "app.py"
@@ -81,15 +95,13 @@ def command(
 
 
 def run(args: argparse.Namespace) -> int:
-    from dashboard.errors import UsageError
-
     if not 0 < args.port < 65536:
         raise UsageError(f"--port {args.port} is not a port number (1-65535)")
     try:
         check_engine(args.engine, args.spark_remote)
         if args.engine == "spark":
             # refuse now (missing pyspark or Java, no server at --spark-remote), not in the browser
-            from dashboard.engines.spark import check_available
+            from dashboard.engines.spark import check_available  # lazy: pyspark is optional
 
             check_available(args.spark_remote)
     except EngineError as exc:
@@ -113,8 +125,6 @@ def run(args: argparse.Namespace) -> int:
     print(f"funnel serve: {where}{on}\n  open http://{shown}:{args.port}/  (Ctrl+C stops)", file=sys.stderr, flush=True)
     env = {**os.environ, DATA_ENV: str(data), ENGINE_ENV: args.engine}
     env.pop(SPARK_REMOTE_ENV, None)  # only this run's --spark-remote, never one left in the environment
-    from dashboard.auth import REQUIRED_ENV
-
     env.pop(REQUIRED_ENV, None)
     if secrets_file:
         env[REQUIRED_ENV] = "1"  # the dashboard refuses to run without [auth] from now on (app_auth.gate)
@@ -152,24 +162,10 @@ def _sign_in(args: argparse.Namespace, root: Path | None) -> Path | None:
 
     A non-loopback --host without sign-in refuses (unless --allow-anonymous); a broken [auth] always stops
     here, naming the key: it never falls back to serving without sign-in."""
-    from dashboard.auth import (
-        AuthError,
-        check_provider,
-        client_secret,
-        cookie_secret,
-        is_loopback,
-        load_auth,
-        redirect_uri,
-        write_secrets,
-    )
-    from dashboard.errors import UsageError
-
     try:
         config = load_auth(root) if root is not None else None
         if config is None:
             if not is_loopback(args.host) and not args.allow_anonymous:
-                from dashboard.resources import is_bundled_sample
-
                 if root is not None and is_bundled_sample(root):  # its funnel.toml is inside the package
                     raise UsageError(
                         f"--host {args.host} would show the bundled sample to anyone who can reach port "
@@ -203,6 +199,4 @@ def _sign_in(args: argparse.Namespace, root: Path | None) -> Path | None:
 
 def _remove_secrets(path: Path | None) -> None:
     if path is not None:
-        import shutil
-
         shutil.rmtree(path.parent, ignore_errors=True)

@@ -42,6 +42,8 @@ import duckdb
 import polars as pl
 import pyarrow as pa
 
+from dashboard.business_calendar import empty_tables
+from dashboard.business_calendar import working_time_tables as build_working_time
 from dashboard.contract import TABLE_ORDER
 from dashboard.filters import policy_params
 from dashboard.policy import Policy, load_policy
@@ -340,14 +342,11 @@ def working_time_tables(view_params: dict[str, object], span) -> dict[str, objec
     """The SLA clock's tables (business_calendar.py) for a snapshot: empty under the calendar clock; under
     the business clock, covering `span()`'s (first_us, last_us) of the snapshot's timestamps and as_of.
     Shared with the Spark engine, which registers the same Arrow tables."""
-    from dashboard.business_calendar import empty_tables
-    from dashboard.business_calendar import working_time_tables as build
-
     if not view_params.get("business_clock"):
         return empty_tables()
     as_of_us = int(view_params["as_of_us"])
     first_us, last_us = span()
-    return build(
+    return build_working_time(
         view_params["business_calendars"],
         as_of_us if first_us is None else int(first_us),
         as_of_us if last_us is None else int(last_us),
@@ -563,6 +562,7 @@ class SnapshotInvalid(SnapshotError):
 def _contract_key(snapshot: SnapshotInfo) -> str:
     """A digest of what a contract check depends on: the checks' code (validate.py, contract.py and
     queries/checks/) and the snapshot's files."""
+    # lazy: validate imports this module (its checks are queries run through the store's loader)
     import dashboard.contract
     import dashboard.validate
 
@@ -582,7 +582,7 @@ def _contract_key(snapshot: SnapshotInfo) -> str:
 def check_contract(snapshot: SnapshotInfo):
     """The snapshot's contract report (dashboard.validate.Report): read from its cache file when the
     snapshot was checked before, else checked now and kept (where a cache folder is writable)."""
-    from dashboard.validate import Report, validate_snapshot
+    from dashboard.validate import Report, validate_snapshot  # lazy: validate imports this module
 
     key = _contract_key(snapshot)
     for folder in cache_folders(snapshot):

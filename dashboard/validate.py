@@ -26,9 +26,15 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
+import duckdb
+import numpy as np
 import pyarrow as pa
+import pyarrow.dataset as ds
+import pyarrow.parquet as pq
 
 from dashboard.contract import TABLE_ORDER, TABLES, Table
+from dashboard.errors import UsageError
+from dashboard.snapshots import SnapshotError, is_snapshot_folder, read_info, scan_root
 from dashboard.store import CHECKS, bound_parameters, query_names, query_path, query_text
 
 EXAMPLES = 5  # offending ids / lines shown per finding
@@ -463,9 +469,6 @@ class _Context:
     """The tables registered in one DuckDB connection, with the columns each check may use."""
 
     def __init__(self, tables: dict, files: dict[str, str], lines: dict | None):
-        import duckdb
-        import numpy as np
-
         self.con = duckdb.connect()
         self.con.execute("set TimeZone = 'UTC'")
         self.files = files
@@ -669,11 +672,7 @@ def validate_tables(
 
 def read_parquet(path: Path) -> pa.Table:
     """A snapshot table: one Parquet file, or a folder of Parquet parts (as the store reads it)."""
-    import pyarrow.parquet as pq
-
     if path.is_dir():
-        import pyarrow.dataset as ds
-
         return ds.dataset(path, format="parquet").to_table()
     return pq.read_table(path)
 
@@ -683,8 +682,6 @@ def validate_snapshot(path: Path | str) -> Report:
 
     A missing or unreadable file is an error finding, never an exception.
     """
-    from dashboard.snapshots import SnapshotError, read_info
-
     folder = Path(path)
     report = Report()
     as_of = None
@@ -744,17 +741,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def snapshot_folders(path: Path) -> list[Path]:
     """PATH as a list of snapshot folders: itself, or the dated folders of a data root."""
-    from dashboard.errors import UsageError
-    from dashboard.snapshots import is_snapshot_folder
-
     if not path.exists():
         raise UsageError(f"{path}: no such file or folder")
     if not path.is_dir():
         raise UsageError(f"{path}: not a folder (give a snapshot folder or a data root)")
     if is_snapshot_folder(path):
         return [path]
-    from dashboard.snapshots import scan_root
-
     # the root's catalogue (an interrupted --replace finished or undone first), readable folders and not
     good, bad = scan_root(path)
     found = sorted([s.path for s in good] + [b.path for b in bad])

@@ -11,7 +11,7 @@ import re
 
 import streamlit as st
 
-from dashboard import app_state, charts, findings
+from dashboard import app_state, charts, export, findings
 from dashboard.app_state import View
 from dashboard.metrics import BY_KEY, format_value, metric_for
 from dashboard.safe_output import PREVIEW_ROWS, WRITERS, as_text
@@ -142,8 +142,6 @@ def image_downloads(fig, key: str | None = None) -> None:
     """PNG and SVG downloads of a chart, rendered only when clicked (export.figure_downloads: the data is a
     callable Streamlit runs on the click, so a rerun renders nothing). Disabled, with the reason, when this
     machine has no Chrome/Chromium for kaleido."""
-    from dashboard import export
-
     title = re.sub(r"<[^>]+>", " ", str(fig.layout.title.text or "")) or key or "chart"
     name = export.slug(title)[:60].strip("-") or "chart"
     reason = export.unavailable_reason()

@@ -15,6 +15,8 @@ import re
 from pathlib import Path
 
 from dashboard.errors import FunnelError
+from dashboard.snapshots import is_snapshot_folder, resolve
+from dashboard.snapshots import list_snapshots as local_snapshots
 
 ENGINES = ("duckdb", "spark")
 DEFAULT_ENGINE = "duckdb"
@@ -69,12 +71,12 @@ def open_store(
     """One snapshot under `data`, opened on `engine`: a dashboard.store.Store or a SparkStore."""
     check_engine(engine, spark_remote)
     if engine == "spark":
-        from dashboard.engines.spark import SparkStore
+        from dashboard.engines.spark import SparkStore  # lazy: pyspark is optional
 
         return SparkStore.open(data, snapshot, spark_remote=spark_remote)
     if is_uri(str(data)):
         raise EngineError(f"--data {data}: DuckDB reads local folders; a cluster URI needs --engine spark")
-    from dashboard.store import Store
+    from dashboard.store import Store  # lazy: `funnel serve` imports this module; DuckDB loads with a store
 
     return Store.open(data, snapshot)
 
@@ -85,10 +87,7 @@ def list_snapshots(data: str, engine: str = DEFAULT_ENGINE, spark_remote: str | 
     if is_uri(data):
         if engine != "spark":
             raise EngineError(f"--data {data}: DuckDB reads local folders; a cluster URI needs --engine spark")
-        from dashboard.engines.spark import list_remote, spark_session
+        from dashboard.engines.spark import list_remote, spark_session  # lazy: pyspark is optional
 
         return list_remote(spark_session(spark_remote), data)
-    from dashboard.snapshots import is_snapshot_folder, resolve
-    from dashboard.snapshots import list_snapshots as local_snapshots
-
     return [resolve(Path(data))] if is_snapshot_folder(Path(data)) else local_snapshots(Path(data))

@@ -14,6 +14,9 @@ microseconds in facts/views.sql, and periods arrive as UTC microsecond intervals
 happens in SQL. facts/views.sql's tables are cached (memory, spilling to disk) when the snapshot is opened,
 as DuckDB materialises them. Parameters are always bound (`spark.sql(sql, args=...)`), never
 formatted into the SQL.
+
+pyspark (and grpc) are imported inside the functions that use them, on purpose: the extra is optional,
+and this module is imported to say so (check_available) on machines without it.
 """
 
 from __future__ import annotations
@@ -44,7 +47,7 @@ from dashboard.snapshots import (
     read_info,
     resolve,
 )
-from dashboard.store import CALENDAR_SPAN, query_parameters
+from dashboard.store import CALENDAR_SPAN, query_parameters, working_time_tables
 
 INSTALL_PYSPARK = "pip install 'shared-funnel[spark]' (pyspark with Spark Connect support)"
 INSTALL_JAVA = (
@@ -348,7 +351,6 @@ class SparkStore:
 
     def _register_working_time(self, spark, view_params) -> None:
         """The SLA clock's tables (store.working_time_tables: the same Arrow tables as DuckDB's)."""
-        from dashboard.store import working_time_tables
 
         def span():
             row = _to_polars(spark.sql(spark_query(CALENDAR_SPAN).sql)).row(0)
