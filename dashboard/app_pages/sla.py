@@ -28,11 +28,12 @@ left, right = st.columns(2, gap="large")
 with left:
     _ui.side_heading("marketing", "Marketing: enough MQLs, good enough to accept")
     st.markdown(f"**{_ui.as_text(findings.target_finding(row['mqls'], row['mql_target'], 'MQLs', view.scope))}**")
-    for column, key in zip(st.columns(3), ("mqls", "mql_target_attainment", "acceptance_rate")):
-        with column:
+    cells = st.columns(2)  # two to a half-page row, as on the sales side: three cut the values short ("97.…")
+    for i, key in enumerate(("mqls", "mql_target_attainment", "acceptance_rate")):
+        with cells[i % 2]:
             _ui.metric(view, key, row, prev)
     st.markdown(f"**{_ui.as_text(findings.floor_finding(row['acceptance_rate'], p.min_acceptance_rate, view.scope))}**")
-    title = _ui.wrap(findings.trend_finding(monthly.to_dicts(), "mqls", view.scope))
+    title = _ui.wrap(findings.trend_finding(monthly.to_dicts(), "mqls", view.scope), 40)  # a half-width chart
     _ui.plot(
         charts.trend_chart(
             monthly, "mqls", title, target_key="mql_target", values=False, currency=view.currency, notes=notes
