@@ -1,8 +1,7 @@
 -- opportunities_unique_opportunity_id: opportunities whose opportunity_id another row of opportunities has
 --   too (the contract: opportunity_id is unique).
 -- Grain: one row per row in a duplicated group (key: the opportunity_id repeated; pos; value null), so the
---   count
---   is every row involved; validate.py groups the rows by key for its examples.
+--   count is every row involved; validate.py groups the rows by key for its examples.
 -- Inputs: v_opportunities, as dashboard/validate.py registers them: the contract columns it
 --   could read, __funnel_key (the row's key, null where there is none) and __funnel_pos (its line or row).
 -- Parameters: none.

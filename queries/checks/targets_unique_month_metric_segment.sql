@@ -1,6 +1,6 @@
 -- targets_unique_month_metric_segment: target rows that repeat a month, metric and segment already given (the
---   contract: one row per month,
---   metric and segment; a null segment, the company-wide target, is a segment of its own).
+--   contract: one row per month, metric and segment; a null segment, the company-wide target, is a
+--   segment of its own).
 -- Grain: one row per row in a duplicated group (key: the month as YYYY-MM, the metric and the segment or
 --   (all), as the examples show it; pos; value null). Targets are a few hundred rows: a window suffices.
 -- Inputs: v_targets, as dashboard/validate.py registers them: the contract columns it
