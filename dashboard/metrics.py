@@ -112,6 +112,35 @@ def excel_format(unit: str, currency: str = "USD", largest: float = 0) -> str:
     }.get(unit, "General")
 
 
+# A table column's number format: Streamlit's NumberColumn takes a printf-style string ("," groups
+# thousands). A table shows each value in full, not format_value's compact form, and keeps it a number, so
+# that clicking a column's header sorts by value ("$9,750" below "$13,400"), not as text. Rates and ratios
+# are shown as percentages: the table multiplies them by column_scale().
+_COLUMN_FORMATS = {
+    "count": "%,.0f",
+    "credit": "%,.1f",
+    "rate": "%.1f%%",
+    "ratio": "%+,.0f%%",
+    "score": "%.2f",
+    "days": "%,.1f d",
+    "hours": "%,.1f h",
+    "multiple": "%,.1fx",
+}
+
+
+def column_format(unit: str, currency: str = "USD") -> str:
+    """The number format of a table column of `unit` (see _COLUMN_FORMATS); amounts in the reporting
+    currency with its symbol."""
+    if unit == "currency":
+        return currency_symbol(currency) + "%,.0f"
+    return _COLUMN_FORMATS.get(unit, "%g")
+
+
+def column_scale(unit: str) -> float:
+    """What a table column's values are multiplied by before column_format shows them (percentages)."""
+    return 100.0 if unit in ("rate", "ratio") else 1.0
+
+
 def _m(*args, **kw) -> Metric:
     return Metric(*args, **kw)
 

@@ -7,6 +7,7 @@ URL, as a shared link would, or through the sidebar widget). The Overview's numb
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -15,7 +16,7 @@ import pytest
 
 from dashboard.api import Funnel
 from dashboard.filters import Filters
-from dashboard.metrics import BY_KEY, format_value
+from dashboard.metrics import BY_KEY, column_format, column_scale, format_value
 
 streamlit_testing = pytest.importorskip("streamlit.testing.v1")
 AppTest = streamlit_testing.AppTest
@@ -413,3 +414,37 @@ def test_serve_rejects_a_missing_data_root(tmp_path, capsys):
 
     assert main(["serve", "--data", str(tmp_path / "nowhere")]) == 2
     assert "no such folder" in capsys.readouterr().err
+
+
+def test_metric_tables_hold_numbers_so_a_header_click_sorts_by_value(app, funnel):
+    # shown as text ("$9,750", "$13,400"), a header click sorted them as text; kept as numbers with the
+    # registry's format, the grid sorts by value and still shows them the registry's way
+    at = app("campaigns")
+    no_exception(at)
+    grid = at.dataframe[0]
+    shown, config = grid.value, json.loads(grid.proto.columns)
+    for key in ("cost", "attributed_bookings", "roi", "leads_acquired"):
+        header = BY_KEY[key].label
+        assert shown[header].dtype.kind == "f", header
+        assert config[header]["type_config"]["format"] == column_format(BY_KEY[key].unit, "USD"), header
+    assert config[BY_KEY["cost"].label]["type_config"]["format"] == "$%,.0f"
+    assert config[BY_KEY["roi"].label]["type_config"]["format"] == "%+,.0f%%"
+    # the ROI column is the attribution's roi as a percentage (x 100), campaign by campaign
+    period, model = funnel.default_period(), funnel.policy.model
+    roi = {
+        r["name"]: r["roi"]
+        for r in funnel.attribution_table(period, Filters(), model).iter_rows(named=True)
+        if r["campaign_id"] is not None
+    }
+    for name, value in zip(shown["Campaign"], shown[BY_KEY["roi"].label]):
+        expected = roi[name]
+        assert (value != value and expected is None) or value == pytest.approx(100 * expected), name
+
+
+def test_a_column_format_for_every_unit_of_the_registry():
+    # every unit a metric can have gets a table format of its own (no "%g" fallback), and only
+    # percentages are scaled
+    for unit in {m.unit for m in BY_KEY.values()} - {"flag"}:
+        assert column_format(unit, "EUR") != "%g", unit
+        assert column_scale(unit) == (100.0 if unit in ("rate", "ratio") else 1.0), unit
+    assert column_format("currency", "EUR") == "€%,.0f" and column_format("currency", "GBP") == "£%,.0f"

@@ -9,11 +9,12 @@ from __future__ import annotations
 import functools
 import re
 
+import polars as pl
 import streamlit as st
 
 from dashboard import app_state, charts, export, findings
 from dashboard.app_state import View
-from dashboard.metrics import BY_KEY, format_value, metric_for
+from dashboard.metrics import BY_KEY, column_format, column_scale, format_value, metric_for
 from dashboard.safe_output import PREVIEW_ROWS, WRITERS, as_text
 
 SIDE_TITLES = {"marketing": "Marketing", "sales": "Sales", "joint": "Joint"}
@@ -77,6 +78,33 @@ def plot(fig, key: str | None = None, select: bool = False):
     st.plotly_chart(fig, width="stretch", theme=None, key=key, config=config)
     image_downloads(fig, key)
     return None
+
+
+def metric_table(
+    frame: pl.DataFrame,
+    text: dict[str, str],
+    numbers: dict[str, tuple[str, str]],
+    currency: str,
+    height: int,
+    where=st,
+) -> None:
+    """A table of registry metrics: the `text` columns (column -> header) as they are, the `numbers`
+    (column -> (header, unit)) kept as numbers in the registry's table format (metrics.column_format), so
+    that a header click sorts by value, not as text. `where`: the column or container to draw in."""
+    shown = frame.select(
+        *(pl.col(c).alias(header) for c, header in text.items()),
+        *((pl.col(c).cast(pl.Float64) * column_scale(unit)).alias(header) for c, (header, unit) in numbers.items()),
+    )
+    where.dataframe(
+        shown,
+        hide_index=True,
+        width="stretch",
+        height=height,
+        column_config={
+            header: st.column_config.NumberColumn(header, format=column_format(unit, currency))
+            for header, unit in numbers.values()
+        },
+    )
 
 
 def clicked(event, field: str = "customdata"):

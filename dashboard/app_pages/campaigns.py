@@ -64,20 +64,11 @@ table = (
     .sort(["cost", "attributed_bookings"], descending=True, nulls_last=True)
 )
 st.subheader("Every campaign in scope")
-currency = view.currency  # once, not per cell (17k campaigns x 7 columns at 10M leads)
-st.dataframe(
-    {
-        "Campaign": table["name"].to_list(),
-        "Channel": table["channel"].to_list(),
-        **{
-            BY_KEY[k].label + (" (first touch)" if k == "mqls" else ""): [
-                format_value(v, BY_KEY[k].unit, currency) for v in table[k].to_list()
-            ]
-            for k in COLUMNS
-        },
-    },
-    hide_index=True,
-    width="stretch",
+_ui.metric_table(
+    table,
+    {"name": "Campaign", "channel": "Channel"},
+    {k: (BY_KEY[k].label + (" (first touch)" if k == "mqls" else ""), BY_KEY[k].unit) for k in COLUMNS},
+    view.currency,
     height=420,
 )
 

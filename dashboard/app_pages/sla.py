@@ -97,19 +97,16 @@ owners = view.kpis(group_by="owner")
 owners = owners.filter(owners["mqls"] > 0).sort(["untouched_mqls", "mqls"], descending=True)
 st.markdown(f"**{_ui.as_text(findings.untouched_finding(owners.to_dicts(), view.scope))}**")
 table, chart = st.columns([3, 2], gap="large")
-table.dataframe(
+_ui.metric_table(
+    owners,
+    {"group_key": "Owner"},
     {
-        "Owner": owners["group_key"].to_list(),
-        **{
-            metric_for(k, p).label if k in BY_KEY else "MQLs due for response": [
-                format_value(v, BY_KEY[k].unit if k in BY_KEY else "count") for v in owners[k].to_list()
-            ]
-            for k in OWNER_COLUMNS
-        },
+        k: (metric_for(k, p).label, BY_KEY[k].unit) if k in BY_KEY else ("MQLs due for response", "count")
+        for k in OWNER_COLUMNS
     },
-    hide_index=True,
-    width="stretch",
+    view.currency,
     height=min(600, 38 + 35 * owners.height),
+    where=table,
 )
 with chart:
     title = _ui.wrap("Untouched MQLs by owner (click for the leads)", 34)
