@@ -2,7 +2,8 @@
 
 The registry decides what a metric is (a cohort metric or a flow, whose side) and how it looks: the one
 formatter (`format_value` for text, `axis_format` for chart axes, `excel_format` for the deck's native
-charts) serves the pages, the charts, the findings, the deck and the CLI, in the reporting currency.
+charts, `column_format` for the pages' tables, which keep numbers) serves the pages, the charts, the
+findings, the deck and the CLI, in the reporting currency.
 docs/metrics.md is generated from it (`python -m dashboard.metrics > docs/metrics.md`; a test fails when
 the two drift apart).
 """
