@@ -16,7 +16,7 @@ from collections.abc import Mapping
 import plotly.graph_objects as go
 import polars as pl
 
-from dashboard.metrics import BY_KEY, axis_format, format_value
+from dashboard.metrics import BY_KEY, axis_format, currency_symbol, format_value
 from dashboard.periods import Period, month_end
 
 
@@ -355,6 +355,7 @@ def sourced_chart(row: Mapping, title: str | None = None, currency: str = "USD")
     total = _num(row.get("pipeline")) or 0.0
     if not total:
         return empty("No pipeline created in this period", title, height=260)
+    amount = currency_symbol(currency) + "%{x:,.0f}"  # the hover's full amount, in the reporting currency
     traces = []
     for key, label, color in parts:
         v = _num(row.get(key)) or 0.0
@@ -370,7 +371,7 @@ def sourced_chart(row: Mapping, title: str | None = None, currency: str = "USD")
                 insidetextanchor="middle",
                 text=[f"{label}<br>{format_value(v, 'currency', currency)} · {v / total:.0%}"],
                 textfont=dict(size=15, color="white"),
-                hovertemplate=f"{label}: %{{x:$,.0f}}<extra></extra>",
+                hovertemplate=f"{label}: {amount}<extra></extra>",
             )
         )
     influenced = _num(row.get("marketing_influenced_pipeline")) or 0.0
@@ -386,7 +387,7 @@ def sourced_chart(row: Mapping, title: str | None = None, currency: str = "USD")
             marker=dict(color=lighter(MARKETING_COLOR, 0.5), pattern=dict(shape="/", fgcolor=MARKETING_COLOR)),
             text=[f"{format_value(influenced, 'currency', currency)} · {influenced / total:.0%} of pipeline"],
             textfont=dict(size=15, color="#102A43"),
-            hovertemplate="Marketing-influenced: %{x:$,.0f}<extra></extra>",
+            hovertemplate=f"Marketing-influenced: {amount}<extra></extra>",
         )
     )
     return figure(

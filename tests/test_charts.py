@@ -232,6 +232,23 @@ def test_money_on_charts_is_in_the_reporting_currency():
         currency="GBP",
     )
     assert bars.layout.yaxis.tickprefix == "£" and bars.data[1].text == ("£500",)
+    # the sourced chart's hover gives the full amount in the same currency (it once said "$" always)
+    row = {
+        "pipeline": 30_000.0,
+        "marketing_sourced_pipeline": 20_000.0,
+        "sales_sourced_pipeline": 10_000.0,
+        "other_sourced_pipeline": 0.0,
+        "marketing_influenced_pipeline": 25_000.0,
+    }
+    sourced = charts.sourced_chart(row, currency="EUR")
+    assert [t.hovertemplate for t in sourced.data] == [
+        "Marketing-sourced: €%{x:,.0f}<extra></extra>",
+        "Sales-sourced: €%{x:,.0f}<extra></extra>",
+        "Partner/other-sourced: €%{x:,.0f}<extra></extra>",
+        "Marketing-influenced: €%{x:,.0f}<extra></extra>",
+    ]
+    # 20,000 of 30,000 = 67%: the bar's own label, compact
+    assert sourced.data[0].text == ("Marketing-sourced<br>€20.0k · 67%",)
 
 
 def test_the_auc_has_one_format_everywhere():
